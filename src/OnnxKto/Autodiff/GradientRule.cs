@@ -1,0 +1,7 @@
+namespace OnnxKto.Autodiff;
+
+/// <summary>
+/// Emits, in standard ONNX operators, the gradients of one forward node's inputs from its output gradients.
+/// Rules call <see cref="GradientContext.Grad"/> only for inputs where <see cref="GradientContext.Needs"/> is true.
+/// </summary>
+public delegate void GradientRule(GradientContext c);

@@ -1,0 +1,111 @@
+using OnnxKto.Graphs;
+
+namespace OnnxKto.Autodiff;
+
+/// <summary>
+/// Reverse-mode automatic differentiation over ONNX graphs, emitting the backward pass in standard ONNX operators.
+/// </summary>
+public static class ReverseModeAutodiff
+{
+    /// <summary>Name of the gradient output for value <paramref name="name"/>.</summary>
+    public static string GradientName(string name) => name + "_grad";
+
+    /// <summary>
+    /// Returns a copy of <paramref name="forward"/> that also outputs <c>&lt;name&gt;_grad</c>, the gradient of the
+    /// scalar <paramref name="loss"/>, for every name in <paramref name="wrt"/>.
+    /// </summary>
+    /// <param name="forward">The forward graph; left unchanged.</param>
+    /// <param name="loss">Name of the value to differentiate (normally a scalar; otherwise its sum is).</param>
+    /// <param name="wrt">Inputs or initializers to differentiate with respect to.</param>
+    /// <param name="stop">Values no gradient flows through (like <c>torch.no_grad</c> / <c>detach</c>).</param>
+    /// <remarks>
+    /// Nodes are visited in reverse topological order; only those on a path from a wanted value to the loss get a
+    /// backward. Gradients reaching a value along several paths are summed. Integer and boolean values carry no
+    /// gradient. A wanted value with no path to the loss gets a zero gradient. An operator on the path with no rule
+    /// is an error naming the operator and the node.
+    /// </remarks>
+    /// <exception cref="NotSupportedException">An operator on the gradient path has no rule.</exception>
+    public static Graph Gradients(Graph forward, string loss, IEnumerable<string> wrt, IEnumerable<string>? stop = null)
+    {
+        var graph = forward.Clone();
+        var b = new GraphBuilder(graph);
+        var lossValue = graph[loss];
+        var wanted = wrt.Select(n => graph[n]).ToList();
+        foreach (var w in wanted.Where(w => !w.Type.IsFloating()))
+            throw new ArgumentException($"Cannot differentiate with respect to '{w.Name}': its type {w.Type} is not floating point.");
+        var stopped = (stop ?? []).Select(n => graph[n]).ToHashSet();
+
+        var active = ActiveValues(wanted, stopped);
+        var onPath = NodesOnPath(graph, lossValue, active);
+        var contributions = new Dictionary<Value, List<Value>>();
+        void Add(Value v, Value g) => (contributions.TryGetValue(v, out var l) ? l : contributions[v] = []).Add(g);
+
+        using (b.Scope("backward"))
+        {
+            Add(lossValue, b.Fill(lossValue, 1.0));
+            foreach (var node in graph.Nodes.Where(onPath.Contains).Reverse().ToList())
+            {
+                var outputGradients = node.Outputs.Select(o => Accumulate(b, contributions, o)).ToArray();
+                if (outputGradients.All(g => g is null)) continue;
+                if (node.Domain is not ("" or "ai.onnx") || !GradientRules.ByOp.TryGetValue(node.OpType, out var rule))
+                    throw new NotSupportedException(
+                        $"No gradient rule for operator '{node.OpType}'{(node.Domain.Length > 0 ? $" (domain {node.Domain})" : "")} " +
+                        $"at node '{node.Name}', which lies between [{string.Join(", ", wanted.Select(w => w.Name))}] and '{loss}'. " +
+                        $"Rules exist for: {string.Join(", ", GradientRules.ByOp.Keys)}. Stop the gradient before it, or add a rule in Autodiff/Rules.");
+                using (b.Scope(node.Name.TrimStart('/')))
+                    rule(new GradientContext(b, node, outputGradients, active.Contains, Add));
+            }
+            foreach (var w in wanted)
+            {
+                var g = Accumulate(b, contributions, w) ?? b.Fill(w, 0);
+                var output = b.Identity(g);
+                graph.Rename(output, GradientName(w.Name));
+                graph.AddOutput(output);
+            }
+        }
+        return graph;
+    }
+
+    /// <summary>Values reachable from the wanted ones through floating-point data, not crossing a stop value.</summary>
+    private static HashSet<Value> ActiveValues(IEnumerable<Value> wanted, HashSet<Value> stopped)
+    {
+        var active = new HashSet<Value>();
+        var work = new Stack<Value>(wanted.Where(w => !stopped.Contains(w)));
+        while (work.TryPop(out var v))
+        {
+            if (!active.Add(v)) continue;
+            foreach (var use in v.Uses)
+                foreach (var o in use.Outputs)
+                    if (!stopped.Contains(o) && (o.Type.IsFloating() || o.Type == DataType.Undefined) && !active.Contains(o))
+                        work.Push(o);
+        }
+        return active;
+    }
+
+    /// <summary>Nodes with an active input whose outputs reach the loss.</summary>
+    private static HashSet<Node> NodesOnPath(Graph graph, Value loss, HashSet<Value> active)
+    {
+        var onPath = new HashSet<Node>();
+        var reachesLoss = new HashSet<Value> { loss };
+        foreach (var node in Enumerable.Reverse(graph.Nodes))
+        {
+            if (!node.Outputs.Any(reachesLoss.Contains) || !node.Inputs.Any(i => i is not null && active.Contains(i))) continue;
+            onPath.Add(node);
+            foreach (var i in node.Inputs) if (i is not null && active.Contains(i)) reachesLoss.Add(i);
+        }
+        return onPath;
+    }
+
+    private static Value? Accumulate(GraphBuilder b, Dictionary<Value, List<Value>> contributions, Value v)
+    {
+        if (!contributions.TryGetValue(v, out var list)) return null;
+        if (list.Count > 1)
+        {
+            // dX = Σ over uses; one Sum node keeps the graph small.
+            var sum = b.Op("Sum", list.ToArray());
+            list.Clear();
+            list.Add(sum);
+        }
+        return list[0];
+    }
+}

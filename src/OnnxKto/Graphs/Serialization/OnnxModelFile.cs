@@ -1,0 +1,124 @@
+using Google.Protobuf;
+using Onnx;
+
+namespace OnnxKto.Graphs;
+
+/// <summary>
+/// Reads and writes <c>.onnx</c> files. Large models keep their initializers in an external data file
+/// beside the model (<c>model.onnx.data</c>), as ONNX requires past protobuf's 2 GiB limit.
+/// </summary>
+public static class OnnxModelFile
+{
+    /// <summary>Initializers at least this large go to the external data file when it is used.</summary>
+    public const int ExternalThresholdBytes = 1024;
+
+    /// <summary>Above this many initializer bytes, <see cref="Save"/> uses external data on its own.</summary>
+    public const long AutoExternalBytes = 1L << 30;
+
+    // ORT memory-maps external data; page alignment keeps each tensor mappable on its own.
+    private const int Alignment = 4096;
+
+    /// <summary>Serializes a graph (all data embedded) for an in-memory session.</summary>
+    public static byte[] ToBytes(Graph graph)
+    {
+        long total = graph.Initializers.Sum(i => i.Data!.Bytes.LongLength);
+        if (total > int.MaxValue - (64 << 20))
+            throw new InvalidOperationException(
+                $"Graph '{graph.Name}' holds {total >> 20} MiB of initializers, past protobuf's 2 GiB limit; save it with external data instead.");
+        return OnnxProtoConverter.ToProto(graph).ToByteArray();
+    }
+
+    /// <summary>
+    /// Writes <paramref name="graph"/> to <paramref name="path"/>. With <paramref name="externalData"/> true
+    /// (or automatically past <see cref="AutoExternalBytes"/>), initializers of <see cref="ExternalThresholdBytes"/>
+    /// or more go to <c>&lt;file&gt;.data</c> beside it. Both files are written to temporary names and renamed.
+    /// </summary>
+    public static void Save(Graph graph, string path, bool? externalData = null)
+    {
+        bool external = externalData ?? graph.Initializers.Sum(i => i.Data!.Bytes.LongLength) > AutoExternalBytes;
+        string dataName = Path.GetFileName(path) + ".data";
+        string dataPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, dataName);
+        ModelProto proto;
+        if (external)
+        {
+            using var data = new FileStream(dataPath + ".tmp", FileMode.Create, FileAccess.Write);
+            proto = OnnxProtoConverter.ToProto(graph, v =>
+            {
+                if (v.Data!.Bytes.Length < ExternalThresholdBytes) return null;
+                long offset = (data.Position + Alignment - 1) / Alignment * Alignment;
+                data.SetLength(offset);
+                data.Position = offset;
+                data.Write(v.Data.Bytes);
+                return [("location", dataName), ("offset", offset.ToString()), ("length", v.Data.Bytes.LongLength.ToString())];
+            });
+            data.Flush(flushToDisk: true);
+        }
+        else proto = OnnxProtoConverter.ToProto(graph);
+
+        using (var file = new FileStream(path + ".tmp", FileMode.Create, FileAccess.Write))
+        {
+            proto.WriteTo(file);
+            file.Flush(flushToDisk: true);
+        }
+        if (external) File.Move(dataPath + ".tmp", dataPath, overwrite: true);
+        File.Move(path + ".tmp", path, overwrite: true);
+    }
+
+    /// <summary>
+    /// Reads an ONNX model. External data must lie inside the model's folder: a location that is absolute
+    /// or climbs out of it, or an offset/length past the end of the data file, is refused.
+    /// </summary>
+    /// <exception cref="InvalidDataException">Naming the file and tensor, for malformed or unsafe models.</exception>
+    public static Graph Load(string path)
+    {
+        ModelProto proto;
+        try
+        {
+            using var file = File.OpenRead(path);
+            proto = ModelProto.Parser.ParseFrom(file);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new InvalidDataException($"{path}: not a valid ONNX model ({e.Message}).", e);
+        }
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        return OnnxProtoConverter.FromProto(proto, t => ReadExternal(t, folder, path), path);
+    }
+
+    /// <summary>
+    /// Resolves an external-data entry to a file inside <paramref name="folder"/>, refusing anything else.
+    /// </summary>
+    public static string ResolveExternalLocation(string location, string folder, string source, string tensor)
+    {
+        var root = Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
+        if (string.IsNullOrEmpty(location) || Path.IsPathRooted(location))
+            throw new InvalidDataException($"{source}: tensor '{tensor}' has external data at '{location}', which is not a path relative to the model folder.");
+        var full = Path.GetFullPath(Path.Combine(root, location));
+        if (!full.StartsWith(root, StringComparison.Ordinal))
+            throw new InvalidDataException($"{source}: tensor '{tensor}' has external data at '{location}', which lies outside the model folder {root}.");
+        return full;
+    }
+
+    private static byte[] ReadExternal(TensorProto t, string folder, string source)
+    {
+        var entries = t.ExternalData.ToDictionary(e => e.Key, e => e.Value);
+        if (!entries.TryGetValue("location", out var location))
+            throw new InvalidDataException($"{source}: tensor '{t.Name}' is external but names no location.");
+        var file = ResolveExternalLocation(location, folder, source, t.Name);
+        if (!File.Exists(file))
+            throw new InvalidDataException($"{source}: tensor '{t.Name}' needs external data file '{location}', which does not exist.");
+        long offset = entries.TryGetValue("offset", out var o) ? long.Parse(o) : 0;
+        long fileLength = new FileInfo(file).Length;
+        long length = entries.TryGetValue("length", out var l) ? long.Parse(l) : fileLength - offset;
+        if (offset < 0 || length < 0 || offset + length > fileLength)
+            throw new InvalidDataException(
+                $"{source}: tensor '{t.Name}' claims bytes {offset}..{offset + length} of '{location}', which holds only {fileLength}.");
+        if (length > Array.MaxLength)
+            throw new InvalidDataException($"{source}: tensor '{t.Name}' is {length} bytes, larger than one array can hold.");
+        var bytes = new byte[length];
+        using var stream = File.OpenRead(file);
+        stream.Position = offset;
+        stream.ReadExactly(bytes);
+        return bytes;
+    }
+}

@@ -1,0 +1,48 @@
+using OnnxKto.Graphs;
+using OnnxKto.Tests.TestUtil;
+
+namespace OnnxKto.Tests.Autodiff.Rules;
+
+[TestClass]
+public sealed class GatherRulesTests
+{
+    [TestMethod]
+    public void EmbeddingLookupWithRepeatedIdsMatchesFiniteDifferences()
+    {
+        var t = new OpCase();
+        var table = t.Input("wte", "7x4");
+        // Repeated ids: their gradients must add up.
+        var ids = t.Feed("ids", TensorData.FromLongs([2, 4], [1, 3, 3, 0, 6, 1, 1, 2]), new Shape("batch", "seq"));
+        t.Check(t.B.Gather(table, ids));
+    }
+
+    [TestMethod]
+    [DataRow(1, "2x5x3", "4")]
+    [DataRow(2, "2x3x5", "2x2")]
+    [DataRow(-1, "3x5", "")]
+    public void GatherAlongOtherAxesMatchesFiniteDifferences(int axis, string dataDims, string indexDims)
+    {
+        var t = new OpCase();
+        var x = t.Input("x", dataDims);
+        var idx = t.Feed("idx", t.Random.Indices(OpCase.Dims(indexDims), 5));
+        t.Check(t.B.Gather(x, idx, axis));
+    }
+
+    [TestMethod]
+    public void NegativeIndicesMatchFiniteDifferences()
+    {
+        var t = new OpCase();
+        var idx = t.Feed("idx", TensorData.FromLongs([3], [-1, 0, -4]));
+        t.Check(t.B.Gather(t.Input("x", "4x2"), idx));
+    }
+
+    [TestMethod]
+    [DataRow(-1)]
+    [DataRow(0)]
+    public void GatherElementsMatchesFiniteDifferences(int axis)
+    {
+        var t = new OpCase();
+        var idx = t.Feed("idx", t.Random.Indices([3, 4, 2], 3));
+        t.Check(t.B.Op("GatherElements", [t.Input("x", "3x4x3"), idx], ("axis", (long)axis)));
+    }
+}
