@@ -1,0 +1,41 @@
+using System.CommandLine;
+using OnnxKto.Autodiff;
+using OnnxKto.Graphs;
+
+namespace OnnxKto.Cli.Commands;
+
+/// <summary><c>onnx-kto gradients</c>: adds a backward pass to any ONNX model built from supported operators.</summary>
+internal static class GradientsCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<FileInfo>("--model") { Description = "Forward ONNX model.", Required = true };
+        var loss = new Option<string>("--loss") { Description = "Name of the scalar value to differentiate.", Required = true };
+        var wrt = new Option<string[]>("--wrt")
+        {
+            Description = "Inputs or initializers to differentiate with respect to (repeat or comma-separate).",
+            Required = true, AllowMultipleArgumentsPerToken = true,
+        };
+        var stop = new Option<string[]>("--stop") { Description = "Values no gradient flows through.", AllowMultipleArgumentsPerToken = true };
+        var output = new Option<FileInfo>("--out") { Description = "Where to write the model with <name>_grad outputs.", Required = true };
+
+        var command = new Command("gradients", "Differentiate an ONNX model: writes a copy that also outputs <name>_grad for each --wrt.")
+        {
+            model, loss, wrt, stop, output,
+        };
+        command.SetAction(parse =>
+        {
+            var source = parse.GetValue(model)!;
+            if (!source.Exists) throw new FileNotFoundException($"Model file '{source.FullName}' does not exist.");
+            static IEnumerable<string> Split(string[]? values) =>
+                (values ?? []).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            var forward = OnnxModelFile.Load(source.FullName);
+            var backward = ReverseModeAutodiff.Gradients(forward, parse.GetValue(loss)!, Split(parse.GetValue(wrt)), Split(parse.GetValue(stop)));
+            var target = parse.GetValue(output)!;
+            OnnxModelFile.Save(backward, target.FullName);
+            Console.WriteLine($"wrote {target.FullName}: {backward.Nodes.Count - forward.Nodes.Count} backward nodes, outputs {string.Join(", ", backward.Outputs.Select(o => o.Name))}");
+            return 0;
+        });
+        return command;
+    }
+}

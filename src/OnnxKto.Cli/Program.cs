@@ -1,0 +1,6 @@
+using System.CommandLine;
+using OnnxKto.Cli.Commands;
+
+var root = new RootCommand("OnnxKto: align language models with binary feedback (KTO), in C# on ONNX Runtime.");
+root.Subcommands.Add(GradientsCommand.Create());
+return CommandRunner.Invoke(root, args);

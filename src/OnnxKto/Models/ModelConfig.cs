@@ -1,0 +1,63 @@
+namespace OnnxKto.Models;
+
+/// <summary>The architecture families OnnxKto builds graphs for.</summary>
+public enum ModelFamily
+{
+    /// <summary>GPT-2: LayerNorm, tanh-approximate GELU, learned positions, Conv1D weights stored [in, out].</summary>
+    Gpt2,
+
+    /// <summary>Llama, Mistral, Qwen2, SmolLM: RMSNorm, rotary positions, SwiGLU MLP, grouped-query attention.</summary>
+    Llama,
+}
+
+/// <summary>
+/// Everything a model builder needs to know about a causal language model. Hugging Face <c>config.json</c>
+/// maps onto it in one place (<c>HfConfig</c>); presets construct it directly.
+/// </summary>
+public sealed record ModelConfig
+{
+    /// <summary>Hugging Face <c>model_type</c>, e.g. <c>gpt2</c>, <c>llama</c>, <c>mistral</c>, <c>qwen2</c>.</summary>
+    public required string ModelType { get; init; }
+
+    public required ModelFamily Family { get; init; }
+
+    /// <summary>Vocabulary size, e.g. 50257.</summary>
+    public required int VocabSize { get; init; }
+
+    /// <summary>Model width E, e.g. 768.</summary>
+    public required int HiddenSize { get; init; }
+
+    /// <summary>Number of transformer blocks, e.g. 12.</summary>
+    public required int NumLayers { get; init; }
+
+    /// <summary>Query heads, e.g. 12.</summary>
+    public required int NumHeads { get; init; }
+
+    /// <summary>Key/value heads (grouped-query attention); equals <see cref="NumHeads"/> for plain multi-head attention.</summary>
+    public required int NumKvHeads { get; init; }
+
+    /// <summary>Per-head width, usually HiddenSize / NumHeads, e.g. 64.</summary>
+    public required int HeadDim { get; init; }
+
+    /// <summary>MLP hidden width, e.g. 3072 for GPT-2 small (4·E).</summary>
+    public required int IntermediateSize { get; init; }
+
+    /// <summary>Longest sequence the position scheme supports, e.g. 1024.</summary>
+    public required int MaxPositions { get; init; }
+
+    /// <summary>Epsilon of LayerNorm (GPT-2, 1e-5) or RMSNorm (Llama, 1e-5 or 1e-6).</summary>
+    public double NormEpsilon { get; init; } = 1e-5;
+
+    /// <summary>Rotary base θ (Llama family), e.g. 10000 or 1000000.</summary>
+    public double RopeTheta { get; init; } = 10000;
+
+    /// <summary>The output head reuses the token embedding matrix.</summary>
+    public bool TieWordEmbeddings { get; init; }
+
+    /// <summary>q/k/v projections carry biases (Qwen2; GPT-2 always does).</summary>
+    public bool AttentionBias { get; init; }
+
+    public int? BosTokenId { get; init; }
+    public int? EosTokenId { get; init; }
+    public int? PadTokenId { get; init; }
+}
