@@ -57,15 +57,16 @@ public sealed partial class GraphBuilder
         params (string Name, object Value)[] attributes) =>
         AppendNode(ScopedName(opType), domain, opType, outputCount, inputs, attributes);
 
+    /// <param name="outputNames">Exact output names (when loading a file); generated from the node name otherwise.</param>
     internal Value[] AppendNode(string nodeName, string domain, string opType, int outputCount, Value?[] inputs,
-        (string Name, object Value)[] attributes)
+        (string Name, object Value)[] attributes, IReadOnlyList<string>? outputNames = null)
     {
         // Trailing omitted inputs are dropped so the serialized node stays minimal.
         int count = inputs.Length;
         while (count > 0 && inputs[count - 1] is null) count--;
         var attrs = attributes.ToDictionary(a => a.Name, a => ToAttribute(a.Name, a.Value));
         var node = Graph.AppendNode(nodeName, opType, domain, inputs[..count], attrs);
-        for (int i = 0; i < outputCount; i++) AppendOutput(node);
+        for (int i = 0; i < outputCount; i++) AppendOutput(node, outputNames?[i] is { Length: > 0 } name ? name : null);
         ShapeInference.Infer(node, Graph.Opset);
         return node.Outputs.ToArray();
     }
@@ -81,9 +82,9 @@ public sealed partial class GraphBuilder
         return node.Outputs[index];
     }
 
-    private void AppendOutput(Node node)
+    private void AppendOutput(Node node, string? exactName = null)
     {
-        var v = Graph.NewValue($"{node.Name}_output_{node.Outputs.Count}", DataType.Undefined, null);
+        var v = Graph.NewValue(exactName ?? $"{node.Name}_output_{node.Outputs.Count}", DataType.Undefined, null, exactName is not null);
         v.Producer = node;
         node.Outputs.Add(v);
     }

@@ -34,7 +34,9 @@ internal static class ReductionRules
         c.B.Mul(KeepDims(c, c.DY()), c.B.Exp(c.B.Sub(c.X(0), KeepDims(c, c.Y())))));
 
     private static int[] Axes(GradientContext c) =>
-        ShapeInference.ReducedAxes(c.Node) ?? throw c.Unsupported("the reduction axes are not constant");
+        ShapeInference.ReducedAxes(c.Node) ?? throw c.Unsupported(c.X(0).Shape is null
+            ? $"the rank of its input '{c.X(0).Name}' is unknown (extend ShapeInference for its producer)"
+            : "the reduction axes are not constant");
 
     /// <summary>Re-inserts the reduced axes (size 1) into a value computed without keepdims.</summary>
     private static Value KeepDims(GradientContext c, Value v)

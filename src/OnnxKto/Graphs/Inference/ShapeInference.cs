@@ -32,7 +32,7 @@ public static partial class ShapeInference
     {
         var t = new Dictionary<string, Rule>(StringComparer.Ordinal);
         foreach (var op in new[] { "Neg", "Sqrt", "Reciprocal", "Exp", "Log", "Tanh", "Sigmoid", "Erf", "Relu", "Abs",
-                     "Identity", "Softmax", "LogSoftmax", "Not", "Sign", "Clip", "Floor", "Ceil", "Trilu", "CumSum" })
+                     "Identity", "Softmax", "LogSoftmax", "Not", "Sign", "Clip", "Floor", "Ceil", "Trilu", "CumSum", "Sin", "Cos" })
             t[op] = SameAsInput0;
         foreach (var op in new[] { "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum", "Mean", "Mod" })
             t[op] = BroadcastArithmetic;

@@ -72,10 +72,9 @@ internal static class OnnxProtoConverter
                     $"{source}: node '{np.Name}' ({np.OpType}) reads '{name}' before any node produces it (graph not topologically sorted, or a missing input).")).ToArray();
             var attrs = np.Attribute.Select(a => (a.Name, (object)AttributeOf(a, np, source))).ToArray();
             var nodeName = string.IsNullOrEmpty(np.Name) ? np.OpType : np.Name;
-            var outputs = builder.AppendNode(nodeName, np.Domain, np.OpType, np.Output.Count, inputs, attrs);
+            var outputs = builder.AppendNode(nodeName, np.Domain, np.OpType, np.Output.Count, inputs, attrs, np.Output);
             for (int i = 0; i < outputs.Length; i++)
             {
-                graph.Rename(outputs[i], np.Output[i]);
                 if (declared.TryGetValue(np.Output[i], out var vi) && TypeOf(vi, source) is var (type, shape) && type != DataType.Undefined)
                 {
                     outputs[i].Type = type;

@@ -1,3 +1,4 @@
+using OnnxKto.Graphs;
 using OnnxKto.Tests.TestUtil;
 
 namespace OnnxKto.Tests.Autodiff.Rules;
@@ -44,7 +45,7 @@ public sealed class ArithmeticRulesTests
     {
         var t = new OpCase();
         var x = t.Input("x", "3x4", 0.5, 2);
-        t.Check(t.B.Op("Pow", [x, t.B.Scalar(exponent, Graphs.DataType.Double)]));
+        t.Check(t.B.Op("Pow", [x, t.B.Scalar(exponent, DataType.Double)]));
     }
 
     [TestMethod]

@@ -1,3 +1,4 @@
+using OnnxKto.Graphs;
 using OnnxKto.Tests.TestUtil;
 
 namespace OnnxKto.Tests.Autodiff.Rules;
@@ -35,8 +36,8 @@ public sealed class SelectionRulesTests
     {
         var t = new OpCase();
         var x = t.Input("x", "4x5", -2, 2);
-        var lo = withMin ? t.B.Scalar(-0.7, Graphs.DataType.Double) : null;
-        var hi = withMax ? t.B.Scalar(0.9, Graphs.DataType.Double) : null;
+        var lo = withMin ? t.B.Scalar(-0.7, DataType.Double) : null;
+        var hi = withMax ? t.B.Scalar(0.9, DataType.Double) : null;
         t.Check(t.B.Op("Clip", [x, lo, hi]));
     }
 }

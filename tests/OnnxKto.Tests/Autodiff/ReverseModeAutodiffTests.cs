@@ -1,0 +1,130 @@
+using OnnxKto.Autodiff;
+using OnnxKto.Graphs;
+using OnnxKto.Runtime;
+
+namespace OnnxKto.Tests.Autodiff;
+
+[TestClass]
+public sealed class ReverseModeAutodiffTests
+{
+    [TestMethod]
+    public void OperatorWithoutRuleOnThePathIsAnErrorNamingOpAndNode()
+    {
+        var (g, b) = NewGraph();
+        var x = g.AddInput("x", DataType.Float, new Shape(3));
+        Value y;
+        using (b.Scope("layer"))
+            y = b.Op("Sin", [x]);
+        var loss = b.Op("ReduceSum", [y], ("keepdims", 0L));
+        var e = Assert.ThrowsExactly<NotSupportedException>(() => ReverseModeAutodiff.Gradients(g, loss.Name, ["x"]));
+        StringAssert.Contains(e.Message, "'Sin'");
+        StringAssert.Contains(e.Message, "/layer/Sin");
+    }
+
+    [TestMethod]
+    public void OperatorsWithoutRulesOffThePathAreFine()
+    {
+        var (g, b) = NewGraph();
+        var x = g.AddInput("x", DataType.Float, new Shape(4));
+        var other = g.AddInput("other", DataType.Float, new Shape(4));
+        // ArgMax yields integers and Sin only touches a value nobody differentiates: neither needs a rule.
+        var index = b.Op("ArgMax", [x], ("keepdims", 1L));
+        var picked = b.Gather(x, index);
+        var loss = b.Op("ReduceSum", [b.Mul(picked, b.Op("ReduceSum", [b.Op("Sin", [other])], ("keepdims", 1L)))], ("keepdims", 0L));
+        var backward = ReverseModeAutodiff.Gradients(g, loss.Name, ["x"]);
+        Assert.IsTrue(backward.Contains("x_grad"));
+    }
+
+    [TestMethod]
+    public void StoppedValueBlocksItsPath()
+    {
+        // loss = Σ a ⊙ c with c = exp(a) stopped: d loss/d a = exp(a), without the a ⊙ exp(a) term.
+        var (g, b) = NewGraph();
+        var a = g.AddInput("a", DataType.Double, new Shape(3));
+        var c = b.Exp(a);
+        var loss = b.Op("ReduceSum", [b.Mul(a, c)], ("keepdims", 0L));
+        var backward = ReverseModeAutodiff.Gradients(g, loss.Name, ["a"], stop: [c.Name]);
+        double[] at = [0.3, -1.2, 2.0];
+        var grad = Run(backward, ("a", at))["a_grad"].ToDoubles();
+        for (int i = 0; i < 3; i++) Assert.AreEqual(Math.Exp(at[i]), grad[i], 1e-12);
+    }
+
+    [TestMethod]
+    public void StoppedInputGetsZeroGradientAndNoBackwardNodes()
+    {
+        // Like the reference log-probs in KTO: an input that enters the loss but must not be trained.
+        var (g, b) = NewGraph();
+        var policy = g.AddInput("policy", DataType.Double, new Shape(2));
+        var reference = g.AddInput("reference", DataType.Double, new Shape(2));
+        var refScaled = b.Mul(reference, b.Scalar(3, DataType.Double));
+        var loss = b.Op("ReduceSum", [b.Op("Sigmoid", [b.Sub(policy, refScaled)])], ("keepdims", 0L));
+        var backward = ReverseModeAutodiff.Gradients(g, loss.Name, ["policy", "reference"], stop: ["reference"]);
+
+        var result = Run(backward, ("policy", [0.5, -0.25]), ("reference", [0.1, 0.2]));
+        CollectionAssert.AreEqual(new double[] { 0, 0 }, result["reference_grad"].ToDoubles());
+        var s = new[] { 0.5 - 0.3, -0.25 - 0.6 }.Select(z => 1 / (1 + Math.Exp(-z))).ToArray();
+        var grad = result["policy_grad"].ToDoubles();
+        for (int i = 0; i < 2; i++) Assert.AreEqual(s[i] * (1 - s[i]), grad[i], 1e-12);
+        Assert.IsFalse(backward.Nodes.Any(n => n.Name.StartsWith("/backward/Mul")), "the stopped branch got a backward");
+    }
+
+    [TestMethod]
+    public void FanOutGradientsAreSummed()
+    {
+        // loss = Σ x ⊙ x ⊙ x: x feeds three uses; d/dx = 3x².
+        var (g, b) = NewGraph();
+        var x = g.AddInput("x", DataType.Double, new Shape(3));
+        var loss = b.Op("ReduceSum", [b.Mul(b.Mul(x, x), x)], ("keepdims", 0L));
+        var backward = ReverseModeAutodiff.Gradients(g, loss.Name, ["x"]);
+        double[] at = [1.5, -2, 0.5];
+        var grad = Run(backward, ("x", at))["x_grad"].ToDoubles();
+        for (int i = 0; i < 3; i++) Assert.AreEqual(3 * at[i] * at[i], grad[i], 1e-12);
+    }
+
+    [TestMethod]
+    public void UnconnectedInputGetsZeros()
+    {
+        var (g, b) = NewGraph();
+        var x = g.AddInput("x", DataType.Double, new Shape(2));
+        g.AddInput("unused", DataType.Double, new Shape(2, 2));
+        var loss = b.Op("ReduceSum", [x], ("keepdims", 0L));
+        var backward = ReverseModeAutodiff.Gradients(g, loss.Name, ["x", "unused"]);
+        var result = Run(backward, ("x", [1, 2]), ("unused", [1, 2, 3, 4]));
+        CollectionAssert.AreEqual(new double[4], result["unused_grad"].ToDoubles());
+    }
+
+    [TestMethod]
+    public void IntegerInputCannotBeDifferentiated()
+    {
+        var (g, b) = NewGraph();
+        var ids = g.AddInput("ids", DataType.Int64, new Shape(2));
+        var loss = b.Op("ReduceSum", [b.Cast(ids, DataType.Float)], ("keepdims", 0L));
+        var e = Assert.ThrowsExactly<ArgumentException>(() => ReverseModeAutodiff.Gradients(g, loss.Name, ["ids"]));
+        StringAssert.Contains(e.Message, "ids");
+    }
+
+    [TestMethod]
+    public void ForwardGraphIsLeftUnchanged()
+    {
+        var (g, b) = NewGraph();
+        var x = g.AddInput("x", DataType.Float, new Shape(2));
+        var loss = b.Op("ReduceSum", [b.Exp(x)], ("keepdims", 0L));
+        g.AddOutput(loss);
+        int nodes = g.Nodes.Count;
+        ReverseModeAutodiff.Gradients(g, loss.Name, ["x"]);
+        Assert.AreEqual(nodes, g.Nodes.Count);
+        Assert.AreEqual(1, g.Outputs.Count);
+    }
+
+    private static (Graph, GraphBuilder) NewGraph()
+    {
+        var g = new Graph("test");
+        return (g, new GraphBuilder(g));
+    }
+
+    private static Dictionary<string, TensorData> Run(Graph g, params (string Name, double[] Values)[] feeds)
+    {
+        using var session = new OnnxSession(g, optimize: false);
+        return session.Run(feeds.ToDictionary(f => f.Name, f => TensorData.FromDoubles(g[f.Name].Shape!.ToLongs(), f.Values)));
+    }
+}
