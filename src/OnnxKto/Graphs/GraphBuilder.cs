@@ -57,7 +57,7 @@ public sealed partial class GraphBuilder
         params (string Name, object Value)[] attributes) =>
         AppendNode(ScopedName(opType), domain, opType, outputCount, inputs, attributes);
 
-    /// <param name="outputNames">Exact output names (when loading a file); generated from the node name otherwise.</param>
+    // outputNames: exact output names when loading a file; generated from the node name otherwise.
     internal Value[] AppendNode(string nodeName, string domain, string opType, int outputCount, Value?[] inputs,
         (string Name, object Value)[] attributes, IReadOnlyList<string>? outputNames = null)
     {
@@ -87,6 +87,18 @@ public sealed partial class GraphBuilder
         var v = Graph.NewValue(exactName ?? $"{node.Name}_output_{node.Outputs.Count}", DataType.Undefined, null, exactName is not null);
         v.Producer = node;
         node.Outputs.Add(v);
+    }
+
+    /// <summary>
+    /// Records a shape the caller knows but inference cannot derive (e.g. a Reshape to a computed shape tensor
+    /// whose symbols the model builder knows). The rank must match what inference found, if it found one.
+    /// </summary>
+    public Value AssumeShape(Value v, Shape shape)
+    {
+        if (v.Shape is { } known && known.Rank != shape.Rank)
+            throw new InvalidOperationException($"Cannot assume shape {shape} for '{v.Name}': inference found rank {known.Rank}.");
+        v.Shape = shape;
+        return v;
     }
 
     /// <summary>A constant tensor, shared with any earlier constant of equal type, shape and bytes.</summary>

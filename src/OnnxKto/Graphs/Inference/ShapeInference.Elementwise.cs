@@ -12,11 +12,14 @@ public static partial class ShapeInference
         for (int k = 0; k < rank; k++)
         {
             Dim result = 1;
+            bool sawUnknown = false;
             foreach (var s in list)
             {
                 int j = k - (rank - s!.Rank);
                 if (j < 0) continue;
                 var d = s[j];
+                // An unknown dim defers to any known one (it is either equal to it or 1).
+                if (d.IsUnknown) { sawUnknown = true; continue; }
                 if (d.Value == 1) continue;
                 if (result.Value == 1) result = d;
                 else if (!result.SameAs(d))
@@ -27,7 +30,7 @@ public static partial class ShapeInference
                     result = result.IsFixed ? result : d.IsFixed ? d : Dim.Unknown;
                 }
             }
-            dims[k] = result;
+            dims[k] = result.Value == 1 && sawUnknown ? Dim.Unknown : result;
         }
         return new Shape(dims);
     }

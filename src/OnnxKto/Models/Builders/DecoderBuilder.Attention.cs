@@ -1,0 +1,66 @@
+using OnnxKto.Graphs;
+
+namespace OnnxKto.Models.Builders;
+
+public abstract partial class DecoderBuilder
+{
+    /// <summary>
+    /// Scaled dot-product attention with the shared causal/padding bias, grouped-query heads and an optional
+    /// KV cache. q (N, H·D), k and v (N, Hkv·D) → (N, H·D).
+    /// </summary>
+    protected Value Attention(int layer, Value q, Value k, Value v, ForwardContext context)
+    {
+        int h = Config.NumHeads, hkv = Config.NumKvHeads, d = Config.HeadDim;
+        var qh = SplitHeads(q, h, context);                                 // (B, H, T, D)
+        var kh = SplitHeads(k, hkv, context);                               // (B, Hkv, T, D)
+        var vh = SplitHeads(v, hkv, context);
+        if (context.Rotary is var (cos, sin))
+        {
+            qh = Rotate(qh, cos, sin);
+            kh = Rotate(kh, cos, sin);
+        }
+        if (context.KvCache)
+        {
+            var past = new Shape("batch", hkv, "past_seq", d);
+            kh = B.Concat(2, B.Graph.AddInput(ModelGraph.PastKey(layer), DataType.Float, past), kh);
+            vh = B.Concat(2, B.Graph.AddInput(ModelGraph.PastValue(layer), DataType.Float, past), vh);
+            foreach (var (value, name) in new[] { (kh, ModelGraph.PresentKey(layer)), (vh, ModelGraph.PresentValue(layer)) })
+            {
+                var present = B.Identity(B.AssumeShape(value, new Shape("batch", hkv, "total_seq", d)));
+                B.Graph.Rename(present, name);
+                B.Graph.AddOutput(present);
+            }
+        }
+        kh = RepeatKv(kh);
+        vh = RepeatKv(vh);
+        var scores = B.Mul(B.MatMul(qh, B.Transpose(kh, 0, 1, 3, 2)), B.Scalar(1 / Math.Sqrt(d), DataType.Float)); // (B, H, T, S)
+        var weights = B.Op("Softmax", [B.Add(scores, context.AttentionBias)], ("axis", -1L));
+        var mixed = B.MatMul(weights, vh);                                  // (B, H, T, D)
+        return B.Reshape(B.Transpose(mixed, 0, 2, 1, 3), -1, h * d);        // (N, H·D)
+    }
+
+    /// <summary>(N, heads·D) → (B, heads, T, D).</summary>
+    private Value SplitHeads(Value rows, int heads, ForwardContext context)
+    {
+        var split = B.Reshape(rows, B.Concat(0, context.BatchSeq, B.Ints(heads, Config.HeadDim)));
+        B.AssumeShape(split, new Shape("batch", "seq", heads, Config.HeadDim));
+        return B.Transpose(split, 0, 2, 1, 3);
+    }
+
+    /// <summary>Grouped-query attention: each key/value head serves H/Hkv query heads. (B, Hkv, S, D) → (B, H, S, D).</summary>
+    private Value RepeatKv(Value x)
+    {
+        int groups = Config.NumHeads / Config.NumKvHeads;
+        if (groups == 1) return x;
+        var expanded = B.Expand(B.Unsqueeze(x, 2), B.Ints(1, 1, groups, 1, 1));  // (B, Hkv, groups, S, D)
+        return B.Reshape(expanded, 0, Config.NumHeads, -1, Config.HeadDim);
+    }
+
+    /// <summary>Rotary embedding, Hugging Face's rotate_half form: x·cos + [−x₂, x₁]·sin.</summary>
+    private Value Rotate(Value x, Value cos, Value sin)
+    {
+        var halves = B.Ops("Split", 2, [x], ("axis", -1L), ("num_outputs", 2L));
+        var rotated = B.Concat(-1, B.Neg(halves[1]), halves[0]);
+        return B.Add(B.Mul(x, cos), B.Mul(rotated, sin));
+    }
+}

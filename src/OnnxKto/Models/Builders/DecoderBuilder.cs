@@ -1,0 +1,109 @@
+using OnnxKto.Graphs;
+
+namespace OnnxKto.Models.Builders;
+
+/// <summary>
+/// Builds a decoder-only language model's forward graph from a <see cref="ModelConfig"/>. The skeleton lives here
+/// (embedding → layers → final norm → head); architectures override the pieces that differ.
+/// The residual stream is kept as rows (batch·seq, E) so every projection is one GEMM.
+/// </summary>
+public abstract partial class DecoderBuilder
+{
+    private readonly List<ParameterSpec> _parameters = [];
+    private GraphBuilder? _b;
+
+    protected DecoderBuilder(ModelConfig config) => Config = config;
+
+    public ModelConfig Config { get; }
+
+    /// <summary>The builder of the graph being made.</summary>
+    protected GraphBuilder B => _b ?? throw new InvalidOperationException("Build() has not started.");
+
+    /// <summary>Builds the forward graph; see <see cref="ModelGraph"/> for its interface.</summary>
+    public ModelGraph Build(DecoderOptions? options = null)
+    {
+        options ??= new DecoderOptions();
+        _parameters.Clear();
+        var graph = new Graph(Config.ModelType);
+        _b = new GraphBuilder(graph);
+        var ids = graph.AddInput(ModelGraph.InputIds, DataType.Int64, new Shape("batch", "seq"));
+        var mask = graph.AddInput(ModelGraph.AttentionMask, DataType.Int64,
+            new Shape("batch", options.KvCache ? "total_seq" : "seq"));
+        var context = MakeContext(ids, mask, options);
+
+        var x = MakeEmbedding(ids, context);                              // (N, E), N = batch·seq
+        for (int i = 0; i < Config.NumLayers; i++)
+            using (B.Scope($"layers.{i}"))
+                x = MakeLayer(i, x, context);
+        using (B.Scope("final"))
+        {
+            x = MakeFinalNorm(x);
+            var rows = MakeLmHead(x);                                     // (N, V)
+            var logits = B.Reshape(rows, B.Concat(0, context.BatchSeq, B.Ints(Config.VocabSize)));
+            B.AssumeShape(logits, new Shape("batch", "seq", Config.VocabSize));
+            graph.Rename(logits, ModelGraph.LogitsName);
+            graph.Outputs.Insert(0, logits);
+            return new ModelGraph(graph, Config, _parameters.ToList(), logits);
+        }
+    }
+
+    /// <summary>Token (and, for GPT-2, position) embeddings as rows (N, E).</summary>
+    protected abstract Value MakeEmbedding(Value ids, ForwardContext context);
+
+    /// <summary>One transformer block on rows (N, E).</summary>
+    protected abstract Value MakeLayer(int layer, Value x, ForwardContext context);
+
+    protected abstract Value MakeFinalNorm(Value x);
+
+    /// <summary>Logits rows (N, V), through the tied embedding or <c>lm_head.weight</c>.</summary>
+    protected abstract Value MakeLmHead(Value x);
+
+    /// <summary>Rotary tables for families that use them; null for learned positions.</summary>
+    protected virtual (Value Cos, Value Sin)? MakeRotary(Value positions) => null;
+
+    /// <summary>Declares a trainable parameter: a float32 graph input named as in Hugging Face.</summary>
+    protected Value Param(string name, long[] shape, ParameterInit init, double std = 0.02, bool decay = true)
+    {
+        _parameters.Add(new ParameterSpec(name, shape, init, std, decay));
+        return B.Graph.AddInput(name, DataType.Float, new Shape(shape.Select(Dim.Of)));
+    }
+
+    /// <summary>y = x·W (+ b) on rows; <paramref name="weightIsOutIn"/> for PyTorch Linear's [out, in] layout.</summary>
+    protected Value Linear(Value x, Value weight, Value? bias, bool weightIsOutIn) =>
+        B.Op("Gemm", [x, weight, bias], ("transB", weightIsOutIn ? 1L : 0L));
+
+    private ForwardContext MakeContext(Value ids, Value mask, DecoderOptions options)
+    {
+        using var _ = B.Scope("context");
+        var batchSeq = B.ShapeOf(ids);
+        Value positions;
+        if (options.KvCache)
+            positions = B.Graph.AddInput(ModelGraph.PositionIds, DataType.Int64, new Shape("batch", "seq"));
+        else
+        {
+            // As Hugging Face does for padded batches: position = (number of real tokens so far) − 1, at least 0.
+            var cumulative = B.Op("CumSum", [mask, B.Scalar(1, DataType.Int64)]);
+            positions = B.Op("Max", [B.Sub(cumulative, B.Scalar(1, DataType.Int64)), B.Scalar(0, DataType.Int64)]);
+        }
+        return new ForwardContext(batchSeq, positions, MakeAttentionBias(ids, mask), MakeRotary(positions), options.KvCache);
+    }
+
+    /// <summary>
+    /// Causal and padding mask as an additive bias (batch, 1, seq, total): query i (absolute position past+i)
+    /// may attend key j when j ≤ past+i and attention_mask[b, j] is 1.
+    /// </summary>
+    private Value MakeAttentionBias(Value ids, Value mask)
+    {
+        var i64 = DataType.Int64;
+        var total = B.Gather(B.ShapeOf(mask), B.Scalar(1, i64));
+        var seq = B.Gather(B.ShapeOf(ids), B.Scalar(1, i64));
+        var past = B.Sub(total, seq);
+        var keys = B.Op("Range", [B.Scalar(0, i64), total, B.Scalar(1, i64)]);              // (total)
+        var queries = B.Op("Range", [past, total, B.Scalar(1, i64)]);                       // (seq)
+        var causal = B.Op("LessOrEqual", [B.Unsqueeze(keys, 0), B.Unsqueeze(queries, 1)]); // (seq, total)
+        var present = B.Unsqueeze(B.Cast(mask, DataType.Bool), 1, 2);                       // (batch, 1, 1, total)
+        var allowed = B.Op("And", [causal, present]);                                       // (batch, 1, seq, total)
+        var bias = B.Where(allowed, B.Scalar(0, DataType.Float), B.Scalar(-1e9, DataType.Float));
+        return B.AssumeShape(bias, new Shape("batch", 1, "seq", "total_seq"));
+    }
+}

@@ -1,0 +1,12 @@
+namespace OnnxKto.Models.Builders;
+
+/// <summary>What the forward graph exposes besides input_ids, attention_mask → logits.</summary>
+public sealed record DecoderOptions
+{
+    /// <summary>
+    /// Inference layout with a KV cache (ONNX Runtime GenAI's names): adds inputs <c>position_ids</c> and
+    /// <c>past_key_values.&lt;i&gt;.key/value</c> [batch, kv_heads, past_seq, head_dim], and outputs
+    /// <c>present.&lt;i&gt;.key/value</c>. Without it, positions come from the attention mask.
+    /// </summary>
+    public bool KvCache { get; init; }
+}

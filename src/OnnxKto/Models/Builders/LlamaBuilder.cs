@@ -1,0 +1,79 @@
+using OnnxKto.Graphs;
+
+namespace OnnxKto.Models.Builders;
+
+/// <summary>
+/// Llama family (Llama, Mistral, Qwen2, SmolLM): RMSNorm, rotary positions, SwiGLU MLP, grouped-query attention,
+/// Linear weights stored [out, in], optional q/k/v biases (Qwen2), tied or separate head.
+/// </summary>
+public sealed class LlamaBuilder(ModelConfig config) : DecoderBuilder(config)
+{
+    private const string Prefix = "model";
+
+    protected override Value MakeEmbedding(Value ids, ForwardContext context)
+    {
+        var table = Param($"{Prefix}.embed_tokens.weight", [Config.VocabSize, Config.HiddenSize], ParameterInit.Normal);
+        return B.Reshape(B.Gather(table, ids), -1, Config.HiddenSize);  // (N, E)
+    }
+
+    // input_layernorm → attn → +res → post_attention_layernorm → SwiGLU mlp → +res
+    protected override Value MakeLayer(int layer, Value x, ForwardContext context)
+    {
+        string p = $"{Prefix}.layers.{layer}";
+        long e = Config.HiddenSize, d = Config.HeadDim;
+        Value attnOut;
+        using (B.Scope("attn"))
+        {
+            var h = RmsNorm($"{p}.input_layernorm", x);
+            var q = Projection(h, $"{p}.self_attn.q_proj", Config.NumHeads * d, e, Config.AttentionBias);
+            var k = Projection(h, $"{p}.self_attn.k_proj", Config.NumKvHeads * d, e, Config.AttentionBias);
+            var v = Projection(h, $"{p}.self_attn.v_proj", Config.NumKvHeads * d, e, Config.AttentionBias);
+            attnOut = Projection(Attention(layer, q, k, v, context), $"{p}.self_attn.o_proj", e, Config.NumHeads * d, bias: false);
+        }
+        x = B.Add(x, attnOut);
+        using (B.Scope("mlp"))
+        {
+            long inner = Config.IntermediateSize;
+            var h = RmsNorm($"{p}.post_attention_layernorm", x);
+            var gate = Projection(h, $"{p}.mlp.gate_proj", inner, e, bias: false);
+            var up = Projection(h, $"{p}.mlp.up_proj", inner, e, bias: false);
+            var swiglu = B.Mul(B.Mul(gate, B.Sigmoid(gate)), up);  // silu(gate) ⊙ up
+            return B.Add(x, Projection(swiglu, $"{p}.mlp.down_proj", e, inner, bias: false));
+        }
+    }
+
+    protected override Value MakeFinalNorm(Value x) => RmsNorm($"{Prefix}.norm", x);
+
+    protected override Value MakeLmHead(Value x)
+    {
+        var weight = Config.TieWordEmbeddings
+            ? B.Graph[$"{Prefix}.embed_tokens.weight"]
+            : Param("lm_head.weight", [Config.VocabSize, Config.HiddenSize], ParameterInit.Normal);
+        return B.Op("Gemm", [x, weight], ("transB", 1L));
+    }
+
+    /// <summary>cos/sin of position·θ^(−2i/D), duplicated over both halves: (B, 1, T, D).</summary>
+    protected override (Value Cos, Value Sin)? MakeRotary(Value positions)
+    {
+        int half = Config.HeadDim / 2;
+        var inverseFrequencies = Enumerable.Range(0, half)
+            .Select(i => (float)(1.0 / Math.Pow(Config.RopeTheta, 2.0 * i / Config.HeadDim))).ToArray();
+        var angles = B.Mul(B.Unsqueeze(B.Cast(positions, DataType.Float), -1),
+            B.Const(TensorData.FromFloats([half], inverseFrequencies)));           // (B, T, D/2)
+        var full = B.Unsqueeze(B.Concat(-1, angles, angles), 1);                    // (B, 1, T, D)
+        return (B.Op("Cos", [full]), B.Op("Sin", [full]));
+    }
+
+    private Value Projection(Value x, string name, long outFeatures, long inFeatures, bool bias) =>
+        Linear(x, Param($"{name}.weight", [outFeatures, inFeatures], ParameterInit.Normal),
+            bias ? Param($"{name}.bias", [outFeatures], ParameterInit.Zeros, decay: false) : null, weightIsOutIn: true);
+
+    // y = x / √(mean(x²) + ε) ⊙ w
+    private Value RmsNorm(string name, Value x)
+    {
+        var weight = Param($"{name}.weight", [Config.HiddenSize], ParameterInit.Ones, decay: false);
+        var meanSquare = B.ReduceMean(B.Mul(x, x), [-1], keepDims: true);
+        var inverse = B.Op("Reciprocal", [B.Sqrt(B.Add(meanSquare, B.Scalar(Config.NormEpsilon, DataType.Float)))]);
+        return B.Mul(B.Mul(x, inverse), weight);
+    }
+}

@@ -1,0 +1,12 @@
+namespace OnnxKto.Models.Builders;
+
+/// <summary>Chooses the builder for a configuration's architecture family.</summary>
+public static class ModelBuilders
+{
+    public static DecoderBuilder For(ModelConfig config) => config.Family switch
+    {
+        ModelFamily.Gpt2 => new Gpt2Builder(config),
+        ModelFamily.Llama => new LlamaBuilder(config),
+        _ => throw new NotSupportedException($"No graph builder for family {config.Family}."),
+    };
+}

@@ -1,0 +1,51 @@
+namespace OnnxKto.Models;
+
+/// <summary>
+/// Built-in model shapes for training from scratch (<c>preset:NAME</c>): the demo, tests and benchmarks.
+/// All use the GPT-2 tokenizer (vocabulary 50257, EOS 50256).
+/// </summary>
+public static class Presets
+{
+    public const string Prefix = "preset:";
+
+    private const int Gpt2Vocab = 50257, Gpt2Eos = 50256;
+
+    private static readonly Dictionary<string, ModelConfig> ByName = new(StringComparer.Ordinal)
+    {
+        ["gpt2-tiny"] = Gpt2(hidden: 64, layers: 2, heads: 4, positions: 256),
+        ["gpt2-mini"] = Gpt2(hidden: 256, layers: 4, heads: 4, positions: 512),
+        ["gpt2-small"] = Gpt2(hidden: 768, layers: 12, heads: 12, positions: 1024),
+        ["llama-tiny"] = Llama(hidden: 64, layers: 2, heads: 4, kvHeads: 2, intermediate: 176),
+        ["llama-mini"] = Llama(hidden: 256, layers: 4, heads: 8, kvHeads: 4, intermediate: 704),
+    };
+
+    public static IEnumerable<string> Names => ByName.Keys;
+
+    public static bool IsPreset(string model) => model.StartsWith(Prefix, StringComparison.Ordinal);
+
+    /// <summary>The configuration of <c>preset:NAME</c> (or NAME).</summary>
+    /// <exception cref="ArgumentException">Listing the presets, for an unknown name.</exception>
+    public static ModelConfig Get(string name)
+    {
+        var key = IsPreset(name) ? name[Prefix.Length..] : name;
+        return ByName.TryGetValue(key, out var config)
+            ? config
+            : throw new ArgumentException($"Unknown preset '{key}'. Presets: {string.Join(", ", ByName.Keys.Select(k => Prefix + k))}.");
+    }
+
+    private static ModelConfig Gpt2(int hidden, int layers, int heads, int positions) => new()
+    {
+        ModelType = "gpt2", Family = ModelFamily.Gpt2, VocabSize = Gpt2Vocab, HiddenSize = hidden, NumLayers = layers,
+        NumHeads = heads, NumKvHeads = heads, HeadDim = hidden / heads, IntermediateSize = 4 * hidden,
+        MaxPositions = positions, NormEpsilon = 1e-5, TieWordEmbeddings = true, AttentionBias = true,
+        BosTokenId = Gpt2Eos, EosTokenId = Gpt2Eos,
+    };
+
+    private static ModelConfig Llama(int hidden, int layers, int heads, int kvHeads, int intermediate) => new()
+    {
+        ModelType = "llama", Family = ModelFamily.Llama, VocabSize = Gpt2Vocab, HiddenSize = hidden, NumLayers = layers,
+        NumHeads = heads, NumKvHeads = kvHeads, HeadDim = hidden / heads, IntermediateSize = intermediate,
+        MaxPositions = 2048, NormEpsilon = 1e-6, RopeTheta = 10000, TieWordEmbeddings = false,
+        BosTokenId = Gpt2Eos, EosTokenId = Gpt2Eos,
+    };
+}

@@ -1,0 +1,192 @@
+using OnnxKto.Models;
+
+namespace OnnxKto.Tests.TestUtil;
+
+/// <summary>
+/// An independent float64 forward pass of GPT-2 and Llama-family models in plain loops, written from the
+/// Hugging Face modelling code's equations, for checking the ONNX graphs the builders emit.
+/// Weights are keyed by Hugging Face names; logits come back as (batch·seq, vocab).
+/// </summary>
+public static class ReferenceTransformer
+{
+    public static double[] Logits(ModelConfig c, IReadOnlyDictionary<string, double[]> w, long[] ids, long[] mask, int batch, int seq)
+    {
+        int e = c.HiddenSize, n = batch * seq;
+        var positions = Positions(mask, batch, seq);
+        bool gpt2 = c.Family == ModelFamily.Gpt2;
+        var x = new double[n * e];
+        for (int r = 0; r < n; r++)
+            for (int k = 0; k < e; k++)
+                x[r * e + k] = gpt2
+                    ? w["transformer.wte.weight"][ids[r] * e + k] + w["transformer.wpe.weight"][positions[r] * e + k]
+                    : w["model.embed_tokens.weight"][ids[r] * e + k];
+
+        for (int l = 0; l < c.NumLayers; l++)
+        {
+            if (gpt2)
+            {
+                string p = $"transformer.h.{l}";
+                var h = LayerNorm(x, w[$"{p}.ln_1.weight"], w[$"{p}.ln_1.bias"], e, c.NormEpsilon);
+                var qkv = Dense(h, w[$"{p}.attn.c_attn.weight"], w[$"{p}.attn.c_attn.bias"], e, 3 * e, outIn: false);
+                var (q, k, v) = (Columns(qkv, 3 * e, 0, e), Columns(qkv, 3 * e, e, e), Columns(qkv, 3 * e, 2 * e, e));
+                var a = Attention(c, q, k, v, mask, positions, batch, seq, rope: false);
+                Accumulate(x, Dense(a, w[$"{p}.attn.c_proj.weight"], w[$"{p}.attn.c_proj.bias"], e, e, outIn: false));
+                h = LayerNorm(x, w[$"{p}.ln_2.weight"], w[$"{p}.ln_2.bias"], e, c.NormEpsilon);
+                h = Dense(h, w[$"{p}.mlp.c_fc.weight"], w[$"{p}.mlp.c_fc.bias"], e, c.IntermediateSize, outIn: false);
+                h = h.Select(t => 0.5 * t * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (t + 0.044715 * t * t * t)))).ToArray();
+                Accumulate(x, Dense(h, w[$"{p}.mlp.c_proj.weight"], w[$"{p}.mlp.c_proj.bias"], c.IntermediateSize, e, outIn: false));
+            }
+            else
+            {
+                string p = $"model.layers.{l}";
+                int qd = c.NumHeads * c.HeadDim, kvd = c.NumKvHeads * c.HeadDim;
+                double[]? Bias(string name) => c.AttentionBias ? w[name] : null;
+                var h = RmsNorm(x, w[$"{p}.input_layernorm.weight"], e, c.NormEpsilon);
+                var q = Dense(h, w[$"{p}.self_attn.q_proj.weight"], Bias($"{p}.self_attn.q_proj.bias"), e, qd, outIn: true);
+                var k = Dense(h, w[$"{p}.self_attn.k_proj.weight"], Bias($"{p}.self_attn.k_proj.bias"), e, kvd, outIn: true);
+                var v = Dense(h, w[$"{p}.self_attn.v_proj.weight"], Bias($"{p}.self_attn.v_proj.bias"), e, kvd, outIn: true);
+                var a = Attention(c, q, k, v, mask, positions, batch, seq, rope: true);
+                Accumulate(x, Dense(a, w[$"{p}.self_attn.o_proj.weight"], null, qd, e, outIn: true));
+                h = RmsNorm(x, w[$"{p}.post_attention_layernorm.weight"], e, c.NormEpsilon);
+                var gate = Dense(h, w[$"{p}.mlp.gate_proj.weight"], null, e, c.IntermediateSize, outIn: true);
+                var up = Dense(h, w[$"{p}.mlp.up_proj.weight"], null, e, c.IntermediateSize, outIn: true);
+                var act = gate.Zip(up, (g, u) => g / (1 + Math.Exp(-g)) * u).ToArray();
+                Accumulate(x, Dense(act, w[$"{p}.mlp.down_proj.weight"], null, c.IntermediateSize, e, outIn: true));
+            }
+        }
+        x = gpt2
+            ? LayerNorm(x, w["transformer.ln_f.weight"], w["transformer.ln_f.bias"], e, c.NormEpsilon)
+            : RmsNorm(x, w["model.norm.weight"], e, c.NormEpsilon);
+        var head = gpt2 ? w["transformer.wte.weight"] : c.TieWordEmbeddings ? w["model.embed_tokens.weight"] : w["lm_head.weight"];
+        return Dense(x, head, null, e, c.VocabSize, outIn: true);
+    }
+
+    /// <summary>Hugging Face's positions for padded batches: running count of real tokens − 1, at least 0.</summary>
+    public static long[] Positions(long[] mask, int batch, int seq)
+    {
+        var positions = new long[batch * seq];
+        for (int b = 0; b < batch; b++)
+        {
+            long count = 0;
+            for (int t = 0; t < seq; t++)
+            {
+                count += mask[b * seq + t];
+                positions[b * seq + t] = Math.Max(count - 1, 0);
+            }
+        }
+        return positions;
+    }
+
+    private static double[] Attention(ModelConfig c, double[] q, double[] k, double[] v, long[] mask, long[] positions,
+        int batch, int seq, bool rope)
+    {
+        int h = c.NumHeads, d = c.HeadDim, qd = h * d, kvd = c.NumKvHeads * d, group = c.NumHeads / c.NumKvHeads;
+        if (rope)
+        {
+            q = Rope(q, positions, qd, d, c.RopeTheta);
+            k = Rope(k, positions, kvd, d, c.RopeTheta);
+        }
+        var output = new double[batch * seq * qd];
+        for (int b = 0; b < batch; b++)
+            for (int head = 0; head < h; head++)
+            {
+                int kvHead = head / group;
+                for (int i = 0; i < seq; i++)
+                {
+                    var scores = new double[i + 1];
+                    double max = double.NegativeInfinity;
+                    for (int j = 0; j <= i; j++)
+                    {
+                        if (mask[b * seq + j] == 0) { scores[j] = double.NegativeInfinity; continue; }
+                        double s = 0;
+                        for (int t = 0; t < d; t++) s += q[(b * seq + i) * qd + head * d + t] * k[(b * seq + j) * kvd + kvHead * d + t];
+                        scores[j] = s / Math.Sqrt(d);
+                        max = Math.Max(max, scores[j]);
+                    }
+                    if (double.IsNegativeInfinity(max)) continue; // a padding query with nothing to attend to
+                    double total = scores.Sum(s => Math.Exp(s - max));
+                    for (int j = 0; j <= i; j++)
+                    {
+                        if (mask[b * seq + j] == 0) continue;
+                        double p = Math.Exp(scores[j] - max) / total;
+                        for (int t = 0; t < d; t++) output[(b * seq + i) * qd + head * d + t] += p * v[(b * seq + j) * kvd + kvHead * d + t];
+                    }
+                }
+            }
+        return output;
+    }
+
+    private static double[] Rope(double[] x, long[] positions, int width, int d, double theta)
+    {
+        var y = (double[])x.Clone();
+        for (int r = 0; r < positions.Length; r++)
+            for (int head = 0; head < width / d; head++)
+                for (int i = 0; i < d / 2; i++)
+                {
+                    // Angles in float32, as Hugging Face computes inv_freq and position·inv_freq.
+                    float angle = positions[r] * (float)(1.0 / Math.Pow(theta, 2.0 * i / d));
+                    double cos = Math.Cos(angle), sin = Math.Sin(angle);
+                    int a = r * width + head * d + i, b = a + d / 2;
+                    y[a] = x[a] * cos - x[b] * sin;
+                    y[b] = x[b] * cos + x[a] * sin;
+                }
+        return y;
+    }
+
+    /// <summary>rows (n, inF) → (n, outF); weight stored [out, in] (Linear) or [in, out] (Conv1D).</summary>
+    private static double[] Dense(double[] x, double[] weight, double[]? bias, int inF, int outF, bool outIn)
+    {
+        int n = x.Length / inF;
+        var y = new double[n * outF];
+        for (int r = 0; r < n; r++)
+            for (int o = 0; o < outF; o++)
+            {
+                double s = bias?[o] ?? 0;
+                for (int i = 0; i < inF; i++) s += x[r * inF + i] * (outIn ? weight[o * inF + i] : weight[i * outF + o]);
+                y[r * outF + o] = s;
+            }
+        return y;
+    }
+
+    private static double[] Columns(double[] x, int width, int start, int count)
+    {
+        int n = x.Length / width;
+        var y = new double[n * count];
+        for (int r = 0; r < n; r++) Array.Copy(x, r * width + start, y, r * count, count);
+        return y;
+    }
+
+    private static double[] LayerNorm(double[] x, double[] g, double[] b, int e, double eps)
+    {
+        var y = new double[x.Length];
+        for (int r = 0; r < x.Length / e; r++)
+        {
+            var row = x.AsSpan(r * e, e);
+            double mean = 0, variance = 0;
+            foreach (var t in row) mean += t;
+            mean /= e;
+            foreach (var t in row) variance += (t - mean) * (t - mean);
+            variance /= e;
+            for (int k = 0; k < e; k++) y[r * e + k] = (row[k] - mean) / Math.Sqrt(variance + eps) * g[k] + b[k];
+        }
+        return y;
+    }
+
+    private static double[] RmsNorm(double[] x, double[] g, int e, double eps)
+    {
+        var y = new double[x.Length];
+        for (int r = 0; r < x.Length / e; r++)
+        {
+            double ms = 0;
+            for (int k = 0; k < e; k++) ms += x[r * e + k] * x[r * e + k];
+            double inv = 1 / Math.Sqrt(ms / e + eps);
+            for (int k = 0; k < e; k++) y[r * e + k] = x[r * e + k] * inv * g[k];
+        }
+        return y;
+    }
+
+    private static void Accumulate(double[] x, double[] delta)
+    {
+        for (int i = 0; i < x.Length; i++) x[i] += delta[i];
+    }
+}
