@@ -22,8 +22,8 @@ public abstract partial class DecoderBuilder
         if (context.KvCache)
         {
             var past = new Shape("batch", hkv, "past_seq", d);
-            kh = B.Concat(2, B.Graph.AddInput(ModelGraph.PastKey(layer), DataType.Float, past), kh);
-            vh = B.Concat(2, B.Graph.AddInput(ModelGraph.PastValue(layer), DataType.Float, past), vh);
+            kh = B.Concat(2, B.Graph.AddInput(ModelGraph.PastKey(layer), Precision, past), kh);
+            vh = B.Concat(2, B.Graph.AddInput(ModelGraph.PastValue(layer), Precision, past), vh);
             foreach (var (value, name) in new[] { (kh, ModelGraph.PresentKey(layer)), (vh, ModelGraph.PresentValue(layer)) })
             {
                 var present = B.Identity(B.AssumeShape(value, new Shape("batch", hkv, "total_seq", d)));
@@ -33,7 +33,7 @@ public abstract partial class DecoderBuilder
         }
         kh = RepeatKv(kh);
         vh = RepeatKv(vh);
-        var scores = B.Mul(B.MatMul(qh, B.Transpose(kh, 0, 1, 3, 2)), B.Scalar(1 / Math.Sqrt(d), DataType.Float)); // (B, H, T, S)
+        var scores = B.Mul(B.MatMul(qh, B.Transpose(kh, 0, 1, 3, 2)), Const(1 / Math.Sqrt(d))); // (B, H, T, S)
         var weights = B.Op("Softmax", [B.Add(scores, context.AttentionBias)], ("axis", -1L));
         var mixed = B.MatMul(weights, vh);                                  // (B, H, T, D)
         return B.Reshape(B.Transpose(mixed, 0, 2, 1, 3), -1, h * d);        // (N, H·D)

@@ -16,6 +16,12 @@ public abstract partial class DecoderBuilder
 
     public ModelConfig Config { get; }
 
+    /// <summary>Element type of parameters and activations in the graph being made.</summary>
+    protected DataType Precision { get; private set; } = DataType.Float;
+
+    /// <summary>A scalar constant in <see cref="Precision"/>.</summary>
+    protected Value Const(double value) => B.Scalar(value, Precision);
+
     /// <summary>The builder of the graph being made.</summary>
     protected GraphBuilder B => _b ?? throw new InvalidOperationException("Build() has not started.");
 
@@ -23,6 +29,7 @@ public abstract partial class DecoderBuilder
     public ModelGraph Build(DecoderOptions? options = null)
     {
         options ??= new DecoderOptions();
+        Precision = options.Precision;
         _parameters.Clear();
         var graph = new Graph(Config.ModelType);
         _b = new GraphBuilder(graph);
@@ -65,7 +72,7 @@ public abstract partial class DecoderBuilder
     protected Value Param(string name, long[] shape, ParameterInit init, double std = 0.02, bool decay = true)
     {
         _parameters.Add(new ParameterSpec(name, shape, init, std, decay));
-        return B.Graph.AddInput(name, DataType.Float, new Shape(shape.Select(Dim.Of)));
+        return B.Graph.AddInput(name, Precision, new Shape(shape.Select(Dim.Of)));
     }
 
     /// <summary>y = x·W (+ b) on rows; <paramref name="weightIsOutIn"/> for PyTorch Linear's [out, in] layout.</summary>
@@ -103,7 +110,7 @@ public abstract partial class DecoderBuilder
         var causal = B.Op("LessOrEqual", [B.Unsqueeze(keys, 0), B.Unsqueeze(queries, 1)]); // (seq, total)
         var present = B.Unsqueeze(B.Cast(mask, DataType.Bool), 1, 2);                       // (batch, 1, 1, total)
         var allowed = B.Op("And", [causal, present]);                                       // (batch, 1, seq, total)
-        var bias = B.Where(allowed, B.Scalar(0, DataType.Float), B.Scalar(-1e9, DataType.Float));
+        var bias = B.Where(allowed, Const(0), Const(-1e9));
         return B.AssumeShape(bias, new Shape("batch", 1, "seq", "total_seq"));
     }
 }

@@ -1,3 +1,5 @@
+using OnnxKto.Graphs;
+
 namespace OnnxKto.Models.Builders;
 
 /// <summary>What the forward graph exposes besides input_ids, attention_mask → logits.</summary>
@@ -9,4 +11,10 @@ public sealed record DecoderOptions
     /// <c>present.&lt;i&gt;.key/value</c>. Without it, positions come from the attention mask.
     /// </summary>
     public bool KvCache { get; init; }
+
+    /// <summary>
+    /// Element type of parameters and activations: float32 for training and serving; float64 lets tests check
+    /// gradients of whole models against finite differences (Llama family only: ORT's CPU LayerNormalization is float32).
+    /// </summary>
+    public DataType Precision { get; init; } = DataType.Float;
 }

@@ -66,8 +66,8 @@ public sealed class Gpt2Builder(ModelConfig config) : DecoderBuilder(config)
     private Value GeluTanh(Value h)
     {
         var cube = B.Mul(h, B.Mul(h, h));
-        var inner = B.Mul(B.Add(h, B.Mul(cube, B.Scalar(0.044715, DataType.Float))), B.Scalar(Math.Sqrt(2 / Math.PI), DataType.Float));
-        var gate = B.Add(B.Scalar(1, DataType.Float), B.Op("Tanh", [inner]));
-        return B.Mul(B.Mul(h, B.Scalar(0.5, DataType.Float)), gate);
+        var inner = B.Mul(B.Add(h, B.Mul(cube, Const(0.044715))), Const(Math.Sqrt(2 / Math.PI)));
+        var gate = B.Add(Const(1), B.Op("Tanh", [inner]));
+        return B.Mul(B.Mul(h, Const(0.5)), gate);
     }
 }

@@ -56,10 +56,12 @@ public sealed class LlamaBuilder(ModelConfig config) : DecoderBuilder(config)
     protected override (Value Cos, Value Sin)? MakeRotary(Value positions)
     {
         int half = Config.HeadDim / 2;
+        // Computed in float32 as Hugging Face does, then widened when the graph runs in float64.
         var inverseFrequencies = Enumerable.Range(0, half)
             .Select(i => (float)(1.0 / Math.Pow(Config.RopeTheta, 2.0 * i / Config.HeadDim))).ToArray();
         var angles = B.Mul(B.Unsqueeze(B.Cast(positions, DataType.Float), -1),
             B.Const(TensorData.FromFloats([half], inverseFrequencies)));           // (B, T, D/2)
+        angles = B.Cast(angles, Precision);
         var full = B.Unsqueeze(B.Concat(-1, angles, angles), 1);                    // (B, 1, T, D)
         return (B.Op("Cos", [full]), B.Op("Sin", [full]));
     }
@@ -73,7 +75,7 @@ public sealed class LlamaBuilder(ModelConfig config) : DecoderBuilder(config)
     {
         var weight = Param($"{name}.weight", [Config.HiddenSize], ParameterInit.Ones, decay: false);
         var meanSquare = B.ReduceMean(B.Mul(x, x), [-1], keepDims: true);
-        var inverse = B.Op("Reciprocal", [B.Sqrt(B.Add(meanSquare, B.Scalar(Config.NormEpsilon, DataType.Float)))]);
+        var inverse = B.Op("Reciprocal", [B.Sqrt(B.Add(meanSquare, Const(Config.NormEpsilon)))]);
         return B.Mul(B.Mul(x, inverse), weight);
     }
 }

@@ -1,0 +1,143 @@
+using System.Text.RegularExpressions;
+using OnnxKto.Autodiff;
+using OnnxKto.Graphs;
+using OnnxKto.Models.Builders;
+using OnnxKto.Training.Configuration;
+using OnnxKto.Training.Losses;
+using OnnxKto.Training.Optimizers;
+using static OnnxKto.Training.Artifacts.ArtifactNames;
+
+namespace OnnxKto.Training.Artifacts;
+
+/// <summary>
+/// The four graphs of a training artifact set, built from a model's forward graph and a config:
+/// training (loss, metrics, accumulated gradients), eval (the same without gradients), reference
+/// (frozen log-probs of target and KL sequences) and optimizer.
+/// </summary>
+public sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Reference, Graph Optimizer,
+    IReadOnlyList<ParameterSpec> Trainable, IReadOnlyList<ParameterSpec> Frozen)
+{
+    /// <summary>Builds all four graphs.</summary>
+    /// <exception cref="ArgumentException">The trainable/frozen patterns select no parameter to train.</exception>
+    public static TrainingGraphs Build(ModelGraph model, KtoConfig config)
+    {
+        var (trainable, frozen) = Select(model.Parameters, config);
+        var eval = BuildLossGraph(model, config, "eval");
+        var training = BuildTraining(model, config, trainable);
+        var reference = BuildReference(model);
+        var optimizer = OptimizerGraph.Build(trainable, config.OptimizerSettings);
+        return new TrainingGraphs(training, eval, reference, optimizer, trainable, frozen);
+    }
+
+    /// <summary>
+    /// Splits parameters into trainable and frozen: with <c>trainable</c> patterns only matching names train;
+    /// <c>frozen</c> patterns then remove names.
+    /// </summary>
+    public static (IReadOnlyList<ParameterSpec> Trainable, IReadOnlyList<ParameterSpec> Frozen) Select(
+        IReadOnlyList<ParameterSpec> parameters, KtoConfig config)
+    {
+        bool Matches(IReadOnlyList<string> patterns, string name) => patterns.Any(p => Regex.IsMatch(name, p));
+        var trainable = parameters.Where(p => (config.Trainable.Count == 0 || Matches(config.Trainable, p.Name)) && !Matches(config.Frozen, p.Name)).ToList();
+        if (trainable.Count == 0)
+            throw new ArgumentException(
+                $"The trainable/frozen patterns leave no parameter to train (trainable: [{string.Join(", ", config.Trainable)}], frozen: [{string.Join(", ", config.Frozen)}]). " +
+                $"Parameter names look like '{parameters[0].Name}'.");
+        return (trainable, parameters.Except(trainable).ToList());
+    }
+
+    private static Graph BuildTraining(ModelGraph model, KtoConfig config, IReadOnlyList<ParameterSpec> trainable)
+    {
+        var g = BuildLossGraph(model, config, "training");
+        var b = new GraphBuilder(g);
+        // Hugging Face divides the loss by the accumulation steps; the runtime feeds 1/steps here.
+        var scale = g.AddInput(LossScale, model.Logits.Type, Shape.Scalar);
+        var scaled = b.Mul(g[Loss], scale);
+        var stop = new[] { PolicyKlLogps, ReferenceLogps, ReferenceKlLogps }.Where(g.Contains);
+        var withGradients = ReverseModeAutodiff.Gradients(g, scaled.Name, trainable.Select(p => p.Name), stop);
+        AddAccumulation(withGradients, trainable, model.Logits.Type);
+        return withGradients;
+    }
+
+    /// <summary>Rewrites each <c>p_grad</c> output as accumulation buffer + this step's gradient.</summary>
+    private static void AddAccumulation(Graph g, IReadOnlyList<ParameterSpec> trainable, DataType precision)
+    {
+        var b = new GraphBuilder(g);
+        using var _ = b.Scope("accumulate");
+        foreach (var p in trainable)
+        {
+            var name = ReverseModeAutodiff.GradientName(p.Name);
+            var stepGradient = g[name];
+            g.Outputs.Remove(stepGradient);
+            g.Rename(stepGradient, name + ".step");
+            var buffer = g.AddInput(AccumulationBuffer(p.Name), precision, new Shape(p.Shape.Select(Dim.Of)));
+            var total = b.Add(buffer, stepGradient);
+            g.Rename(total, name);
+            g.AddOutput(total);
+        }
+    }
+
+    /// <summary>Forward passes, loss and metrics: the eval graph, and the training graph before gradients.</summary>
+    private static Graph BuildLossGraph(ModelGraph model, KtoConfig config, string name)
+    {
+        var g = new Graph(name);
+        var b = new GraphBuilder(g);
+        var parameters = model.Parameters.ToDictionary(p => p.Name, p => g.AddInput(p.Name, model.Logits.Type, new Shape(p.Shape.Select(Dim.Of))));
+        var policy = Sequences(b, model, parameters, "policy", InputIds, AttentionMask, CompletionMask, "seq");
+        var outputs = new List<(Value, string)> { (policy.SequenceLogps, PolicyLogps), (policy.LogitsSum, LogitsSum), (policy.TokenCount, CompletionTokens) };
+
+        if (config.LossType == LossType.Sft)
+            outputs.Insert(0, (SftLoss.Build(b, policy), Loss));
+        else
+        {
+            var label = g.AddInput(Label, DataType.Bool, new Shape("batch"));
+            var reference = g.AddInput(ReferenceLogps, model.Logits.Type, new Shape("batch"));
+            Value? policyKl = null, referenceKl = null;
+            if (config.LossType == LossType.Kto)
+            {
+                // The mismatched pairs: same parameters, no gradient (the KL log-probs are a stop value).
+                policyKl = Sequences(b, model, parameters, "kl", KlInputIds, KlAttentionMask, KlCompletionMask, "kl_seq").SequenceLogps;
+                referenceKl = g.AddInput(ReferenceKlLogps, model.Logits.Type, new Shape("batch"));
+                outputs.Add((policyKl, PolicyKlLogps));
+            }
+            var loss = KtoLoss.Build(b, config.LossSettings, policy.SequenceLogps, reference, policyKl, referenceKl, label);
+            outputs.Insert(0, (loss.Loss, Loss));
+            outputs.Add((loss.Rewards, Rewards));
+            outputs.Add((loss.Kl, Kl));
+        }
+        foreach (var (value, outputName) in outputs) Output(b, value, outputName);
+        return g;
+    }
+
+    private static Graph BuildReference(ModelGraph model)
+    {
+        var g = new Graph("reference");
+        var b = new GraphBuilder(g);
+        var parameters = model.Parameters.ToDictionary(p => p.Name, p => g.AddInput(p.Name, model.Logits.Type, new Shape(p.Shape.Select(Dim.Of))));
+        Output(b, Sequences(b, model, parameters, "policy", InputIds, AttentionMask, CompletionMask, "seq").SequenceLogps, ReferenceLogps);
+        Output(b, Sequences(b, model, parameters, "kl", KlInputIds, KlAttentionMask, KlCompletionMask, "kl_seq").SequenceLogps, ReferenceKlLogps);
+        return g;
+    }
+
+    /// <summary>Adds token inputs, inlines the model on them, and returns its completion statistics.</summary>
+    private static CompletionStatistics Sequences(GraphBuilder b, ModelGraph model, IReadOnlyDictionary<string, Value> parameters,
+        string scope, string ids, string mask, string completion, string seq)
+    {
+        var shape = new Shape("batch", seq);
+        var inputs = new Dictionary<string, Value>(parameters)
+        {
+            [ModelGraph.InputIds] = b.Graph.AddInput(ids, DataType.Int64, shape),
+            [ModelGraph.AttentionMask] = b.Graph.AddInput(mask, DataType.Int64, shape),
+        };
+        var completionMask = b.Graph.AddInput(completion, DataType.Int64, shape);
+        var logits = GraphComposer.Inline(b, model.Graph, inputs, scope, new Dictionary<string, string> { ["seq"] = seq })[ModelGraph.LogitsName];
+        using (b.Scope(scope))
+            return CompletionStatistics.Build(b, logits, inputs[ModelGraph.InputIds], completionMask);
+    }
+
+    private static void Output(GraphBuilder b, Value value, string name)
+    {
+        var named = b.Identity(value);
+        b.Graph.Rename(named, name);
+        b.Graph.AddOutput(named);
+    }
+}

@@ -1,0 +1,56 @@
+using OnnxKto.Graphs;
+
+namespace OnnxKto.Training.Losses;
+
+/// <summary>The KTO loss's graph outputs.</summary>
+/// <param name="Loss">Scalar: mean over all n examples of the weighted per-example losses.</param>
+/// <param name="Rewards">β·(log πθ − log πref) per example, for the rewards/* metrics (carries no gradient use).</param>
+/// <param name="Kl">The KL reference point z0 (0 for apo_zero_unpaired).</param>
+public sealed record KtoLossOutputs(Value Loss, Value Rewards, Value Kl);
+
+/// <summary>
+/// Kahneman-Tversky Optimization's loss exactly as Hugging Face TRL computes it (Ethayarajh et al., 2024):
+/// r = log πθ(y|x) − log πref(y|x);
+/// kto: desirable λ_D·(1 − σ(β(r − z0))), undesirable λ_U·(1 − σ(β(z0 − r))), z0 = max(0, mean(KL policy − KL reference));
+/// apo_zero_unpaired: desirable λ_D·(1 − σ(βr)), undesirable λ_U·σ(βr).
+/// The batch loss divides by n, not by Σλ. No gradient may flow through z0: differentiate with the KL log-probs stopped.
+/// Constants take the element type of the inputs, so the same graph runs in float32 or float64.
+/// </summary>
+public static class KtoLoss
+{
+    /// <param name="b">Builder of the training graph.</param>
+    /// <param name="settings">β, λ_D, λ_U and the loss type (<see cref="LossType.Kto"/> or <see cref="LossType.ApoZeroUnpaired"/>).</param>
+    /// <param name="policy">Policy sequence log-probs (batch).</param>
+    /// <param name="reference">Reference sequence log-probs (batch).</param>
+    /// <param name="policyKl">Policy log-probs of the mismatched (KL) pairs (batch); required for kto.</param>
+    /// <param name="referenceKl">Reference log-probs of the KL pairs (batch); required for kto.</param>
+    /// <param name="label">bool (batch): true for desirable completions.</param>
+    public static KtoLossOutputs Build(GraphBuilder b, LossSettings settings, Value policy, Value reference,
+        Value? policyKl, Value? referenceKl, Value label)
+    {
+        using var _ = b.Scope("kto_loss");
+        Value C(double v) => b.ScalarLike(v, policy);
+        var beta = C(settings.Beta);
+        var logRatio = b.Sub(policy, reference);                                       // r
+        Value desirable, undesirable, kl;
+        switch (settings.LossType)
+        {
+            case LossType.Kto:
+                if (policyKl is null || referenceKl is null) throw new ArgumentException("The kto loss needs the KL log-probs.");
+                kl = b.Op("Max", [b.ReduceMean(b.Sub(policyKl, referenceKl), [0], keepDims: false), C(0)]);
+                desirable = b.Sub(C(1), b.Sigmoid(b.Mul(beta, b.Sub(logRatio, kl))));
+                undesirable = b.Sub(C(1), b.Sigmoid(b.Mul(beta, b.Sub(kl, logRatio))));
+                break;
+            case LossType.ApoZeroUnpaired:
+                kl = C(0);
+                desirable = b.Sub(C(1), b.Sigmoid(b.Mul(beta, logRatio)));
+                undesirable = b.Sigmoid(b.Mul(beta, logRatio));
+                break;
+            default:
+                throw new ArgumentException($"{settings.LossType} is not a KTO loss.");
+        }
+        var perExample = b.Where(label, b.Mul(C(settings.DesirableWeight), desirable), b.Mul(C(settings.UndesirableWeight), undesirable));
+        var loss = b.ReduceMean(perExample, [0], keepDims: false);
+        return new KtoLossOutputs(loss, b.Mul(beta, logRatio), kl);
+    }
+}

@@ -1,0 +1,14 @@
+namespace OnnxKto.Training.Losses;
+
+/// <summary>The training objectives, by their config names (<c>loss_type</c>).</summary>
+public enum LossType
+{
+    /// <summary><c>kto</c>: TRL's default KTO loss with the KL reference point z0.</summary>
+    Kto,
+
+    /// <summary><c>apo_zero_unpaired</c>: KTO without z0 (no KL pass).</summary>
+    ApoZeroUnpaired,
+
+    /// <summary><c>sft</c>: mean token cross-entropy over completion tokens, for the supervised stage before KTO.</summary>
+    Sft,
+}

@@ -1,0 +1,18 @@
+using OnnxKto.Graphs;
+
+namespace OnnxKto.Training.Losses;
+
+/// <summary>
+/// Supervised fine-tuning loss: mean token cross-entropy over the completion tokens of the whole micro-batch,
+/// −Σ log p / Σ tokens (as Hugging Face's causal-LM loss with prompt tokens masked out).
+/// </summary>
+public static class SftLoss
+{
+    public static Value Build(GraphBuilder b, CompletionStatistics policy)
+    {
+        using var _ = b.Scope("sft_loss");
+        var total = b.ReduceSum(policy.SequenceLogps, [0], keepDims: false);
+        var tokens = b.Op("Max", [b.ReduceSum(policy.TokenCount, [0], keepDims: false), b.ScalarLike(1, total)]);
+        return b.Neg(b.Div(total, tokens));
+    }
+}

@@ -1,0 +1,106 @@
+using OnnxKto.Autodiff;
+using OnnxKto.Graphs;
+using OnnxKto.Runtime;
+using OnnxKto.Training.Losses;
+
+namespace OnnxKto.Tests.Training.Losses;
+
+/// <summary>The loss graph against values worked by hand from TRL's formula (β = 0.1, λ = 1 unless stated).</summary>
+[TestClass]
+public sealed class KtoLossTests
+{
+    private static readonly double[] Policy = [-10, -12, -8, -15], Reference = [-11, -11.5, -9, -14];
+    private static readonly bool[] Labels = [true, false, true, false];
+    private static readonly double[] KlPolicy = [-20, -18, -22, -19], KlReference = [-20.5, -18.2, -22.4, -19.1];
+
+    [TestMethod]
+    public void KtoWithPositiveKl()
+    {
+        var r = Run(LossType.Kto, Policy, Reference, Labels, KlPolicy, KlReference);
+        Assert.AreEqual(0.3, r["kl"][0], 1e-12);
+        Assert.AreEqual(0.4781426595, r["loss"][0], 1e-10);
+    }
+
+    [TestMethod]
+    public void KtoClampsNegativeKlToZero()
+    {
+        var r = Run(LossType.Kto, Policy, Reference, Labels, KlReference, KlPolicy);
+        Assert.AreEqual(0, r["kl"][0]);
+        Assert.AreEqual(0.4781412603, r["loss"][0], 1e-10);
+    }
+
+    [TestMethod]
+    public void ApoZeroUnpaired() =>
+        Assert.AreEqual(0.4781412603, Run(LossType.ApoZeroUnpaired, Policy, Reference, Labels, null, null)["loss"][0], 1e-10);
+
+    [TestMethod]
+    public void AllDesirableBatchIsValid()
+    {
+        var r = Run(LossType.Kto, [-5, -6, -7], [-5.5, -6, -6], [true, true, true], [-9, -9, -9], [-9.3, -9.1, -8.8]);
+        Assert.AreEqual(0.0666666667, r["kl"][0], 1e-10);
+        Assert.AreEqual(0.5058254778, r["loss"][0], 1e-10);
+    }
+
+    [TestMethod]
+    public void LossIsMeanOverExamplesNotOverWeights()
+    {
+        // Doubling λ_D doubles the desirable terms; the divisor stays n = 4.
+        var plain = Run(LossType.ApoZeroUnpaired, Policy, Reference, Labels, null, null)["per"];
+        var weighted = Run(LossType.ApoZeroUnpaired, Policy, Reference, Labels, null, null, desirableWeight: 2)["loss"][0];
+        Assert.AreEqual((2 * plain[0] + plain[1] + 2 * plain[2] + plain[3]) / 4, weighted, 1e-12);
+    }
+
+    [TestMethod]
+    public void GradientWithRespectToPolicyLogps()
+    {
+        var grad = Run(LossType.Kto, Policy, Reference, Labels, KlPolicy, KlReference)["policy_grad"];
+        double[] expected = [-0.0062423500, 0.0062400107, -0.0062423500, 0.0062236679];
+        for (int i = 0; i < 4; i++) Assert.AreEqual(expected[i], grad[i], 1e-10, $"example {i}");
+    }
+
+    [TestMethod]
+    public void RewardsAreBetaTimesLogRatio()
+    {
+        var rewards = Run(LossType.Kto, Policy, Reference, Labels, KlPolicy, KlReference)["rewards"];
+        CollectionAssert.AreEqual(new[] { 0.1, -0.05, 0.1, -0.1 }, rewards.Select(v => Math.Round(v, 12)).ToArray());
+    }
+
+    private static Dictionary<string, double[]> Run(LossType type, double[] policy, double[] reference, bool[] labels,
+        double[]? klPolicy, double[]? klReference, double desirableWeight = 1)
+    {
+        int n = policy.Length;
+        var g = new Graph("loss");
+        var b = new GraphBuilder(g);
+        Value In(string name) => g.AddInput(name, DataType.Double, new Shape(n));
+        var p = In("policy");
+        var r = In("reference");
+        var kp = klPolicy is null ? null : In("kl_policy");
+        var kr = klReference is null ? null : In("kl_reference");
+        var label = g.AddInput("label", DataType.Bool, new Shape(n));
+        var outputs = KtoLoss.Build(b, new LossSettings(type, 0.1, desirableWeight, 1), p, r, kp, kr, label);
+        foreach (var (v, name) in new[] { (outputs.Loss, "loss"), (outputs.Kl, "kl"), (outputs.Rewards, "rewards") })
+        {
+            var named = b.Identity(v);
+            g.Rename(named, name);
+            g.AddOutput(named);
+        }
+        var perExample = g.Values.Values.Single(v => v.Producer?.OpType == "Where" && v.Name.Contains("kto_loss"));
+        g.AddOutput(perExample);
+        var backward = ReverseModeAutodiff.Gradients(g, "loss", ["policy"], kp is null ? null : ["kl_policy"]);
+
+        var feeds = new Dictionary<string, TensorData>
+        {
+            ["policy"] = TensorData.FromDoubles([n], policy), ["reference"] = TensorData.FromDoubles([n], reference),
+            ["label"] = TensorData.FromBools([n], labels),
+        };
+        if (klPolicy is not null) feeds["kl_policy"] = TensorData.FromDoubles([n], klPolicy);
+        if (klReference is not null) feeds["kl_reference"] = TensorData.FromDoubles([n], klReference);
+        using var session = new OnnxSession(backward, optimize: false);
+        var result = session.Run(feeds);
+        return new Dictionary<string, double[]>
+        {
+            ["loss"] = result["loss"].ToDoubles(), ["kl"] = result["kl"].ToDoubles(), ["rewards"] = result["rewards"].ToDoubles(),
+            ["per"] = result[perExample.Name].ToDoubles(), ["policy_grad"] = result["policy_grad"].ToDoubles(),
+        };
+    }
+}
