@@ -83,10 +83,8 @@ public sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Reference,
         var b = new GraphBuilder(g);
         var parameters = model.Parameters.ToDictionary(p => p.Name, p => g.AddInput(p.Name, model.Logits.Type, new Shape(p.Shape.Select(Dim.Of))));
         var policy = Sequences(b, model, parameters, "policy", InputIds, AttentionMask, CompletionMask, "seq");
-        var outputs = new List<(Value, string)> { (policy.SequenceLogps, PolicyLogps), (policy.LogitsSum, LogitsSum), (policy.TokenCount, CompletionTokens) };
-
         if (config.LossType == LossType.Sft)
-            outputs.Insert(0, (SftLoss.Build(b, policy), Loss));
+            Output(b, SftLoss.Build(b, policy), Loss);
         else
         {
             var label = g.AddInput(Label, DataType.Bool, new Shape("batch"));
@@ -94,17 +92,24 @@ public sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Reference,
             Value? policyKl = null, referenceKl = null;
             if (config.LossType == LossType.Kto)
             {
-                // The mismatched pairs: same parameters, no gradient (the KL log-probs are a stop value).
-                policyKl = Sequences(b, model, parameters, "kl", KlInputIds, KlAttentionMask, KlCompletionMask, "kl_seq").SequenceLogps;
+                // The mismatched pairs: same parameters, no gradient. The named value is what the loss reads,
+                // so stopping it by name cuts the whole KL branch out of the backward pass.
+                var kl = Sequences(b, model, parameters, "kl", KlInputIds, KlAttentionMask, KlCompletionMask, "kl_seq");
+                policyKl = Output(b, kl.SequenceLogps, PolicyKlLogps);
                 referenceKl = g.AddInput(ReferenceKlLogps, model.Logits.Type, new Shape("batch"));
-                outputs.Add((policyKl, PolicyKlLogps));
             }
             var loss = KtoLoss.Build(b, config.LossSettings, policy.SequenceLogps, reference, policyKl, referenceKl, label);
-            outputs.Insert(0, (loss.Loss, Loss));
-            outputs.Add((loss.Rewards, Rewards));
-            outputs.Add((loss.Kl, Kl));
+            Output(b, loss.Loss, Loss);
+            Output(b, loss.Rewards, Rewards);
+            Output(b, loss.Kl, Kl);
         }
-        foreach (var (value, outputName) in outputs) Output(b, value, outputName);
+        Output(b, policy.SequenceLogps, PolicyLogps);
+        Output(b, policy.LogitsSum, LogitsSum);
+        Output(b, policy.TokenCount, CompletionTokens);
+        // The loss comes first, as ORT's training artifacts order their outputs.
+        var lossOutput = g[Loss];
+        g.Outputs.Remove(lossOutput);
+        g.Outputs.Insert(0, lossOutput);
         return g;
     }
 
@@ -134,10 +139,11 @@ public sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Reference,
             return CompletionStatistics.Build(b, logits, inputs[ModelGraph.InputIds], completionMask);
     }
 
-    private static void Output(GraphBuilder b, Value value, string name)
+    private static Value Output(GraphBuilder b, Value value, string name)
     {
         var named = b.Identity(value);
         b.Graph.Rename(named, name);
         b.Graph.AddOutput(named);
+        return named;
     }
 }

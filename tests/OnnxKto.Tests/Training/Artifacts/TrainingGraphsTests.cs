@@ -1,0 +1,155 @@
+using OnnxKto.Graphs;
+using OnnxKto.Models.Builders;
+using OnnxKto.Runtime;
+using OnnxKto.Tests.TestUtil;
+using OnnxKto.Training.Artifacts;
+using OnnxKto.Training.Configuration;
+using OnnxKto.Training.Losses;
+
+namespace OnnxKto.Tests.Training.Artifacts;
+
+[TestClass]
+public sealed class TrainingGraphsTests
+{
+    private const int Batch = 3, Seq = 5, KlSeq = 6;
+
+    /// <summary>
+    /// The whole float64 training graph of a tiny Llama-family model (the KTO loss over policy, KL and reference
+    /// log-probs): every parameter's gradient against central finite differences of the eval graph's loss.
+    /// </summary>
+    [TestMethod]
+    [DataRow(LossType.Kto)]
+    [DataRow(LossType.ApoZeroUnpaired)]
+    [DataRow(LossType.Sft)]
+    public void TrainingGradientsMatchFiniteDifferencesOfEvalLoss(LossType lossType)
+    {
+        var model = ModelBuilders.For(TinyModels.Llama).Build(new DecoderOptions { Precision = DataType.Double });
+        // A large β makes the KTO terms far from saturated, so the check is sensitive.
+        var graphs = TrainingGraphs.Build(model, new KtoConfig { LossType = lossType, Beta = 2 });
+        var feeds = Batch_(graphs.Training, model, seed: 4);
+
+        using var training = new OnnxSession(graphs.Training, optimize: false);
+        var analytic = training.Run(feeds);
+        var evalFeeds = feeds.Where(f => graphs.Eval.Inputs.Any(i => i.Name == f.Key)).ToDictionary(f => f.Key, f => f.Value);
+        using (var full = new OnnxSession(graphs.Eval, optimize: false))
+            Assert.AreEqual(full.Run(evalFeeds)["loss"].ToDoubles()[0], analytic["loss"].ToDoubles()[0], 1e-12, "eval and training losses");
+
+        // No gradient flows through z0 (TRL computes the KL pass under torch.no_grad()): the finite differences
+        // hold the policy's KL log-probs at their value by feeding them as an input.
+        var frozenKl = graphs.Eval;
+        if (lossType == LossType.Kto)
+        {
+            frozenKl = GraphPruning.KeepOutputs(FeedAsInput(graphs.Eval.Clone(), ArtifactNames.PolicyKlLogps), [ArtifactNames.Loss]);
+            evalFeeds[ArtifactNames.PolicyKlLogps] = analytic[ArtifactNames.PolicyKlLogps];
+            evalFeeds = evalFeeds.Where(f => frozenKl.Inputs.Any(i => i.Name == f.Key)).ToDictionary(f => f.Key, f => f.Value);
+        }
+        using var eval = new OnnxSession(frozenKl, optimize: false);
+
+        var rng = new Random(9);
+        foreach (var p in graphs.Trainable)
+        {
+            var x = feeds[p.Name].ToDoubles();
+            var grad = analytic[p.Name + "_grad"].ToDoubles();
+            double diff2 = 0, norm2 = 0;
+            foreach (int i in Enumerable.Range(0, x.Length).OrderBy(_ => rng.Next()).Take(6))
+            {
+                double h = 1e-5;
+                double Loss(double v)
+                {
+                    var moved = (double[])x.Clone();
+                    moved[i] = v;
+                    var f = new Dictionary<string, TensorData>(evalFeeds) { [p.Name] = TensorData.FromDoubles(p.Shape, moved) };
+                    return eval.Run(f, ["loss"])["loss"].ToDoubles()[0];
+                }
+                double numeric = (Loss(x[i] + h) - Loss(x[i] - h)) / (2 * h);
+                diff2 += (numeric - grad[i]) * (numeric - grad[i]);
+                norm2 += numeric * numeric;
+            }
+            double rel = Math.Sqrt(diff2) / Math.Max(Math.Sqrt(norm2), 1e-9);
+            Assert.IsTrue(rel < 1e-6 || Math.Sqrt(diff2) < 1e-10, $"{lossType}: d loss / d {p.Name}: relative error {rel:E2}");
+        }
+    }
+
+    [TestMethod]
+    public void KlBranchHasNoBackwardNodes()
+    {
+        var model = ModelBuilders.For(TinyModels.Gpt2).Build();
+        var graphs = TrainingGraphs.Build(model, new KtoConfig());
+        Assert.IsTrue(graphs.Training.Nodes.Any(n => n.Name.StartsWith("/kl/")), "the KL forward is present");
+        Assert.IsTrue(graphs.Training.Nodes.Any(n => n.Name.StartsWith("/backward/policy/")), "the policy forward has a backward");
+        Assert.IsFalse(graphs.Training.Nodes.Any(n => n.Name.StartsWith("/backward/kl/")), "the KL forward has no backward");
+    }
+
+    [TestMethod]
+    public void AccumulationAddsTheBufferAndScalesByLossScale()
+    {
+        var model = ModelBuilders.For(TinyModels.Llama).Build(new DecoderOptions { Precision = DataType.Double });
+        var graphs = TrainingGraphs.Build(model, new KtoConfig { LossType = LossType.Sft });
+        var feeds = Batch_(graphs.Training, model, seed: 2);
+        using var session = new OnnxSession(graphs.Training, optimize: false);
+        var once = session.Run(feeds)["model.norm.weight_grad"].ToDoubles();
+
+        var buffer = AccumulationBuffer("model.norm.weight");
+        feeds[buffer] = TensorData.FromDoubles(feeds[buffer].Dims, once);
+        feeds[ArtifactNames.LossScale] = TensorData.FromDoubles([], [0.5]);
+        var twice = session.Run(feeds)["model.norm.weight_grad"].ToDoubles();
+        for (int i = 0; i < once.Length; i++) Assert.AreEqual(1.5 * once[i], twice[i], 1e-12);
+    }
+
+    [TestMethod]
+    public void FrozenPatternsKeepParametersOutOfTheGradients()
+    {
+        var model = ModelBuilders.For(TinyModels.Gpt2).Build();
+        var graphs = TrainingGraphs.Build(model, new KtoConfig { Frozen = ["wte|wpe"] });
+        Assert.AreEqual(2, graphs.Frozen.Count);
+        Assert.IsFalse(graphs.Training.Contains("transformer.wte.weight_grad"));
+        Assert.IsTrue(graphs.Training.Contains("transformer.h.0.attn.c_attn.weight_grad"));
+        Assert.IsTrue(graphs.Training.Inputs.Any(i => i.Name == "transformer.wte.weight"), "frozen weights stay inputs, fed once");
+    }
+
+    [TestMethod]
+    public void PatternsSelectingNothingAreAnError()
+    {
+        var model = ModelBuilders.For(TinyModels.Gpt2).Build();
+        var e = Assert.ThrowsExactly<ArgumentException>(() => TrainingGraphs.Build(model, new KtoConfig { Trainable = ["no_such_param"] }));
+        StringAssert.Contains(e.Message, "no parameter to train");
+    }
+
+    private static string AccumulationBuffer(string p) => ArtifactNames.AccumulationBuffer(p);
+
+    /// <summary>Turns the value <paramref name="name"/> into a graph input, cutting it from its producer.</summary>
+    private static Graph FeedAsInput(Graph g, string name)
+    {
+        var v = g[name];
+        g.Nodes.Remove(v.Producer!);
+        foreach (var i in v.Producer!.Inputs) i?.Uses.Remove(v.Producer);
+        v.Producer = null;
+        g.Inputs.Add(v);
+        return g;
+    }
+
+    /// <summary>Random parameters and a random micro-batch with right padding, for every input of the graph.</summary>
+    private static Dictionary<string, TensorData> Batch_(Graph training, ModelGraph model, int seed)
+    {
+        var rng = new Random(seed);
+        var weights = TinyModels.RandomWeights(model.Parameters, seed);
+        var feeds = weights.ToDictionary(w => w.Key, w => TensorData.FromDoubles(w.Value.Dims, w.Value.ToDoublesWidened()));
+        long[] Ids(int seq) => Enumerable.Range(0, Batch * seq).Select(_ => (long)rng.Next(model.Config.VocabSize)).ToArray();
+        long[] Mask(int seq, int[] lengths) => Enumerable.Range(0, Batch * seq).Select(i => i % seq < lengths[i / seq] ? 1L : 0L).ToArray();
+        long[] Completion(int seq, int[] lengths, int prompt) => Enumerable.Range(0, Batch * seq).Select(i => i % seq >= prompt && i % seq < lengths[i / seq] ? 1L : 0L).ToArray();
+        int[] lengths = [5, 4, 5], klLengths = [6, 5, 4];
+        feeds[ArtifactNames.InputIds] = TensorData.FromLongs([Batch, Seq], Ids(Seq));
+        feeds[ArtifactNames.AttentionMask] = TensorData.FromLongs([Batch, Seq], Mask(Seq, lengths));
+        feeds[ArtifactNames.CompletionMask] = TensorData.FromLongs([Batch, Seq], Completion(Seq, lengths, 2));
+        feeds[ArtifactNames.KlInputIds] = TensorData.FromLongs([Batch, KlSeq], Ids(KlSeq));
+        feeds[ArtifactNames.KlAttentionMask] = TensorData.FromLongs([Batch, KlSeq], Mask(KlSeq, klLengths));
+        feeds[ArtifactNames.KlCompletionMask] = TensorData.FromLongs([Batch, KlSeq], Completion(KlSeq, klLengths, 2));
+        feeds[ArtifactNames.Label] = TensorData.FromBools([Batch], [true, false, true]);
+        feeds[ArtifactNames.ReferenceLogps] = TensorData.FromDoubles([Batch], [-7.1, -6.2, -8.3]);
+        feeds[ArtifactNames.ReferenceKlLogps] = TensorData.FromDoubles([Batch], [-9.5, -8.1, -7.7]);
+        feeds[ArtifactNames.LossScale] = TensorData.FromDoubles([], [1]);
+        foreach (var input in training.Inputs.Where(i => i.Name.EndsWith(".accumulation.buffer")))
+            feeds[input.Name] = TensorData.FromDoubles(input.Shape!.ToLongs(), new double[input.Shape!.ElementCount!.Value]);
+        return feeds.Where(f => training.Contains(f.Key) && training.Inputs.Contains(training[f.Key])).ToDictionary(f => f.Key, f => f.Value);
+    }
+}
