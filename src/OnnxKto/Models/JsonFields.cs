@@ -50,6 +50,15 @@ internal sealed class JsonFields
         return v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int i) ? i : throw WrongType(key, "an integer", v);
     }
 
+    /// <summary>An integer that may also be written as a list (Llama 3's <c>eos_token_id: [128001, 128009]</c>): the first entry.</summary>
+    public int? OptionalFirstInt(string key)
+    {
+        if (!TryGet(key, out var v) || v.ValueKind != JsonValueKind.Array)
+            return OptionalInt(key);
+        var first = v.EnumerateArray().FirstOrDefault();
+        return first.ValueKind == JsonValueKind.Number && first.TryGetInt32(out int i) ? i : throw WrongType(key, "an integer or a list of integers", v);
+    }
+
     public double? OptionalDouble(string key)
     {
         if (!TryGet(key, out var v))

@@ -84,9 +84,9 @@ public static class HfConfig
             NormEpsilon = json.OptionalDouble("layer_norm_epsilon") ?? 1e-5,
             TieWordEmbeddings = true,
             AttentionBias = true,
-            BosTokenId = TokenId(json, "bos_token_id"),
-            EosTokenId = TokenId(json, "eos_token_id"),
-            PadTokenId = TokenId(json, "pad_token_id"),
+            BosTokenId = json.OptionalFirstInt("bos_token_id"),
+            EosTokenId = json.OptionalFirstInt("eos_token_id"),
+            PadTokenId = json.OptionalFirstInt("pad_token_id"),
         };
     }
 
@@ -121,19 +121,10 @@ public static class HfConfig
             RopeTheta = json.OptionalDouble("rope_theta") ?? 10000,
             TieWordEmbeddings = json.OptionalBool("tie_word_embeddings") ?? false,
             AttentionBias = attentionBias,
-            BosTokenId = TokenId(json, "bos_token_id"),
-            EosTokenId = TokenId(json, "eos_token_id"),
-            PadTokenId = TokenId(json, "pad_token_id"),
+            BosTokenId = json.OptionalFirstInt("bos_token_id"),
+            EosTokenId = json.OptionalFirstInt("eos_token_id"),
+            PadTokenId = json.OptionalFirstInt("pad_token_id"),
         };
-    }
-
-    /// <summary>A token id that may also be written as a list (Llama 3's <c>eos_token_id: [128001, 128009]</c>): the first entry.</summary>
-    private static int? TokenId(JsonFields json, string key)
-    {
-        if (!json.TryGet(key, out var v) || v.ValueKind != JsonValueKind.Array)
-            return json.OptionalInt(key);
-        var first = v.EnumerateArray().FirstOrDefault();
-        return first.ValueKind == JsonValueKind.Number && first.TryGetInt32(out int id) ? id : throw json.WrongType(key, "an integer or a list of integers", v);
     }
 
     private static int Positive(JsonFields json, string key)
