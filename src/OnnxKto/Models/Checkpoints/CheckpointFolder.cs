@@ -32,6 +32,7 @@ public sealed class CheckpointFolder
     /// <summary>Full path of the folder.</summary>
     public string Directory { get; }
 
+    /// <summary>The folder's <c>config.json</c>, mapped by <see cref="HfConfig"/>.</summary>
     public ModelConfig Config { get; }
 
     /// <summary>Float32 parameters by canonical name.</summary>

