@@ -19,6 +19,7 @@ public sealed record ModelConfig
     /// <summary>Hugging Face <c>model_type</c>, e.g. <c>gpt2</c>, <c>llama</c>, <c>mistral</c>, <c>qwen2</c>.</summary>
     public required string ModelType { get; init; }
 
+    /// <summary>Which builder makes the graph, e.g. <see cref="ModelFamily.Llama"/> for <c>qwen2</c>.</summary>
     public required ModelFamily Family { get; init; }
 
     /// <summary>Vocabulary size, e.g. 50257.</summary>
@@ -57,7 +58,12 @@ public sealed record ModelConfig
     /// <summary>q/k/v projections carry biases (Qwen2; GPT-2 always does).</summary>
     public bool AttentionBias { get; init; }
 
+    /// <summary>Beginning-of-sequence id from <c>config.json</c>, e.g. 1 for Llama 2; null when none is given.</summary>
     public int? BosTokenId { get; init; }
+
+    /// <summary>End-of-sequence id from <c>config.json</c>, e.g. 50256 for GPT-2 (the first one when it lists several).</summary>
     public int? EosTokenId { get; init; }
+
+    /// <summary>Padding id from <c>config.json</c>; null when the model defines none.</summary>
     public int? PadTokenId { get; init; }
 }

@@ -15,11 +15,13 @@ public interface ITextTokenizer
     /// <summary>Number of ids the tokenizer can produce (base vocabulary plus added tokens).</summary>
     int VocabSize { get; }
 
+    /// <summary>Id of the end-of-sequence token, which closes every completion, e.g. 50256.</summary>
     int EosTokenId { get; }
 
     /// <summary>Text of the EOS token, e.g. <c>&lt;|endoftext|&gt;</c> or <c>&lt;/s&gt;</c>.</summary>
     string EosToken { get; }
 
+    /// <summary>Id of the beginning-of-sequence token, e.g. 1 for Llama 2; null when the tokenizer has none.</summary>
     int? BosTokenId { get; }
 
     /// <summary>Id used to pad batches (the EOS id when the tokenizer defines no pad token).</summary>

@@ -1,0 +1,88 @@
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using OnnxKto.Graphs;
+
+namespace OnnxKto.Models.Checkpoints;
+
+/// <summary>
+/// Writes safetensors files atomically: the bytes go to <c>&lt;path&gt;.tmp</c>, are flushed to disk, and the
+/// temporary file is then renamed over the target, so a crash leaves either the old file or the new one, never a torn one.
+/// </summary>
+public static class SafetensorsWriter
+{
+    /// <summary>
+    /// Writes <paramref name="tensors"/> (in ordinal name order) and <paramref name="metadata"/> to <paramref name="path"/>,
+    /// creating its folder if needed. The header is padded with spaces so the data section starts 8-byte aligned.
+    /// </summary>
+    /// <param name="path">Target file, e.g. <c>artifacts/gpt2/checkpoint.safetensors</c>; replaced if it exists.</param>
+    /// <param name="tensors">Tensors by name; every <see cref="DataType"/> with a safetensors dtype is accepted and stored as is.</param>
+    /// <param name="metadata">The <c>__metadata__</c> string map, e.g. <c>{"step": "100"}</c>; omitted when null or empty.</param>
+    /// <exception cref="ArgumentException">A tensor is named <c>__metadata__</c>.</exception>
+    /// <exception cref="NotSupportedException">A tensor's element type has no safetensors dtype.</exception>
+    public static void Write(string path, IReadOnlyDictionary<string, TensorData> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        if (tensors.ContainsKey("__metadata__"))
+            throw new ArgumentException($"'{path}': '__metadata__' is reserved by the safetensors format and cannot name a tensor.", nameof(tensors));
+        var ordered = tensors.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToArray();
+        byte[] header = Header(ordered, metadata);
+
+        string? folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
+        if (folder is not null)
+            Directory.CreateDirectory(folder);
+        string temporary = path + ".tmp";
+        try
+        {
+            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                stream.Write(BitConverter.GetBytes((ulong)header.Length));
+                stream.Write(header);
+                foreach (var (_, tensor) in ordered)
+                    stream.Write(tensor.Bytes);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
+    }
+
+    private static byte[] Header(KeyValuePair<string, TensorData>[] tensors, IReadOnlyDictionary<string, string>? metadata)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            json.WriteStartObject();
+            if (metadata is { Count: > 0 })
+            {
+                json.WriteStartObject("__metadata__");
+                foreach (var (key, value) in metadata.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+                    json.WriteString(key, value);
+                json.WriteEndObject();
+            }
+            long offset = 0;
+            foreach (var (name, tensor) in tensors)
+            {
+                json.WriteStartObject(name);
+                json.WriteString("dtype", SafetensorsDtypes.NameOf(tensor.Type));
+                json.WriteStartArray("shape");
+                foreach (long dim in tensor.Dims)
+                    json.WriteNumberValue(dim);
+                json.WriteEndArray();
+                json.WriteStartArray("data_offsets");
+                json.WriteNumberValue(offset);
+                json.WriteNumberValue(offset += tensor.Bytes.LongLength);
+                json.WriteEndArray();
+                json.WriteEndObject();
+            }
+            json.WriteEndObject();
+        }
+        // Pad so that 8 + header length is a multiple of 8: the data section then starts aligned.
+        int padding = (int)((8 - buffer.Length % 8) % 8);
+        buffer.Write(Encoding.ASCII.GetBytes(new string(' ', padding)));
+        return buffer.ToArray();
+    }
+}
