@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -67,7 +68,7 @@ internal sealed class RowParser
         {
             var kind = v.GetValueKind();
             if (kind is JsonValueKind.True or JsonValueKind.False) return kind == JsonValueKind.True;
-            if (kind == JsonValueKind.Number && v.TryGetValue<double>(out var number) && number is 0 or 1) return number == 1;
+            if (Number(v) is 0 or 1) return Number(v) == 1;
         }
         throw RowErrors.At(at, "label", $"expected a boolean (true/false, or 0/1), found {node.ToJsonString()}.");
     }
@@ -79,8 +80,7 @@ internal sealed class RowParser
         var ids = new int[list.Count];
         for (var i = 0; i < ids.Length; i++)
         {
-            if (list[i] is not JsonValue v || v.GetValueKind() != JsonValueKind.Number || !v.TryGetValue<double>(out var d)
-                || d != Math.Floor(d) || d < 0 || d > int.MaxValue)
+            if (list[i] is not JsonValue v || Number(v) is not { } d || d != Math.Floor(d) || d < 0 || d > int.MaxValue)
                 throw RowErrors.At(at, column, $"item {i + 1} is {list[i]?.ToJsonString() ?? "null"}, not a non-negative integer token id.");
             ids[i] = (int)d;
         }
@@ -108,6 +108,12 @@ internal sealed class RowParser
         value is string { Length: 0 } or ChatMessage[] { Length: 0 }
             ? throw RowErrors.At(at, column, "is empty: a KTO example needs a completion to score.")
             : value;
+
+    // Parsed JSON holds numbers as text and Parquet values as longs or doubles: the JSON text reads both.
+    private static double? Number(JsonValue value) =>
+        value.GetValueKind() == JsonValueKind.Number
+            ? double.Parse(value.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture)
+            : null;
 
     private static bool IsString(JsonNode node) => node is JsonValue v && v.GetValueKind() == JsonValueKind.String;
 
