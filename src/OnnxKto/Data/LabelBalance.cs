@@ -50,12 +50,15 @@ public sealed record LabelBalance(int Desirable, int Undesirable)
     /// <inheritdoc/>
     public override string ToString() => $"{Desirable} desirable, {Undesirable} undesirable";
 
-    // Python's round(x, 2) printed as Python prints floats: 10.0, 13.3, 0.08.
+    // Python's round(x, 2), printed as Python prints floats (10.0, 13.3, 0.08). Python rounds the exact binary value:
+    // 0.5 * 1.33 is 0.66500000000000003… and rounds to 0.67, where Math.Round(double, 2) gives 0.66. Seventeen
+    // significant digits in a decimal keep that excess; exact ties (0.125) still round to even, as in Python.
     private static string Round(double value)
     {
-        var rounded = Math.Round(value, 2, MidpointRounding.ToEven);
-        return rounded == Math.Floor(rounded)
+        var exact = decimal.Parse(value.ToString("G17", CultureInfo.InvariantCulture), NumberStyles.Float, CultureInfo.InvariantCulture);
+        var rounded = Math.Round(exact, 2, MidpointRounding.ToEven);
+        return rounded == decimal.Truncate(rounded)
             ? rounded.ToString("F1", CultureInfo.InvariantCulture)
-            : rounded.ToString(CultureInfo.InvariantCulture);
+            : rounded.ToString("0.##", CultureInfo.InvariantCulture);
     }
 }
