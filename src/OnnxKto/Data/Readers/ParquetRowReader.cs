@@ -20,7 +20,7 @@ internal static class ParquetRowReader
         {
             // Parquet.Net 6's untyped reader assembles nested lists and structs for us; it leaves a null value's key out
             // of the row dictionary, so the schema's column list tells a null apart from a missing column.
-            var group = ParquetSerializer.DeserializeUntypedAsync(stream, rowGroupIndex: g).GetAwaiter().GetResult();
+            var group = ReadGroup(stream, g, file);
             foreach (var values in group.Data)
             {
                 row++;
@@ -29,6 +29,18 @@ internal static class ParquetRowReader
                     json[column] = values.TryGetValue(column, out var value) ? ToJson(value) : null;
                 yield return new RawRow(new RowLocation(file, row, IsLine: false), json, null);
             }
+        }
+    }
+
+    private static DeserializationResult<Dictionary<string, object>> ReadGroup(Stream stream, int group, string file)
+    {
+        try
+        {
+            return ParquetSerializer.DeserializeUntypedAsync(stream, rowGroupIndex: group).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or NotSupportedException)
+        {
+            throw new InvalidDataException($"{file}: row group {group + 1} cannot be read ({e.Message}). The file may be truncated or use a column type Parquet.Net cannot read.");
         }
     }
 

@@ -66,9 +66,8 @@ internal sealed class RowParser
         var node = Required(columns, "label", at);
         if (node is JsonValue v)
         {
-            var kind = v.GetValueKind();
-            if (kind is JsonValueKind.True or JsonValueKind.False) return kind == JsonValueKind.True;
-            if (Number(v) is 0 or 1) return Number(v) == 1;
+            if (v.GetValueKind() is JsonValueKind.True or JsonValueKind.False) return v.GetValueKind() == JsonValueKind.True;
+            if (Number(v) is (0 or 1) and var number) return number == 1;
         }
         throw RowErrors.At(at, "label", $"expected a boolean (true/false, or 0/1), found {node.ToJsonString()}.");
     }
