@@ -10,7 +10,8 @@ internal static class CommandRunner
     {
         try
         {
-            return root.Parse(args).Invoke();
+            // Our handler below prints one line; System.CommandLine's default one would print a stack trace.
+            return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (Exception e) when (e is InvalidDataException or FileNotFoundException or DirectoryNotFoundException
                                       or NotSupportedException or ArgumentException or KeyNotFoundException

@@ -1,0 +1,50 @@
+namespace OnnxKto.Data;
+
+/// <summary>
+/// How a KTO dataset is read and shaped. Property names follow TRL's <c>KTOConfig</c> keys (in brackets) so TRL
+/// users can paste their values; <c>chat_template</c> and <c>skip_invalid</c> are OnnxKto additions.
+/// </summary>
+public sealed record DataOptions
+{
+    /// <summary>
+    /// [<c>max_length</c>] Longest prompt+completion in tokens, e.g. <c>1024</c> (TRL's default). Longer rows keep their
+    /// start (right truncation); rows whose prompt alone reaches it are dropped. <c>null</c>: no limit.
+    /// </summary>
+    public int? MaxLength { get; init; } = 1024;
+
+    /// <summary>
+    /// [<c>max_prompt_length</c>] Optional, e.g. <c>512</c>: when prompt+completion is longer than
+    /// <see cref="MaxLength"/>, prompts longer than this keep their last tokens first (classic TRL, keep_end).
+    /// </summary>
+    public int? MaxPromptLength { get; init; }
+
+    /// <summary>
+    /// [<c>chat_template</c>] Built-in template for conversational rows: <c>chatml</c>, <c>llama3</c>, <c>zephyr</c> or
+    /// <c>mistral</c>. <c>null</c>: recognised from the tokenizer folder's <c>tokenizer_config.json</c>.
+    /// </summary>
+    public string? ChatTemplate { get; init; }
+
+    /// <summary>[<c>seed</c>] Seed of the shuffle that follows unpairing, e.g. <c>42</c> (TRL's default).</summary>
+    public int Seed { get; init; } = 42;
+
+    /// <summary>[<c>skip_invalid</c>] Skip (and count) bad rows instead of stopping at the first one.</summary>
+    public bool SkipInvalid { get; init; }
+
+    /// <summary>[<c>desirable_weight</c>] λ_D, e.g. <c>1.0</c>; used here for the label-balance advice.</summary>
+    public double DesirableWeight { get; init; } = 1.0;
+
+    /// <summary>[<c>undesirable_weight</c>] λ_U, e.g. <c>1.0</c>; used here for the label-balance advice.</summary>
+    public double UndesirableWeight { get; init; } = 1.0;
+
+    /// <summary>Checks that the limits make sense together.</summary>
+    /// <exception cref="ArgumentException">A limit is not positive, or max_prompt_length is not below max_length.</exception>
+    public void Validate()
+    {
+        if (MaxLength is <= 0) throw new ArgumentException($"max_length must be positive, got {MaxLength}.");
+        if (MaxPromptLength is <= 0) throw new ArgumentException($"max_prompt_length must be positive, got {MaxPromptLength}.");
+        if (MaxLength is { } max && MaxPromptLength is { } prompt && prompt >= max)
+            throw new ArgumentException($"max_prompt_length ({prompt}) must be smaller than max_length ({max}) so completions keep some tokens.");
+        if (DesirableWeight <= 0 || UndesirableWeight <= 0)
+            throw new ArgumentException($"desirable_weight and undesirable_weight must be positive, got {DesirableWeight} and {UndesirableWeight}.");
+    }
+}

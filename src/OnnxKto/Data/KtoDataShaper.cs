@@ -1,0 +1,66 @@
+using OnnxKto.Data.ChatTemplates;
+using OnnxKto.Data.Shaping;
+using OnnxKto.Models.Tokenizers;
+
+namespace OnnxKto.Data;
+
+/// <summary>
+/// Tokenizes and truncates a <see cref="KtoDataset"/> the way TRL's KTOTrainer does, and reports what it did.
+/// </summary>
+public static class KtoDataShaper
+{
+    /// <summary>
+    /// Shapes every example: tokenization (EOS text appended to standard completions when missing; conversations
+    /// rendered with the chat template; pre-tokenized ids kept), then the length limits of
+    /// <see cref="DataOptions.MaxLength"/> and <see cref="DataOptions.MaxPromptLength"/>.
+    /// </summary>
+    /// <param name="dataset">Examples from <see cref="KtoDataset.Load"/>.</param>
+    /// <param name="tokenizer">The model's tokenizer.</param>
+    /// <param name="options">Limits, chat_template, skip_invalid and the weights for the balance advice.</param>
+    /// <param name="chatTemplate">The template for conversational rows; null to use <see cref="DataOptions.ChatTemplate"/>
+    /// (e.g. the caller passes <see cref="ChatTemplateCatalog.FromTokenizerFolder"/>'s result when that option is unset).</param>
+    /// <returns>The examples kept and the report.</returns>
+    /// <exception cref="ArgumentException">Inconsistent options or an unknown chat_template name.</exception>
+    /// <exception cref="InvalidOperationException">Conversational rows but no chat template.</exception>
+    /// <exception cref="InvalidDataException">A row cannot be tokenized (without skip_invalid).</exception>
+    public static ShapedDataset Shape(KtoDataset dataset, ITextTokenizer tokenizer, DataOptions options, ChatTemplate? chatTemplate = null)
+    {
+        options.Validate();
+        chatTemplate ??= options.ChatTemplate is { } name ? ChatTemplateCatalog.ByName(name) : null;
+        var rowTokenizer = new ExampleTokenizer(tokenizer, chatTemplate);
+        var warnings = new List<string>(dataset.Warnings);
+        var examples = new List<TokenizedExample>(dataset.Examples.Count);
+        int skipped = 0, dropped = 0, promptsCut = 0, completionsCut = 0, mismatches = 0;
+        foreach (var example in dataset.Examples)
+        {
+            int[] prompt, completion;
+            try
+            {
+                (prompt, completion, var mismatch) = rowTokenizer.Tokenize(example);
+                if (mismatch && mismatches++ < KtoDataset.MaxWarningsPerKind)
+                    warnings.Add($"{example.Origin}: the prompt's tokens are not a prefix of the tokens of prompt + completion (a merge across the boundary); completion_ids are taken as full[len(prompt_ids):], as TRL does.");
+            }
+            catch (InvalidDataException e) when (options.SkipInvalid)
+            {
+                if (skipped++ < KtoDataset.MaxWarningsPerKind) warnings.Add($"skipped {e.Message}");
+                continue;
+            }
+            var cut = SequenceTruncation.Apply(prompt, completion, options.MaxLength, options.MaxPromptLength);
+            if (cut.PromptCut) promptsCut++;
+            if (cut.Dropped)
+            {
+                dropped++;
+                continue;
+            }
+            if (cut.CompletionCut) completionsCut++;
+            examples.Add(new TokenizedExample(cut.Prompt, cut.Completion, example.Label));
+        }
+        if (mismatches > 0) warnings.Add($"{mismatches} example(s) had a prompt/completion tokenization mismatch.");
+        if (dropped > 0) warnings.Add($"{dropped} example(s) dropped: their prompt alone has max_length ({options.MaxLength}) tokens or more.");
+        var labels = LabelBalance.Count(examples.Select(e => e.Label));
+        if (labels.WeightAdvice(options.DesirableWeight, options.UndesirableWeight) is { } advice) warnings.Add(advice);
+        var report = new DataReport(dataset.RowsRead, dataset.PairsUnpaired, dataset.InvalidRowsSkipped + skipped,
+            dropped, promptsCut, completionsCut, mismatches, labels, warnings);
+        return new ShapedDataset(examples, report);
+    }
+}

@@ -1,0 +1,85 @@
+using OnnxKto.Data.Readers;
+
+namespace OnnxKto.Data;
+
+/// <summary>
+/// The rows of a KTO dataset, read from Parquet, JSONL or JSON files in TRL's formats (standard, conversational,
+/// paired preference, or pre-tokenized), before tokenization. Extra columns are ignored.
+/// </summary>
+/// <param name="Examples">Unpaired examples in training order.</param>
+/// <param name="Files">The files read, in order.</param>
+/// <param name="RowsRead">Rows found in the files (a paired row counts once), skipped rows included.</param>
+/// <param name="PairsUnpaired">Paired (prompt, chosen, rejected) rows turned into two examples each.</param>
+/// <param name="InvalidRowsSkipped">Bad rows skipped because <see cref="DataOptions.SkipInvalid"/> was set.</param>
+/// <param name="Warnings">What went wrong with the first few skipped rows.</param>
+public sealed record KtoDataset(
+    IReadOnlyList<KtoExample> Examples,
+    IReadOnlyList<string> Files,
+    int RowsRead,
+    int PairsUnpaired,
+    int InvalidRowsSkipped,
+    IReadOnlyList<string> Warnings)
+{
+    /// <summary>How many skipped-row messages are kept in <see cref="Warnings"/>.</summary>
+    public const int MaxWarningsPerKind = 5;
+
+    /// <summary>
+    /// Reads every row of <paramref name="path"/>: a <c>.parquet</c>, <c>.jsonl</c> or <c>.json</c> file, a folder of
+    /// them, or a glob such as <c>data/train-*.parquet</c>. Paired rows are unpaired into a desirable and an undesirable
+    /// example; the examples are then shuffled once with <see cref="DataOptions.Seed"/> so batches do not come in long
+    /// runs of one label (nor pairs of the same prompt side by side). Unpaired data keeps its file order.
+    /// </summary>
+    /// <param name="path">File, folder or glob.</param>
+    /// <param name="options">Seed and skip_invalid are used here; null for the defaults.</param>
+    /// <returns>The examples and counts.</returns>
+    /// <exception cref="FileNotFoundException">Nothing matches <paramref name="path"/>.</exception>
+    /// <exception cref="InvalidDataException">A bad row (without skip_invalid), or a file that cannot be read; the message
+    /// names the file, the row (1-based line for JSONL) and the column.</exception>
+    public static KtoDataset Load(string path, DataOptions? options = null)
+    {
+        options ??= new DataOptions();
+        var files = DataFiles.Expand(path);
+        var examples = new List<KtoExample>();
+        var warnings = new List<string>();
+        int rows = 0, pairs = 0, skipped = 0;
+        foreach (var file in files)
+        {
+            var parser = new RowParser();
+            foreach (var row in Rows(file))
+            {
+                rows++;
+                try
+                {
+                    var parsed = parser.Parse(row);
+                    examples.AddRange(parsed);
+                    if (parsed.Count == 2) pairs++;
+                }
+                catch (InvalidDataException e) when (options.SkipInvalid)
+                {
+                    if (skipped++ < MaxWarningsPerKind) warnings.Add($"skipped {e.Message}");
+                }
+            }
+        }
+        if (pairs > 0) Shuffle(examples, options.Seed);
+        return new KtoDataset(examples, files, rows, pairs, skipped, warnings);
+    }
+
+    private static IEnumerable<RawRow> Rows(string file) => Path.GetExtension(file).ToLowerInvariant() switch
+    {
+        ".parquet" => ParquetRowReader.Read(file),
+        ".jsonl" => JsonLinesReader.Read(file),
+        ".json" => JsonArrayReader.Read(file),
+        var other => throw new InvalidDataException($"{file}: unknown dataset extension '{other}'. Use .parquet, .jsonl or .json."),
+    };
+
+    // Fisher-Yates with System.Random(seed), whose seeded sequence is fixed across .NET versions.
+    private static void Shuffle(List<KtoExample> examples, int seed)
+    {
+        var random = new Random(seed);
+        for (var i = examples.Count - 1; i > 0; i--)
+        {
+            var j = random.Next(i + 1);
+            (examples[i], examples[j]) = (examples[j], examples[i]);
+        }
+    }
+}

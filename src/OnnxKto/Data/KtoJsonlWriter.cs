@@ -1,0 +1,66 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace OnnxKto.Data;
+
+/// <summary>
+/// Writes examples as TRL-format JSON Lines: <c>prompt</c>/<c>completion</c> as strings or message lists, or
+/// <c>prompt_ids</c>/<c>completion_ids</c>, with a boolean <c>label</c>. <see cref="KtoDataset.Load"/> reads it back.
+/// </summary>
+public static class KtoJsonlWriter
+{
+    private static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>Writes one line per example to <paramref name="path"/> (replacing the file).</summary>
+    /// <param name="examples">Examples in the order to write.</param>
+    /// <param name="path">Output <c>.jsonl</c> file; its folder must exist.</param>
+    public static void Write(IEnumerable<KtoExample> examples, string path)
+    {
+        using var file = File.Create(path);
+        foreach (var example in examples)
+        {
+            using (var json = new Utf8JsonWriter(file, Options))
+            {
+                json.WriteStartObject();
+                switch (example)
+                {
+                    case TextExample text:
+                        json.WriteString("prompt", text.Prompt);
+                        json.WriteString("completion", text.Completion);
+                        break;
+                    case ConversationExample chat:
+                        WriteMessages(json, "prompt", chat.Prompt);
+                        WriteMessages(json, "completion", chat.Completion);
+                        break;
+                    case TokenIdsExample ids:
+                        WriteIds(json, "prompt_ids", ids.PromptIds);
+                        WriteIds(json, "completion_ids", ids.CompletionIds);
+                        break;
+                }
+                json.WriteBoolean("label", example.Label);
+                json.WriteEndObject();
+            }
+            file.WriteByte((byte)'\n');
+        }
+    }
+
+    private static void WriteMessages(Utf8JsonWriter json, string name, IReadOnlyList<ChatMessage> messages)
+    {
+        json.WriteStartArray(name);
+        foreach (var message in messages)
+        {
+            json.WriteStartObject();
+            json.WriteString("role", message.Role);
+            json.WriteString("content", message.Content);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+    }
+
+    private static void WriteIds(Utf8JsonWriter json, string name, int[] ids)
+    {
+        json.WriteStartArray(name);
+        foreach (var id in ids) json.WriteNumberValue(id);
+        json.WriteEndArray();
+    }
+}
