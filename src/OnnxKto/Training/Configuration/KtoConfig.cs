@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using OnnxKto.Training.Losses;
 using OnnxKto.Training.Optimizers;
 
@@ -105,8 +106,10 @@ public sealed record KtoConfig
     /// <summary><c>frozen</c> (ours): regular expressions over parameter names kept fixed, e.g. <c>wte|wpe</c>.</summary>
     public IReadOnlyList<string> Frozen { get; init; } = [];
 
+    [JsonIgnore]
     public LossSettings LossSettings => new(LossType, Beta, DesirableWeight, UndesirableWeight);
 
+    [JsonIgnore]
     public OptimizerSettings OptimizerSettings =>
         new(Optim, AdamBeta1, AdamBeta2, AdamEpsilon, WeightDecay, MaxGradNorm, SgdMomentum);
 }

@@ -12,3 +12,16 @@ public enum LossType
     /// <summary><c>sft</c>: mean token cross-entropy over completion tokens, for the supervised stage before KTO.</summary>
     Sft,
 }
+
+/// <summary>Config names of <see cref="LossType"/> values.</summary>
+public static class LossTypeNames
+{
+    /// <summary>The <c>loss_type</c> spelling, e.g. <c>apo_zero_unpaired</c>.</summary>
+    public static string ToConfigName(this LossType type) => type switch
+    {
+        LossType.Kto => "kto",
+        LossType.ApoZeroUnpaired => "apo_zero_unpaired",
+        LossType.Sft => "sft",
+        _ => throw new ArgumentOutOfRangeException(nameof(type)),
+    };
+}

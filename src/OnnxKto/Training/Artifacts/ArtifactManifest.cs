@@ -1,0 +1,78 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using OnnxKto.Models;
+using OnnxKto.Training.Configuration;
+
+namespace OnnxKto.Training.Artifacts;
+
+/// <summary>One parameter as the manifest records it.</summary>
+public sealed record ManifestParameter(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("shape")] long[] Shape,
+    [property: JsonPropertyName("trainable")] bool Trainable,
+    [property: JsonPropertyName("decay")] bool Decay);
+
+/// <summary>
+/// <c>manifest.json</c>: what an artifact folder holds and how it was made, so the runtime and the exporter need
+/// nothing else. Fingerprints let runs and caches notice when the model or config changed.
+/// </summary>
+public sealed record ArtifactManifest
+{
+    public const int CurrentFormatVersion = 1;
+
+    [JsonPropertyName("format_version")] public int FormatVersion { get; init; } = CurrentFormatVersion;
+
+    /// <summary>The model folder's full path, or <c>preset:NAME</c>.</summary>
+    [JsonPropertyName("model")] public required string Model { get; init; }
+
+    [JsonPropertyName("model_config")] public required ModelConfig ModelConfig { get; init; }
+
+    [JsonPropertyName("config")] public required KtoConfig Config { get; init; }
+
+    [JsonPropertyName("parameters")] public required IReadOnlyList<ManifestParameter> Parameters { get; init; }
+
+    /// <summary>Optimizer state tensor names, in the order of <see cref="Parameters"/>' trainable ones.</summary>
+    [JsonPropertyName("optimizer_state")] public required IReadOnlyList<string> OptimizerState { get; init; }
+
+    /// <summary>Input and output names of each graph, by file name.</summary>
+    [JsonPropertyName("graphs")] public required IReadOnlyDictionary<string, GraphInterface> Graphs { get; init; }
+
+    [JsonPropertyName("model_fingerprint")] public required string ModelFingerprint { get; init; }
+
+    [JsonPropertyName("config_fingerprint")] public required string ConfigFingerprint { get; init; }
+
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary>Reads <c>manifest.json</c> from an artifact folder.</summary>
+    /// <exception cref="InvalidDataException">Missing, malformed, or of another format version.</exception>
+    public static ArtifactManifest Load(string artifactsFolder)
+    {
+        var path = Path.Combine(artifactsFolder, ArtifactNames.Manifest);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"'{artifactsFolder}' is not an artifact folder: {ArtifactNames.Manifest} is missing. Create one with 'onnx-kto artifacts'.", path);
+        ArtifactManifest? manifest;
+        try { manifest = JsonSerializer.Deserialize<ArtifactManifest>(File.ReadAllText(path), Json); }
+        catch (JsonException e) { throw new InvalidDataException($"{path}: not a valid manifest ({e.Message}).", e); }
+        if (manifest is null || manifest.FormatVersion != CurrentFormatVersion)
+            throw new InvalidDataException($"{path}: format version {manifest?.FormatVersion} is not {CurrentFormatVersion}; regenerate the artifacts with this version of onnx-kto.");
+        return manifest;
+    }
+
+    /// <summary>SHA-256 (hex, first 16 bytes) of a value's JSON form.</summary>
+    public static string Fingerprint(object value) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(value, Json))))[..32];
+}
+
+/// <summary>A graph's input and output names.</summary>
+public sealed record GraphInterface(
+    [property: JsonPropertyName("inputs")] IReadOnlyList<string> Inputs,
+    [property: JsonPropertyName("outputs")] IReadOnlyList<string> Outputs);

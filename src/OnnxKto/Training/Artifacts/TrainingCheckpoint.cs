@@ -1,0 +1,36 @@
+using OnnxKto.Graphs;
+using OnnxKto.Models.Checkpoints;
+
+namespace OnnxKto.Training.Artifacts;
+
+/// <summary>
+/// A training checkpoint: one safetensors file with every parameter (Hugging Face names), the optimizer state
+/// (<c>&lt;param&gt;.exp_avg</c>, ...), the update count as the int64 tensor <c>optimizer.step</c>, and a
+/// string metadata map (data position, seed, fingerprints). Written atomically by <see cref="SafetensorsWriter"/>.
+/// </summary>
+public sealed record TrainingCheckpoint(IReadOnlyDictionary<string, TensorData> Tensors, IReadOnlyDictionary<string, string> Metadata)
+{
+    public const string StepTensor = "optimizer.step";
+
+    /// <summary>Updates applied so far.</summary>
+    public long Step => Tensors[StepTensor].ToLongs()[0];
+
+    public static TrainingCheckpoint Create(IReadOnlyDictionary<string, TensorData> tensors, long step, IReadOnlyDictionary<string, string> metadata)
+    {
+        var all = new Dictionary<string, TensorData>(tensors) { [StepTensor] = TensorData.FromLongs([], [step]) };
+        var meta = new Dictionary<string, string>(metadata) { ["step"] = step.ToString() };
+        return new TrainingCheckpoint(all, meta);
+    }
+
+    public void Save(string path) => SafetensorsWriter.Write(path, Tensors, Metadata);
+
+    /// <exception cref="InvalidDataException">The file is malformed or lacks <c>optimizer.step</c>.</exception>
+    public static TrainingCheckpoint Load(string path)
+    {
+        using var file = SafetensorsFile.Open(path);
+        if (!file.Contains(StepTensor))
+            throw new InvalidDataException($"{path}: not an OnnxKto training checkpoint (no '{StepTensor}' tensor).");
+        var tensors = file.TensorNames.ToDictionary(n => n, file.Read);
+        return new TrainingCheckpoint(tensors, file.Metadata);
+    }
+}
