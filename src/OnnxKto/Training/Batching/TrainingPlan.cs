@@ -1,0 +1,79 @@
+using OnnxKto.Training.Configuration;
+
+namespace OnnxKto.Training.Batching;
+
+/// <summary>One micro-batch of the plan: which examples, in which epoch.</summary>
+/// <param name="Epoch">0-based epoch.</param>
+/// <param name="Examples">Indices into the shaped dataset; KL pairs rotate completions within this list.</param>
+public sealed record PlannedMicroBatch(int Epoch, int[] Examples);
+
+/// <summary>One optimizer update: consecutive micro-batches whose gradients accumulate.</summary>
+public sealed record PlannedUpdate(int Epoch, IReadOnlyList<PlannedMicroBatch> MicroBatches);
+
+/// <summary>
+/// The whole run's data order, fixed by the seed before training starts, so a resumed run sees exactly the
+/// batches an uninterrupted one would. Each epoch is one seeded shuffle (or the file order for
+/// <c>train_sampling_strategy: sequential</c>), cut into micro-batches of <c>per_device_train_batch_size</c>,
+/// grouped into updates of <c>gradient_accumulation_steps</c> (the last update of an epoch may have fewer).
+/// The run lasts <c>max_steps</c> updates when positive, else ⌈num_train_epochs × updates per epoch⌉.
+/// </summary>
+public sealed class TrainingPlan
+{
+    private TrainingPlan(IReadOnlyList<PlannedUpdate> updates, int updatesPerEpoch, IReadOnlyList<string> warnings)
+    {
+        Updates = updates;
+        UpdatesPerEpoch = updatesPerEpoch;
+        Warnings = warnings;
+    }
+
+    public IReadOnlyList<PlannedUpdate> Updates { get; }
+
+    public int UpdatesPerEpoch { get; }
+
+    public IReadOnlyList<string> Warnings { get; }
+
+    /// <summary>Plans training over <paramref name="exampleCount"/> examples.</summary>
+    /// <param name="exampleCount">Examples in the shaped dataset.</param>
+    /// <param name="config">Batch size, accumulation, epochs/max_steps, sampling strategy, seed.</param>
+    /// <param name="pairsForKl">The loss pairs each prompt with its neighbour's completion (kto): micro-batches of one are refused.</param>
+    /// <exception cref="ArgumentException">A kto batch size of 1, or too little data for one update.</exception>
+    public static TrainingPlan Create(int exampleCount, KtoConfig config, bool pairsForKl)
+    {
+        int batch = config.PerDeviceTrainBatchSize, accumulate = config.GradientAccumulationSteps;
+        if (pairsForKl && batch < 2)
+            throw new ArgumentException(
+                "per_device_train_batch_size must be at least 2 for loss_type 'kto': the KL estimate pairs each prompt with another " +
+                "example's completion in the same micro-batch, and a batch of one would pair an example with itself (the KL term would " +
+                "equal the implied reward). Use 2 or more (TRL recommends at least 4), or loss_type 'apo_zero_unpaired'.");
+        var warnings = new List<string>();
+        var epochBatches = MicroBatches(Enumerable.Range(0, exampleCount).ToArray(), batch, pairsForKl, warnings);
+        if (epochBatches.Count == 0)
+            throw new ArgumentException($"The dataset has {exampleCount} usable examples: not enough for one micro-batch of {batch}.");
+        int updatesPerEpoch = (epochBatches.Count + accumulate - 1) / accumulate;
+        int total = config.MaxSteps > 0 ? config.MaxSteps : (int)Math.Ceiling(config.NumTrainEpochs * updatesPerEpoch);
+        if (total <= 0) throw new ArgumentException("The run has no updates: set num_train_epochs or max_steps to a positive value.");
+
+        var updates = new List<PlannedUpdate>(total);
+        for (int epoch = 0; updates.Count < total; epoch++)
+        {
+            var order = Enumerable.Range(0, exampleCount).ToArray();
+            // A fixed mix of seed and epoch (HashCode is randomised per process, which would break resume).
+            if (config.TrainSamplingStrategy == "random") new Random(unchecked(config.Seed * 1_000_003 + epoch) & int.MaxValue).Shuffle(order);
+            var batches = MicroBatches(order, batch, pairsForKl, epoch == 0 ? null : []).Select(b => new PlannedMicroBatch(epoch, b)).ToList();
+            for (int i = 0; i < batches.Count && updates.Count < total; i += accumulate)
+                updates.Add(new PlannedUpdate(epoch, batches.Skip(i).Take(accumulate).ToList()));
+        }
+        return new TrainingPlan(updates, updatesPerEpoch, warnings);
+    }
+
+    private static List<int[]> MicroBatches(int[] order, int batch, bool pairsForKl, List<string>? warnings)
+    {
+        var batches = order.Chunk(batch).ToList();
+        if (pairsForKl && batches.Count > 0 && batches[^1].Length == 1)
+        {
+            batches.RemoveAt(batches.Count - 1);
+            warnings?.Add("The last micro-batch of each epoch holds one example, which the KL estimate would pair with itself; it is dropped.");
+        }
+        return batches;
+    }
+}

@@ -1,0 +1,64 @@
+using OnnxKto.Runtime.Training;
+using OnnxKto.Training.Batching;
+
+namespace OnnxKto.Training.Loop;
+
+/// <summary>
+/// Sums micro-batch results over a logging interval and reports them with TRL's metric names: per-example means of
+/// rewards and log-probs split by label, token-weighted mean logits, mean KL, and the counts.
+/// </summary>
+public sealed class MetricsAccumulator
+{
+    private double _loss, _kl, _tokens;
+    private int _updates, _microBatches;
+    private readonly Dictionary<bool, (double Rewards, double Logps, double Logits, double LogitTokens, int Count)> _byLabel = new()
+    {
+        [true] = default,
+        [false] = default,
+    };
+
+    /// <summary>Adds one micro-batch.</summary>
+    public void Add(MicroBatch batch, TrainStepResult r)
+    {
+        _microBatches++;
+        _kl += r.Kl;
+        _tokens += batch.Target.TokenCount + (batch.Kl?.TokenCount ?? 0);
+        for (int i = 0; i < batch.Size; i++)
+        {
+            var s = _byLabel[batch.Labels[i]];
+            _byLabel[batch.Labels[i]] = (s.Rewards + (r.Rewards.Length > 0 ? r.Rewards[i] : 0), s.Logps + r.PolicyLogps[i],
+                s.Logits + r.LogitsSum[i], s.LogitTokens + r.CompletionTokens[i], s.Count + 1);
+        }
+    }
+
+    /// <summary>Adds one update's loss (the mean of its micro-batch losses).</summary>
+    public void AddUpdate(double loss)
+    {
+        _loss += loss;
+        _updates++;
+    }
+
+    public double Tokens => _tokens;
+
+    /// <summary>The interval's metrics, prefixed (e.g. <c>eval_</c>) when asked.</summary>
+    public Dictionary<string, double> Report(string prefix = "")
+    {
+        var (c, r) = (_byLabel[true], _byLabel[false]);
+        double Mean(double sum, double count) => count > 0 ? sum / count : double.NaN;
+        var metrics = new Dictionary<string, double>
+        {
+            ["loss"] = Mean(_loss, _updates),
+            ["kl"] = Mean(_kl, _microBatches),
+            ["rewards/chosen"] = Mean(c.Rewards, c.Count),
+            ["rewards/rejected"] = Mean(r.Rewards, r.Count),
+            ["logps/chosen"] = Mean(c.Logps, c.Count),
+            ["logps/rejected"] = Mean(r.Logps, r.Count),
+            ["logits/chosen"] = Mean(c.Logits, c.LogitTokens),
+            ["logits/rejected"] = Mean(r.Logits, r.LogitTokens),
+            ["count/chosen"] = c.Count,
+            ["count/rejected"] = r.Count,
+        };
+        metrics["rewards/margins"] = metrics["rewards/chosen"] - metrics["rewards/rejected"];
+        return metrics.ToDictionary(m => prefix + m.Key, m => m.Value);
+    }
+}

@@ -1,0 +1,28 @@
+using OnnxKto.Training.Configuration;
+
+namespace OnnxKto.Training.Loop;
+
+/// <summary>Everything <c>onnx-kto train</c> was asked to do.</summary>
+public sealed record TrainOptions
+{
+    /// <summary>Folder written by <c>onnx-kto artifacts</c>.</summary>
+    public required string Artifacts { get; init; }
+
+    /// <summary>Training data (.parquet, .jsonl, .json, a folder or glob of shards).</summary>
+    public required string Data { get; init; }
+
+    /// <summary>Optional eval data, evaluated every <c>eval_steps</c>.</summary>
+    public string? EvalData { get; init; }
+
+    /// <summary>The run folder (metrics, checkpoints, reference cache).</summary>
+    public required string Output { get; init; }
+
+    public required KtoConfig Config { get; init; }
+
+    public bool Resume { get; init; }
+    public bool Overwrite { get; init; }
+    public bool SkipInvalid { get; init; }
+
+    /// <summary>Intra-op threads; 0 uses every core.</summary>
+    public int Threads { get; init; }
+}

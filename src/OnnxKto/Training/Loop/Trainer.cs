@@ -1,0 +1,215 @@
+using System.Diagnostics;
+using System.Globalization;
+using OnnxKto.Data;
+using OnnxKto.Data.ChatTemplates;
+using OnnxKto.Models;
+using OnnxKto.Models.Tokenizers;
+using OnnxKto.Runtime.Training;
+using OnnxKto.Training.Artifacts;
+using OnnxKto.Training.Batching;
+using OnnxKto.Training.Configuration;
+using OnnxKto.Training.Losses;
+
+namespace OnnxKto.Training.Loop;
+
+/// <summary>
+/// The training loop: data → plan → reference log-probs → updates with logging, evaluation and checkpoints.
+/// Everything that decides the trajectory (data order, KL pairs, reference values, optimizer state) is either fixed
+/// by the seed or saved in checkpoints, so a resumed run repeats an uninterrupted one step for step.
+/// </summary>
+public sealed class Trainer(TrainOptions options, Action<string> log, TrainingProgress? progress = null)
+{
+    /// <summary>Non-finite updates in a row after which the run stops.</summary>
+    public const int MaxConsecutiveNonFinite = 3;
+
+    private readonly KtoConfig _config = options.Config;
+
+    public TrainingSummary Run()
+    {
+        var run = new RunFolder(options.Output);
+        run.Prepare(options.Resume, options.Overwrite);
+        var manifest = ArtifactManifest.Load(options.Artifacts);
+        CheckConfigMatchesArtifacts(manifest);
+        bool kto = _config.LossType == LossType.Kto, needsReference = _config.LossType != LossType.Sft;
+
+        var tokenizer = ModelTokenizer.Load(manifest.Model);
+        var train = LoadData(options.Data, manifest, tokenizer);
+        var plan = TrainingPlan.Create(train.Count, _config, kto);
+        foreach (var warning in plan.Warnings) log($"warning: {warning}");
+        int total = plan.Updates.Count;
+        var schedule = new LearningRateSchedule(_config.LrSchedulerType, _config.LearningRate, total,
+            LearningRateSchedule.Warmup(_config.WarmupSteps, _config.WarmupRatio, total));
+
+        var resumeFrom = options.Resume ? run.Checkpoints().LastOrDefault() : default;
+        var checkpoint = TrainingCheckpoint.Load(resumeFrom.Folder is null
+            ? Path.Combine(options.Artifacts, ArtifactNames.Checkpoint)
+            : Path.Combine(resumeFrom.Folder, ArtifactNames.Checkpoint));
+        int start = checkpoint.Metadata.TryGetValue("cursor", out var c) ? int.Parse(c, CultureInfo.InvariantCulture) : 0;
+        if (resumeFrom.Folder is not null) log($"resuming from {resumeFrom.Folder} (update {start} of {total})");
+        run.TruncateMetricsAfter(start);
+        log($"training: {train.Count} examples, {total} updates ({plan.UpdatesPerEpoch} per epoch), " +
+            $"batch {_config.PerDeviceTrainBatchSize} x {_config.GradientAccumulationSteps} accumulation, loss {_config.LossType.ToConfigName()}");
+
+        using var session = new TrainingSession(options.Artifacts, checkpoint, options.Threads);
+        int pad = tokenizer.PadTokenId;
+        ReferenceLogProbs? reference = null;
+        if (needsReference && _config.PrecomputeRefLogProbs)
+        {
+            var pairs = plan.Updates.SelectMany(u => u.MicroBatches).SelectMany(m => m.Examples.Select((e, row) => (e, MicroBatch.KlSource(m.Examples, row))));
+            reference = ReferenceLogProbs.LoadOrCompute(session, train, kto ? pairs : [], _config.PerDeviceTrainBatchSize, pad,
+                _config.MaxLength, run.ReferenceCache(""), log);
+        }
+        var evalData = options.EvalData is null ? null : LoadData(options.EvalData, manifest, tokenizer);
+
+        var interval = new MetricsAccumulator();
+        var intervalClock = Stopwatch.StartNew();
+        var runClock = Stopwatch.StartNew();
+        double lossSum = 0;
+        int nonFinite = 0, samples = 0;
+        string lastCheckpoint = resumeFrom.Folder ?? "";
+        progress?.Start(start, total);
+        for (int k = start; k < total; k++)
+        {
+            var update = plan.Updates[k];
+            double rate = schedule.RateAt(k);
+            session.SetLearningRate(rate);
+            session.LazyResetGrad();
+            double updateLoss = 0;
+            bool finite = true;
+            foreach (var planned in update.MicroBatches)
+            {
+                var batch = MicroBatch.Build(train, planned.Examples, kto, pad, _config.MaxLength);
+                var (refTarget, refKl) = References(session, batch, reference, needsReference, kto);
+                var result = session.TrainStep(batch, refTarget, refKl, 1f / update.MicroBatches.Count);
+                finite &= float.IsFinite(result.Loss);
+                updateLoss += result.Loss / update.MicroBatches.Count;
+                interval.Add(batch, result);
+                samples += batch.Size;
+            }
+            double norm = finite ? session.OptimizerStep() : double.NaN;
+            if (!finite || !double.IsFinite(norm))
+            {
+                nonFinite++;
+                log($"warning: update {k + 1} skipped: non-finite {(finite ? "gradient norm" : "loss")} ({nonFinite} in a row)");
+                if (nonFinite >= MaxConsecutiveNonFinite)
+                    throw new InvalidOperationException(
+                        $"{nonFinite} updates in a row had a non-finite loss or gradient norm; stopping. The last good checkpoint is " +
+                        $"{(lastCheckpoint.Length > 0 ? lastCheckpoint : "the artifacts' initial one")}. Lower learning_rate or check the data.");
+                session.LazyResetGrad();
+            }
+            else nonFinite = 0;
+            interval.AddUpdate(updateLoss);
+            lossSum += updateLoss;
+            int step = k + 1;
+            progress?.Update(step, updateLoss);
+
+            if (step % _config.LoggingSteps == 0 || step == total)
+            {
+                var metrics = interval.Report();
+                metrics["step"] = step;
+                metrics["epoch"] = Math.Round((double)step / plan.UpdatesPerEpoch, 4);
+                metrics["learning_rate"] = rate;
+                metrics["grad_norm"] = norm;
+                metrics["tokens_per_second"] = interval.Tokens / intervalClock.Elapsed.TotalSeconds;
+                run.AppendMetrics(metrics);
+                progress?.Log(metrics);
+                interval = new MetricsAccumulator();
+                intervalClock.Restart();
+            }
+            if (evalData is not null && _config.EvalSteps is int every && step % every == 0)
+                run.AppendMetrics(Evaluate(session, evalData, step, kto, needsReference, pad));
+            if (step % _config.SaveSteps == 0 || step == total)
+                lastCheckpoint = run.SaveCheckpoint(session.SaveCheckpoint(Metadata(manifest, step, update.Epoch)), step, _config.SaveTotalLimit);
+        }
+        progress?.Finish();
+        double seconds = runClock.Elapsed.TotalSeconds;
+        var summary = new Dictionary<string, double>
+        {
+            ["train_runtime"] = Math.Round(seconds, 3),
+            ["train_samples_per_second"] = Math.Round(samples / seconds, 3),
+            ["train_steps_per_second"] = Math.Round((total - start) / seconds, 3),
+            ["train_loss"] = (total - start) > 0 ? lossSum / (total - start) : double.NaN,
+        };
+        run.AppendMetrics(summary);
+        log($"done: {total} updates, train_loss {summary["train_loss"]:F4}, {seconds:F1}s; checkpoint {lastCheckpoint}");
+        return new TrainingSummary(session.Step, lastCheckpoint, summary);
+    }
+
+    private (float[]?, float[]?) References(TrainingSession session, MicroBatch batch, ReferenceLogProbs? cached, bool needed, bool kto)
+    {
+        if (!needed) return (null, null);
+        if (cached is not null) return (cached.Target(batch), kto ? cached.Kl(batch) : null);
+        var (target, kl) = session.ComputeReferenceLogps(batch.Target, batch.Kl ?? batch.Target, batch.Size);
+        return (target, kto ? kl : null);
+    }
+
+    private Dictionary<string, double> Evaluate(TrainingSession session, IReadOnlyList<TokenizedExample> data, int step, bool kto, bool needsReference, int pad)
+    {
+        var eval = new MetricsAccumulator();
+        var batches = Enumerable.Range(0, data.Count).Chunk(_config.PerDeviceTrainBatchSize).Where(b => !kto || b.Length > 1);
+        foreach (var examples in batches)
+        {
+            var batch = MicroBatch.Build(data, examples, kto, pad, _config.MaxLength);
+            var (target, kl) = References(session, batch, null, needsReference, kto);
+            var result = session.EvalStep(batch, target, kl);
+            eval.Add(batch, result);
+            eval.AddUpdate(result.Loss);
+        }
+        var metrics = eval.Report("eval_");
+        metrics["step"] = step;
+        log($"eval at step {step}: loss {metrics["eval_loss"]:F4}, margins {metrics["eval_rewards/margins"]:F4}");
+        return metrics;
+    }
+
+    private List<TokenizedExample> LoadData(string path, ArtifactManifest manifest, ITextTokenizer tokenizer)
+    {
+        var dataOptions = new DataOptions
+        {
+            MaxLength = _config.MaxLength, MaxPromptLength = _config.MaxPromptLength, ChatTemplate = _config.ChatTemplate,
+            Seed = _config.Seed, SkipInvalid = options.SkipInvalid,
+            DesirableWeight = _config.DesirableWeight, UndesirableWeight = _config.UndesirableWeight,
+        };
+        var template = _config.ChatTemplate is null && !Presets.IsPreset(manifest.Model) ? ChatTemplateCatalog.FromTokenizerFolder(manifest.Model) : null;
+        var shaped = KtoDataShaper.Shape(KtoDataset.Load(path, dataOptions), tokenizer, dataOptions, template);
+        var report = shaped.Report;
+        log($"data {path}: {report.RowsRead} rows, {shaped.Examples.Count} examples ({report.Labels.Desirable} desirable, " +
+            $"{report.Labels.Undesirable} undesirable), {report.DroppedPromptTooLong} dropped (prompt too long), " +
+            $"{report.CompletionsTruncated} completions truncated");
+        foreach (var warning in report.Warnings) log($"warning: {warning}");
+        if (shaped.Examples.Count == 0) throw new InvalidDataException($"{path}: no usable examples after shaping.");
+        return shaped.Examples.ToList();
+    }
+
+    private Dictionary<string, string> Metadata(ArtifactManifest manifest, int step, int epoch) => new()
+    {
+        ["cursor"] = step.ToString(CultureInfo.InvariantCulture),
+        ["epoch"] = epoch.ToString(CultureInfo.InvariantCulture),
+        ["seed"] = _config.Seed.ToString(CultureInfo.InvariantCulture),
+        ["artifacts"] = Path.GetFullPath(options.Artifacts),
+        ["model_fingerprint"] = manifest.ModelFingerprint,
+        ["artifacts_config_fingerprint"] = manifest.ConfigFingerprint,
+        ["run_config_fingerprint"] = ArtifactManifest.Fingerprint(_config),
+    };
+
+    /// <summary>Settings baked into the graphs must match: the loss and optimizer cannot change after generation.</summary>
+    private void CheckConfigMatchesArtifacts(ArtifactManifest manifest)
+    {
+        var baked = manifest.Config;
+        var differences = new List<string>();
+        void Check<T>(string key, T ours, T theirs)
+        {
+            if (!EqualityComparer<T>.Default.Equals(ours, theirs)) differences.Add($"{key}: config {ours}, artifacts {theirs}");
+        }
+        Check("loss_type", _config.LossType, baked.LossType);
+        Check("beta", _config.Beta, baked.Beta);
+        Check("desirable_weight", _config.DesirableWeight, baked.DesirableWeight);
+        Check("undesirable_weight", _config.UndesirableWeight, baked.UndesirableWeight);
+        Check("optimizer", _config.OptimizerSettings, baked.OptimizerSettings);
+        Check("trainable", string.Join("|", _config.Trainable), string.Join("|", baked.Trainable));
+        Check("frozen", string.Join("|", _config.Frozen), string.Join("|", baked.Frozen));
+        if (differences.Count > 0)
+            throw new InvalidOperationException(
+                $"The config differs from the one the artifacts in '{options.Artifacts}' were generated with, in settings baked into the graphs: " +
+                $"{string.Join("; ", differences)}. Regenerate the artifacts with this config ('onnx-kto artifacts ... --config').");
+    }
+}
