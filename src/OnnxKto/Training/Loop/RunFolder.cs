@@ -68,11 +68,16 @@ public sealed class RunFolder
     public void TruncateMetricsAfter(long step)
     {
         if (!File.Exists(Metrics)) return;
+        // A line torn by a crash mid-write does not parse and is dropped with everything after the checkpoint.
         var kept = File.ReadAllLines(Metrics).Where(line =>
         {
-            using var doc = JsonDocument.Parse(line);
-            return !doc.RootElement.TryGetProperty("step", out var s) || s.GetDouble() <= step;
-        }).Where(line => !line.Contains("\"train_runtime\"")).ToList();
+            try
+            {
+                using var doc = JsonDocument.Parse(line);
+                return doc.RootElement.TryGetProperty("step", out var s) && s.GetDouble() <= step;
+            }
+            catch (JsonException) { return false; }
+        }).ToList();
         File.WriteAllLines(Metrics, kept);
     }
 

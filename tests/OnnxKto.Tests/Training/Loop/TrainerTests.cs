@@ -1,0 +1,139 @@
+using System.Diagnostics;
+using OnnxKto.Tests.TestUtil;
+using OnnxKto.Training.Artifacts;
+using OnnxKto.Training.Configuration;
+using OnnxKto.Training.Losses;
+using OnnxKto.Training.Loop;
+using OnnxKto.Training.Optimizers;
+
+namespace OnnxKto.Tests.Training.Loop;
+
+[TestClass]
+public sealed class TrainerTests
+{
+    private static KtoConfig Toy => new()
+    {
+        LearningRate = 1e-2, PerDeviceTrainBatchSize = 8, MaxSteps = 30, LoggingSteps = 1, SaveSteps = 1000,
+        LrSchedulerType = "constant", MaxLength = 16, Seed = 5,
+    };
+
+    [TestMethod]
+    public void KtoOnASeparableToyTaskLowersLossAndSeparatesRewards()
+    {
+        using var dir = new TempFolder();
+        var model = TinyRun.WriteModel(dir.File("model"));
+        var artifacts = TinyRun.Artifacts(model, dir.File("artifacts"), Toy);
+        var summary = Train(artifacts, TinyRun.WriteData(dir.File("train.jsonl"), 64), dir.File("run"), Toy);
+
+        var metrics = TinyRun.Metrics(dir.File("run"));
+        Assert.AreEqual(30, summary.Steps);
+        double first = metrics.Take(5).Average(m => m["loss"]!.Value), last = metrics.TakeLast(5).Average(m => m["loss"]!.Value);
+        Assert.IsTrue(last < first - 0.02, $"loss went from {first:F4} to {last:F4}");
+        Assert.IsTrue(metrics.TakeLast(5).Average(m => m["rewards/margins"]!.Value) > 0.05, "rewards/margins should end clearly positive");
+        Assert.IsTrue(Directory.Exists(dir.File("run/checkpoint-30")), "a checkpoint is written at the end");
+    }
+
+    [TestMethod]
+    public void KilledAndResumedRunRepeatsTheUninterruptedOne()
+    {
+        using var dir = new TempFolder();
+        var config = Toy with { MaxSteps = 10, SaveSteps = 3, LearningRate = 5e-3, LrSchedulerType = "linear", WarmupSteps = 2 };
+        var model = TinyRun.WriteModel(dir.File("model"));
+        var artifacts = TinyRun.Artifacts(model, dir.File("artifacts"), config);
+        var data = TinyRun.WriteData(dir.File("train.jsonl"), 40);
+        var configFile = dir.WriteText("kto.yaml", "learning_rate: 5.0e-3\nper_device_train_batch_size: 8\nmax_steps: 10\nsave_steps: 3\n" +
+            "logging_steps: 1\nlr_scheduler_type: linear\nwarmup_steps: 2\nmax_length: 16\nseed: 5\n");
+        Train(artifacts, data, dir.File("straight"), config);
+
+        // Kill a separate onnx-kto process once it has written its second checkpoint, then resume in-process.
+        var cli = Path.Combine(AppContext.BaseDirectory, "onnx-kto.dll");
+        var start = new ProcessStartInfo("dotnet", ["exec", cli, "train", "--artifacts", artifacts, "--data", data, "--config", configFile,
+            "--output", dir.File("interrupted")]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using (var process = Process.Start(start)!)
+        {
+            var clock = Stopwatch.StartNew();
+            while (!Directory.Exists(dir.File("interrupted/checkpoint-6")) && !process.HasExited && clock.Elapsed < TimeSpan.FromSeconds(120))
+                Thread.Sleep(5);
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+        }
+        Assert.IsFalse(Directory.Exists(dir.File("interrupted/checkpoint-10")), "the process was killed before finishing");
+        var resumed = new TrainOptions
+        {
+            Artifacts = artifacts, Data = data, Output = dir.File("interrupted"), Config = config, Resume = true, Threads = 1,
+        };
+        new Trainer(resumed, _ => { }).Run();
+
+        var expected = TinyRun.Metrics(dir.File("straight"));
+        var actual = TinyRun.Metrics(dir.File("interrupted"));
+        CollectionAssert.AreEqual(expected.Select(m => m["step"]).ToList(), actual.Select(m => m["step"]).ToList());
+        for (int i = 0; i < expected.Count; i++)
+        {
+            Assert.AreEqual(expected[i]["loss"], actual[i]["loss"], $"loss at step {expected[i]["step"]}");
+            Assert.AreEqual(expected[i]["learning_rate"], actual[i]["learning_rate"], $"learning rate at step {expected[i]["step"]}");
+        }
+    }
+
+    [TestMethod]
+    [DataRow(LossType.Sft)]
+    [DataRow(LossType.ApoZeroUnpaired)]
+    public void AccumulatingTwoHalfBatchesEqualsOneFullBatch(LossType loss)
+    {
+        using var dir = new TempFolder();
+        // SGD keeps the update linear in the gradient (Adam's first step, g/(|g|+ε), would amplify rounding noise
+        // in gradients that are zero in exact arithmetic, such as the key bias's).
+        var config = Toy with { LossType = loss, MaxSteps = 1, TrainSamplingStrategy = "sequential", MaxGradNorm = 0, SaveSteps = 1, Optim = OptimizerKind.Sgd };
+        var model = TinyRun.WriteModel(dir.File("model"));
+        var artifacts = TinyRun.Artifacts(model, dir.File("artifacts"), config);
+        // Equal lengths in every row, so the mean over a micro-batch equals the mean over the update.
+        var data = TinyRun.WriteData(dir.File("train.jsonl"), 8);
+        Train(artifacts, data, dir.File("full"), config);
+        Train(artifacts, data, dir.File("accumulated"), config with { PerDeviceTrainBatchSize = 4, GradientAccumulationSteps = 2 });
+
+        var full = TrainingCheckpoint.Load(dir.File("full/checkpoint-1/checkpoint.safetensors"));
+        var accumulated = TrainingCheckpoint.Load(dir.File("accumulated/checkpoint-1/checkpoint.safetensors"));
+        foreach (var (name, tensor) in full.Tensors.Where(t => t.Value.Type == OnnxKto.Graphs.DataType.Float))
+        {
+            var a = tensor.ToFloats();
+            var b = accumulated.Tensors[name].ToFloats();
+            for (int i = 0; i < a.Length; i++) Assert.AreEqual(a[i], b[i], 1e-6, $"{name}[{i}]");
+        }
+    }
+
+    [TestMethod]
+    public void KtoWithBatchOfOneIsRefusedWithTheReason()
+    {
+        using var dir = new TempFolder();
+        var config = Toy with { PerDeviceTrainBatchSize = 1 };
+        var artifacts = TinyRun.Artifacts(TinyRun.WriteModel(dir.File("model")), dir.File("artifacts"), config);
+        var e = Assert.ThrowsExactly<ArgumentException>(() => Train(artifacts, TinyRun.WriteData(dir.File("d.jsonl"), 8), dir.File("run"), config));
+        StringAssert.Contains(e.Message, "pair an example with itself");
+    }
+
+    [TestMethod]
+    public void ExistingRunIsNotOverwrittenWithoutConsent()
+    {
+        using var dir = new TempFolder();
+        var config = Toy with { MaxSteps = 2 };
+        var artifacts = TinyRun.Artifacts(TinyRun.WriteModel(dir.File("model")), dir.File("artifacts"), config);
+        var data = TinyRun.WriteData(dir.File("d.jsonl"), 16);
+        Train(artifacts, data, dir.File("run"), config);
+        var before = File.ReadAllText(dir.File("run/metrics.jsonl"));
+        var e = Assert.ThrowsExactly<InvalidOperationException>(() => Train(artifacts, data, dir.File("run"), config));
+        StringAssert.Contains(e.Message, "--resume");
+        Assert.AreEqual(before, File.ReadAllText(dir.File("run/metrics.jsonl")), "nothing already saved is lost");
+    }
+
+    [TestMethod]
+    public void ConfigThatContradictsTheArtifactsIsRefused()
+    {
+        using var dir = new TempFolder();
+        var artifacts = TinyRun.Artifacts(TinyRun.WriteModel(dir.File("model")), dir.File("artifacts"), Toy);
+        var e = Assert.ThrowsExactly<InvalidOperationException>(() =>
+            Train(artifacts, TinyRun.WriteData(dir.File("d.jsonl"), 16), dir.File("run"), Toy with { Beta = 0.5 }));
+        StringAssert.Contains(e.Message, "beta");
+    }
+
+    private static TrainingSummary Train(string artifacts, string data, string output, KtoConfig config) =>
+        new Trainer(new TrainOptions { Artifacts = artifacts, Data = data, Output = output, Config = config, Threads = 1 }, _ => { }).Run();
+}
