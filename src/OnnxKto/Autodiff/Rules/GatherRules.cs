@@ -34,13 +34,28 @@ internal static class GatherRules
     });
 
     // Y[i…] = X[…idx[i…]… along axis]:  dX = scatter_elements_add(zeros(X), idx, dY, axis)
+    // One index per row (idx has size 1 on the axis, e.g. picking each token's logit):
+    //   dX = (arange(dim) == idx) ⊙ dY, elementwise passes instead of a zero fill and a scatter.
     public static void GatherElements(GradientContext c) => c.Grad(0, () =>
     {
         var x = c.X(0);
         int axis = x.Shape!.Axis(c.Attr("axis", 0));
         var idx = NonNegative(c, c.X(1), x, axis);
+        if (OneIndexPerRow(x, idx, axis))
+        {
+            var dim = c.B.Gather(c.ShapeOf(x), c.B.Scalar(axis, DataType.Int64));
+            var positions = c.B.Op("Range", [c.B.Scalar(0, idx.Type), c.B.Cast(dim, idx.Type), c.B.Scalar(1, idx.Type)]);
+            positions = c.B.Reshape(positions, [-1, .. Enumerable.Repeat(1L, x.Rank - 1 - axis)]);
+            // A 0/1 mask times dY: ORT's broadcasting Mul is much faster than its broadcasting Where.
+            return c.B.Mul(c.B.Cast(c.B.Op("Equal", [idx, positions]), x.Type), c.DY());
+        }
         return c.B.Op("ScatterElements", [c.B.Fill(x, 0), idx, c.DY()], ("axis", (long)axis), ("reduction", "add"));
     });
+
+    /// <summary>True when idx has size 1 on the axis and provably the data's size everywhere else.</summary>
+    private static bool OneIndexPerRow(Value x, Value idx, int axis) =>
+        idx.Shape is { } s && s.Rank == x.Rank && s[axis].Value == 1 &&
+        Enumerable.Range(0, s.Rank).All(i => i == axis || s[i].SameAs(x.Shape![i]));
 
     private static Value ScatterRows(GradientContext c, Value zeros, Value idx, Value updates) =>
         c.B.Op("ScatterND", [zeros, c.B.Unsqueeze(idx, -1), updates], ("reduction", "add"));

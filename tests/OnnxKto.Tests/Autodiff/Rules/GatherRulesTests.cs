@@ -37,12 +37,26 @@ public sealed class GatherRulesTests
     }
 
     [TestMethod]
-    [DataRow(-1)]
-    [DataRow(0)]
-    public void GatherElementsMatchesFiniteDifferences(int axis)
+    [DataRow(-1, "3x4x2")]
+    [DataRow(0, "3x4x2")]
+    [DataRow(-1, "3x4x1")] // one index per row (token log-probs): the Where form of the rule
+    [DataRow(1, "3x1x3")]
+    public void GatherElementsMatchesFiniteDifferences(int axis, string indexDims)
     {
         var t = new OpCase();
-        var idx = t.Feed("idx", t.Random.Indices([3, 4, 2], 3));
+        var idx = t.Feed("idx", t.Random.Indices(OpCase.Dims(indexDims), 3));
         t.Check(t.B.Op("GatherElements", [t.Input("x", "3x4x3"), idx], ("axis", (long)axis)));
+    }
+
+    [TestMethod]
+    public void OneIndexPerRowNeedsNoScatter()
+    {
+        var t = new OpCase();
+        var idx = t.Feed("idx", t.Random.Indices([2, 5, 1], 7), new Shape("batch", "seq", 1));
+        var x = t.Input("x", "2x5x7", declared: new Shape("batch", "seq", 7));
+        var y = t.B.Op("GatherElements", [x, idx], ("axis", -1L));
+        var loss = t.B.Op("ReduceSum", [y], ("keepdims", 0L));
+        var backward = OnnxKto.Autodiff.ReverseModeAutodiff.Gradients(t.Graph, loss.Name, ["x"]);
+        Assert.IsFalse(backward.Nodes.Any(n => n.OpType == "ScatterElements"));
     }
 }
