@@ -96,6 +96,33 @@ public static class KtoConfigReader
         return (config, notes);
     }
 
+    /// <summary>
+    /// The configuration as <c>kto.yaml</c> text with TRL's key names, such that <see cref="Parse"/> gives it back.
+    /// </summary>
+    public static string ToYaml(KtoConfig c)
+    {
+        static string N(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+        static string List(IReadOnlyList<string> items) => "[" + string.Join(", ", items.Select(i => "'" + i.Replace("'", "''") + "'")) + "]";
+        var lines = new List<string>
+        {
+            $"beta: {N(c.Beta)}", $"desirable_weight: {N(c.DesirableWeight)}", $"undesirable_weight: {N(c.UndesirableWeight)}",
+            $"loss_type: {c.LossType.ToConfigName()}", $"learning_rate: {N(c.LearningRate)}",
+            $"per_device_train_batch_size: {c.PerDeviceTrainBatchSize}", $"gradient_accumulation_steps: {c.GradientAccumulationSteps}",
+            $"num_train_epochs: {N(c.NumTrainEpochs)}", $"max_steps: {c.MaxSteps}", $"max_length: {c.MaxLength}",
+            $"max_prompt_length: {c.MaxPromptLength?.ToString(CultureInfo.InvariantCulture) ?? "null"}",
+            $"warmup_ratio: {N(c.WarmupRatio)}", $"warmup_steps: {c.WarmupSteps}", $"lr_scheduler_type: {c.LrSchedulerType}",
+            $"weight_decay: {N(c.WeightDecay)}", $"adam_beta1: {N(c.AdamBeta1)}", $"adam_beta2: {N(c.AdamBeta2)}",
+            $"adam_epsilon: {N(c.AdamEpsilon)}", $"max_grad_norm: {N(c.MaxGradNorm)}",
+            $"optim: {(c.Optim == OptimizerKind.Sgd ? "sgd" : "adamw_torch")}", $"optim_args: \"momentum={N(c.SgdMomentum)}\"",
+            $"seed: {c.Seed}", $"train_sampling_strategy: {c.TrainSamplingStrategy}",
+            $"precompute_ref_log_probs: {(c.PrecomputeRefLogProbs ? "true" : "false")}", $"logging_steps: {c.LoggingSteps}",
+            $"save_steps: {c.SaveSteps}", $"save_total_limit: {c.SaveTotalLimit?.ToString(CultureInfo.InvariantCulture) ?? "null"}",
+            $"eval_steps: {c.EvalSteps?.ToString(CultureInfo.InvariantCulture) ?? "null"}",
+            $"chat_template: {c.ChatTemplate ?? "null"}", $"trainable: {List(c.Trainable)}", $"frozen: {List(c.Frozen)}",
+        };
+        return string.Join("\n", lines) + "\n";
+    }
+
     /// <summary>The valid key closest to <paramref name="key"/> by edit distance.</summary>
     public static string Nearest(string key) => Keys.Keys.MinBy(k => EditDistance(key, k))!;
 

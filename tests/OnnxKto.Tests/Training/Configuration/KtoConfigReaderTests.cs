@@ -73,4 +73,18 @@ public sealed class KtoConfigReaderTests
         Assert.AreEqual(1e-6, c.LearningRate);
         Assert.AreEqual(LossType.Kto, c.LossType);
     }
+
+    [TestMethod]
+    public void YamlWrittenForAConfigReadsBackTheSame()
+    {
+        var config = new KtoConfig
+        {
+            Beta = 0.25, LossType = LossType.ApoZeroUnpaired, LearningRate = 3e-6, MaxPromptLength = 128, Optim = OptimizerKind.Sgd,
+            SgdMomentum = 0.9, Frozen = ["wte", "h\\.0\\."], SaveTotalLimit = 2, ChatTemplate = "chatml", WarmupRatio = 0.1,
+        };
+        var back = KtoConfigReader.Parse(KtoConfigReader.ToYaml(config), "written.yaml").Config;
+        Assert.AreEqual(KtoConfigReader.ToYaml(config), KtoConfigReader.ToYaml(back));
+        Assert.AreEqual(config with { Frozen = [], Trainable = [] }, back with { Frozen = [], Trainable = [] });
+        CollectionAssert.AreEqual(config.Frozen.ToArray(), back.Frozen.ToArray());
+    }
 }

@@ -1,0 +1,33 @@
+using System.Text.Json;
+using OnnxKto.Training.Artifacts;
+
+namespace OnnxKto.Cli.Demo;
+
+/// <summary>
+/// One demo stage's output folder. A stage is complete when its <c>complete.json</c> holds the fingerprint of the
+/// settings that produced it; a complete stage is reused, anything else is rebuilt from scratch.
+/// </summary>
+public sealed class StageFolder(string root, string name, object settings)
+{
+    private const string Marker = "complete.json";
+    private readonly string _fingerprint = ArtifactManifest.Fingerprint(settings);
+
+    public string Path { get; } = System.IO.Path.Combine(root, name);
+    public string Name => name;
+
+    public string File(string relative) => System.IO.Path.Combine(Path, relative);
+
+    public bool IsComplete =>
+        System.IO.File.Exists(File(Marker)) &&
+        JsonDocument.Parse(System.IO.File.ReadAllText(File(Marker))).RootElement.GetProperty("fingerprint").GetString() == _fingerprint;
+
+    /// <summary>Clears a stale or partial folder before the stage runs.</summary>
+    public void Reset()
+    {
+        if (Directory.Exists(Path)) Directory.Delete(Path, recursive: true);
+        Directory.CreateDirectory(Path);
+    }
+
+    public void MarkComplete(object summary) =>
+        System.IO.File.WriteAllText(File(Marker), JsonSerializer.Serialize(new { fingerprint = _fingerprint, summary }, new JsonSerializerOptions { WriteIndented = true }));
+}
