@@ -13,6 +13,9 @@ public sealed class StageFolder(string root, string name, object settings)
     private readonly string _fingerprint = ArtifactManifest.Fingerprint(settings);
 
     public string Path { get; } = System.IO.Path.Combine(root, name);
+
+    /// <summary>Fingerprint of this stage's settings; later stages include it in theirs, so upstream changes propagate.</summary>
+    public string Fingerprint => _fingerprint;
     public string Name => name;
 
     public string File(string relative) => System.IO.Path.Combine(Path, relative);

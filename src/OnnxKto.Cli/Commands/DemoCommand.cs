@@ -1,0 +1,28 @@
+using System.CommandLine;
+using OnnxKto.Cli.Demo;
+
+namespace OnnxKto.Cli.Commands;
+
+/// <summary><c>onnx-kto demo</c>: the main job on its embedded defaults (what <c>make demo</c> runs).</summary>
+internal static class DemoCommand
+{
+    public static Command Create()
+    {
+        var output = new Option<DirectoryInfo>("--out") { Description = "Folder for every stage and the report.", DefaultValueFactory = _ => new DirectoryInfo("artifacts/demo") };
+        var command = new Command("demo", "Align a small model with yes/no feedback end to end: noisy SFT reference, verifier-labelled samples, KTO, held-out accuracy and a report.")
+        {
+            output,
+        };
+        command.SetAction(parse =>
+        {
+            var root = parse.GetValue(output)!.FullName;
+            Directory.CreateDirectory(root);
+            var result = new DemoPipeline(root, new DemoSettings(), line => Console.WriteLine(line)).Run();
+            Console.WriteLine();
+            Console.WriteLine(result.AccuracyLine);
+            Console.WriteLine($"report: {Path.Combine(root, "report.md")}");
+            return 0;
+        });
+        return command;
+    }
+}
