@@ -8,7 +8,7 @@ using OnnxKto.Training.Configuration;
 namespace OnnxKto.Tests.TestUtil;
 
 /// <summary>
-/// Tiny Hugging Face model folders (config, weights, an 11-token byte-level BPE tokenizer whose EOS is id 10) and
+/// Tiny Hugging Face model folders (config, weights, a byte-level BPE tokenizer of letters whose EOS is id 10) and
 /// run folders shaped like the trainer's: artifacts plus <c>checkpoint-&lt;step&gt;/checkpoint.safetensors</c>.
 /// </summary>
 internal static class TinyRuns
