@@ -5,4 +5,7 @@ var root = new RootCommand("OnnxKto: align language models with binary feedback 
 root.Subcommands.Add(ArtifactsCommand.Create());
 root.Subcommands.Add(GradientsCommand.Create());
 root.Subcommands.Add(DataCommand.Create());
+root.Subcommands.Add(ExportCommand.Create());
+root.Subcommands.Add(GenerateCommand.Create());
+root.Subcommands.Add(LogpsCommand.Create());
 return CommandRunner.Invoke(root, args);
