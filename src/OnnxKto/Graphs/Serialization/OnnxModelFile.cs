@@ -71,18 +71,34 @@ public static class OnnxModelFile
     /// <exception cref="InvalidDataException">Naming the file and tensor, for malformed or unsafe models.</exception>
     public static Graph Load(string path)
     {
-        ModelProto proto;
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        return OnnxProtoConverter.FromProto(Parse(path), t => ReadExternal(t, folder, path), path);
+    }
+
+    /// <summary>
+    /// Checks, without reading the weights, that every external-data entry of the model at <paramref name="path"/>
+    /// names a file inside the model's folder and a byte range inside that file: call it before a runtime loads an
+    /// untrusted model by path.
+    /// </summary>
+    /// <exception cref="InvalidDataException">Naming the file and tensor, for malformed or unsafe models.</exception>
+    public static void CheckExternalData(string path)
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        foreach (var tensor in Parse(path).Graph.Initializer.Where(t => t.DataLocation == TensorProto.Types.DataLocation.External))
+            LocateExternal(tensor, folder, path);
+    }
+
+    private static ModelProto Parse(string path)
+    {
         try
         {
             using var file = File.OpenRead(path);
-            proto = ModelProto.Parser.ParseFrom(file);
+            return ModelProto.Parser.ParseFrom(file);
         }
         catch (InvalidProtocolBufferException e)
         {
             throw new InvalidDataException($"{path}: not a valid ONNX model ({e.Message}).", e);
         }
-        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        return OnnxProtoConverter.FromProto(proto, t => ReadExternal(t, folder, path), path);
     }
 
     /// <summary>
@@ -94,12 +110,25 @@ public static class OnnxModelFile
         if (string.IsNullOrEmpty(location) || Path.IsPathRooted(location))
             throw new InvalidDataException($"{source}: tensor '{tensor}' has external data at '{location}', which is not a path relative to the model folder.");
         var full = Path.GetFullPath(Path.Combine(root, location));
-        if (!full.StartsWith(root, StringComparison.Ordinal))
+        // A link inside the folder that points outside it escapes just the same.
+        var target = File.Exists(full) ? new FileInfo(full).ResolveLinkTarget(returnFinalTarget: true)?.FullName : null;
+        if (!full.StartsWith(root, StringComparison.Ordinal) || (target is not null && !target.StartsWith(root, StringComparison.Ordinal)))
             throw new InvalidDataException($"{source}: tensor '{tensor}' has external data at '{location}', which lies outside the model folder {root}.");
         return full;
     }
 
     private static byte[] ReadExternal(TensorProto t, string folder, string source)
+    {
+        var (file, offset, length) = LocateExternal(t, folder, source);
+        var bytes = new byte[length];
+        using var stream = File.OpenRead(file);
+        stream.Position = offset;
+        stream.ReadExactly(bytes);
+        return bytes;
+    }
+
+    /// <summary>The file and byte range of an external tensor, refused unless both lie where they should.</summary>
+    private static (string File, long Offset, long Length) LocateExternal(TensorProto t, string folder, string source)
     {
         var entries = t.ExternalData.ToDictionary(e => e.Key, e => e.Value);
         if (!entries.TryGetValue("location", out var location))
@@ -115,10 +144,6 @@ public static class OnnxModelFile
                 $"{source}: tensor '{t.Name}' claims bytes {offset}..{offset + length} of '{location}', which holds only {fileLength}.");
         if (length > Array.MaxLength)
             throw new InvalidDataException($"{source}: tensor '{t.Name}' is {length} bytes, larger than one array can hold.");
-        var bytes = new byte[length];
-        using var stream = File.OpenRead(file);
-        stream.Position = offset;
-        stream.ReadExactly(bytes);
-        return bytes;
+        return (file, offset, length);
     }
 }

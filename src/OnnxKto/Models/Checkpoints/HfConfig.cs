@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace OnnxKto.Models.Checkpoints;
 
@@ -47,6 +48,59 @@ public static class HfConfig
         {
             throw new InvalidDataException($"{source}: not valid JSON ({e.Message}).", e);
         }
+    }
+
+    /// <summary>
+    /// The Hugging Face <c>config.json</c> text of <paramref name="config"/> (e.g. for a model trained from a preset),
+    /// written with the keys <see cref="Parse"/> reads, so <c>Parse(ToJson(c)) == c</c>.
+    /// </summary>
+    /// <exception cref="NotSupportedException">A combination Hugging Face's config for that model type cannot express
+    /// (e.g. q/k/v biases on a <c>mistral</c> model).</exception>
+    public static string ToJson(ModelConfig config)
+    {
+        if (!Architectures.ContainsKey(config.ModelType))
+            throw new NotSupportedException($"model_type '{config.ModelType}' has no Hugging Face config mapping; supported: {string.Join(", ", Architectures.Keys)}.");
+        var json = new JsonObject { ["model_type"] = config.ModelType };
+        if (config.Family == ModelFamily.Gpt2)
+        {
+            json["architectures"] = new JsonArray("GPT2LMHeadModel");
+            json["vocab_size"] = config.VocabSize;
+            json["n_embd"] = config.HiddenSize;
+            json["n_layer"] = config.NumLayers;
+            json["n_head"] = config.NumHeads;
+            json["n_inner"] = config.IntermediateSize;
+            json["n_positions"] = config.MaxPositions;
+            json["n_ctx"] = config.MaxPositions;
+            json["layer_norm_epsilon"] = config.NormEpsilon;
+            json["activation_function"] = "gelu_new";
+            json["tie_word_embeddings"] = true;
+        }
+        else
+        {
+            bool impliedBias = config.ModelType == "qwen2";
+            if (config.ModelType != "llama" && config.AttentionBias != impliedBias)
+                throw new NotSupportedException($"A {config.ModelType} config.json cannot say attention_bias {config.AttentionBias.ToString().ToLowerInvariant()}; use model_type 'llama'.");
+            json["architectures"] = new JsonArray(config.ModelType switch { "qwen2" => "Qwen2ForCausalLM", "mistral" => "MistralForCausalLM", _ => "LlamaForCausalLM" });
+            json["vocab_size"] = config.VocabSize;
+            json["hidden_size"] = config.HiddenSize;
+            json["num_hidden_layers"] = config.NumLayers;
+            json["num_attention_heads"] = config.NumHeads;
+            json["num_key_value_heads"] = config.NumKvHeads;
+            json["head_dim"] = config.HeadDim;
+            json["intermediate_size"] = config.IntermediateSize;
+            json["max_position_embeddings"] = config.MaxPositions;
+            json["rms_norm_eps"] = config.NormEpsilon;
+            json["rope_theta"] = config.RopeTheta;
+            json["rope_scaling"] = null;
+            json["hidden_act"] = "silu";
+            json["tie_word_embeddings"] = config.TieWordEmbeddings;
+            if (config.ModelType == "llama") json["attention_bias"] = config.AttentionBias;
+        }
+        json["bos_token_id"] = config.BosTokenId;
+        json["eos_token_id"] = config.EosTokenId;
+        json["pad_token_id"] = config.PadTokenId;
+        json["torch_dtype"] = "float32";
+        return json.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
 
     private static ModelConfig Map(JsonFields json)

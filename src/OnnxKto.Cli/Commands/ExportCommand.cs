@@ -1,0 +1,27 @@
+using System.CommandLine;
+using OnnxKto.Export;
+
+namespace OnnxKto.Cli.Commands;
+
+/// <summary><c>onnx-kto export</c>: a trained checkpoint as an inference model, GenAI config, tokenizer and safetensors.</summary>
+internal static class ExportCommand
+{
+    public static Command Create()
+    {
+        var checkpoint = new Option<string>("--checkpoint") { Description = "Run folder (its highest checkpoint-<step>), RUN/checkpoint-N, or a checkpoint.safetensors file.", Required = true };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Folder to write, e.g. exports/my-model.", Required = true };
+        var optimize = new Option<bool>("--optimize") { Description = "Also write model.optimized.onnx, ONNX Runtime's optimized graph (loads only in ONNX Runtime)." };
+        var command = new Command("export", "Export a checkpoint: model.onnx (+ .data) with a KV cache, genai_config.json, tokenizer files, model.safetensors and config.json.")
+        {
+            checkpoint, output, optimize,
+        };
+        command.SetAction(parse =>
+        {
+            var folder = parse.GetValue(output)!.FullName;
+            var files = ModelExporter.Export(parse.GetValue(checkpoint)!, folder, parse.GetValue(optimize), line => Console.WriteLine(line));
+            Console.WriteLine($"exported {files.Count} files to {folder}");
+            return 0;
+        });
+        return command;
+    }
+}

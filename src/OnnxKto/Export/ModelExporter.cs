@@ -1,0 +1,96 @@
+using OnnxKto.Graphs;
+using OnnxKto.Models;
+using OnnxKto.Models.Builders;
+using OnnxKto.Models.Checkpoints;
+using OnnxKto.Models.Tokenizers;
+using OnnxKto.Runtime;
+
+namespace OnnxKto.Export;
+
+/// <summary>
+/// Writes a trained model for serving and for Hugging Face (ORT's <c>ExportModelForInferencing</c>, plus the files
+/// GenAI and transformers expect): <c>model.onnx</c> + <c>model.onnx.data</c> (the KV-cache decoder, weights as
+/// initializers, standard ONNX only), <c>genai_config.json</c>, the tokenizer files, <c>model.safetensors</c> (Hugging Face
+/// names, no tied head) and <c>config.json</c>. With <c>optimize</c>, also <c>model.optimized.onnx</c> as ORT optimizes it.
+/// </summary>
+public static class ModelExporter
+{
+    public const string ModelFile = "model.onnx";
+    public const string OptimizedModelFile = "model.optimized.onnx";
+    public const string ConfigFile = "config.json";
+
+    /// <summary>Tokenizer (and generation) files copied from a model folder when present.</summary>
+    public static readonly string[] TokenizerFiles =
+    [
+        "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.json", "merges.txt",
+        "tokenizer.model", "added_tokens.json", "generation_config.json",
+    ];
+
+    /// <summary>Exports the checkpoint <paramref name="checkpoint"/> (a run folder, <c>RUN/checkpoint-N</c> or a checkpoint file).</summary>
+    /// <returns>The files written, full paths.</returns>
+    public static IReadOnlyList<string> Export(string checkpoint, string outDir, bool optimize = false, Action<string>? log = null) =>
+        Export(TrainedCheckpoint.Load(checkpoint), outDir, optimize, log);
+
+    /// <summary>Exports <paramref name="source"/>'s weights into <paramref name="outDir"/> (created; files replaced).</summary>
+    /// <param name="source">Configuration, weights, and the model folder or preset the tokenizer and config come from.</param>
+    /// <param name="outDir">Output folder; must not be the source model's folder.</param>
+    /// <param name="optimize">Also save ORT's optimized graph (ORT-specific fused operators; loads only in ONNX Runtime).</param>
+    /// <param name="log">Progress lines.</param>
+    /// <exception cref="ArgumentException">The output folder is the source model's folder.</exception>
+    /// <exception cref="DirectoryNotFoundException">The model folder recorded for the checkpoint no longer exists.</exception>
+    public static IReadOnlyList<string> Export(ModelSource source, string outDir, bool optimize = false, Action<string>? log = null)
+    {
+        log ??= _ => { };
+        var root = Path.GetFullPath(outDir);
+        if (!source.IsPreset && Path.GetFullPath(source.Spec).TrimEnd(Path.DirectorySeparatorChar) == root.TrimEnd(Path.DirectorySeparatorChar))
+            throw new ArgumentException($"Export folder '{root}' is the model's own folder; choose another --out so its files are not overwritten.");
+        if (!source.IsPreset && !Directory.Exists(source.Spec))
+            throw new DirectoryNotFoundException($"Model folder '{source.Spec}' (recorded in the artifacts' manifest) does not exist; config.json and the tokenizer are copied from it.");
+        Directory.CreateDirectory(root);
+        var written = new List<string>();
+        string Out(string name)
+        {
+            var path = Path.Combine(root, name);
+            written.Add(path);
+            return path;
+        }
+
+        var decoder = ModelBuilders.For(source.Config).Build(new DecoderOptions { KvCache = true });
+        var model = GraphFreezing.Freeze(decoder.Graph, source.Weights);
+        var modelPath = Out(ModelFile);
+        OnnxModelFile.Save(model, modelPath, externalData: true);
+        written.Add(modelPath + ".data");
+        log($"wrote {ModelFile} (+ .data): {model.Nodes.Count} nodes, {model.Initializers.Count} initializers, inputs {string.Join(", ", model.Inputs.Take(4).Select(i => i.Name))}, ...");
+
+        SafetensorsWriter.Write(Out(CheckpointFolder.WeightsFile), source.Weights, new Dictionary<string, string> { ["format"] = "pt" });
+        log($"wrote {CheckpointFolder.WeightsFile}: {source.Weights.Count} tensors under Hugging Face names");
+
+        if (source.IsPreset)
+        {
+            File.WriteAllText(Out(ConfigFile), HfConfig.ToJson(source.Config));
+            Gpt2TokenizerFiles.Write(root);
+            written.Add(Path.Combine(root, "tokenizer.json"));
+            written.Add(Path.Combine(root, "tokenizer_config.json"));
+        }
+        else
+            foreach (var name in TokenizerFiles.Prepend(ConfigFile).Where(n => File.Exists(Path.Combine(source.Spec, n))))
+                File.Copy(Path.Combine(source.Spec, name), Out(name), overwrite: true);
+        log($"wrote {ConfigFile} and the tokenizer files");
+
+        // Reading the tokenizer back from the export proves the folder is self-contained.
+        var tokenizer = ModelTokenizer.Load(root);
+        int eos = source.Config.EosTokenId ?? tokenizer.EosTokenId;
+        File.WriteAllText(Out(GenAiConfig.FileName), GenAiConfig.ToJson(source.Config,
+            bosTokenId: source.Config.BosTokenId ?? tokenizer.BosTokenId ?? eos, eosTokenId: eos,
+            padTokenId: source.Config.PadTokenId ?? tokenizer.PadTokenId, ModelFile));
+        log($"wrote {GenAiConfig.FileName} (type '{GenAiConfig.ModelType(source.Config)}')");
+
+        if (optimize)
+        {
+            using var _ = new OnnxSession(modelPath, optimizedModelPath: Out(OptimizedModelFile));
+            written.Add(Path.Combine(root, OptimizedModelFile + ".data"));
+            log($"wrote {OptimizedModelFile} (ONNX Runtime's optimized graph)");
+        }
+        return written.Distinct().Where(File.Exists).ToList();
+    }
+}

@@ -1,0 +1,69 @@
+using System.Text.RegularExpressions;
+using OnnxKto.Graphs;
+using OnnxKto.Models;
+using OnnxKto.Models.Builders;
+using OnnxKto.Models.Checkpoints;
+using OnnxKto.Training.Artifacts;
+
+namespace OnnxKto.Export;
+
+/// <summary>
+/// Finds and reads the trained weights of a run: <c>RUN/checkpoint-&lt;step&gt;/checkpoint.safetensors</c>, whose
+/// metadata key <c>artifacts</c> names the artifact folder (its <c>manifest.json</c> gives the model and its config).
+/// </summary>
+public static partial class TrainedCheckpoint
+{
+    /// <summary>Metadata key holding the artifact folder's absolute path.</summary>
+    public const string ArtifactsKey = "artifacts";
+
+    /// <summary>
+    /// The checkpoint file <paramref name="path"/> means: the file itself, <c>DIR/checkpoint.safetensors</c>, or for a
+    /// run folder the <c>checkpoint-&lt;step&gt;</c> with the highest step.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">Nothing there looks like a checkpoint.</exception>
+    public static string Resolve(string path)
+    {
+        var full = Path.GetFullPath(path);
+        if (File.Exists(full)) return full;
+        if (!Directory.Exists(full))
+            throw new FileNotFoundException($"Checkpoint '{full}' does not exist; pass a run folder, a run's checkpoint-<step> folder or a checkpoint.safetensors file.", full);
+        var direct = Path.Combine(full, ArtifactNames.Checkpoint);
+        if (File.Exists(direct)) return direct;
+        var latest = Directory.EnumerateDirectories(full)
+            .Select(d => (Dir: d, Match: StepFolder().Match(Path.GetFileName(d))))
+            .Where(d => d.Match.Success && File.Exists(Path.Combine(d.Dir, ArtifactNames.Checkpoint)))
+            .OrderByDescending(d => long.Parse(d.Match.Groups[1].Value))
+            .Select(d => d.Dir).FirstOrDefault();
+        return latest is not null
+            ? Path.Combine(latest, ArtifactNames.Checkpoint)
+            : throw new FileNotFoundException($"'{full}' holds neither {ArtifactNames.Checkpoint} nor checkpoint-<step>/{ArtifactNames.Checkpoint}; is it a run folder?", direct);
+    }
+
+    /// <summary>
+    /// Loads the model of a checkpoint: configuration and model spec from the artifact manifest, every parameter from
+    /// the checkpoint (optimizer state is not read). An artifact folder's own initial checkpoint works too.
+    /// </summary>
+    /// <param name="path">A run folder, <c>RUN/checkpoint-N</c>, or a checkpoint file.</param>
+    /// <exception cref="InvalidDataException">The checkpoint names no artifact folder, or lacks a parameter the manifest lists, or has it in another shape.</exception>
+    public static ModelSource Load(string path)
+    {
+        var file = Resolve(path);
+        using var checkpoint = SafetensorsFile.Open(file);
+        var artifacts = checkpoint.Metadata.TryGetValue(ArtifactsKey, out var folder) ? folder
+            : File.Exists(Path.Combine(Path.GetDirectoryName(file)!, ArtifactNames.Manifest)) ? Path.GetDirectoryName(file)!
+            : throw new InvalidDataException($"{file}: its metadata has no '{ArtifactsKey}' entry naming the artifact folder, and no {ArtifactNames.Manifest} lies beside it; was it written by onnx-kto's trainer?");
+        var manifest = ArtifactManifest.Load(artifacts);
+        var weights = new Dictionary<string, TensorData>(StringComparer.Ordinal);
+        foreach (var p in manifest.Parameters)
+        {
+            if (!checkpoint.Contains(p.Name))
+                throw new InvalidDataException($"{file}: parameter '{p.Name}' listed in {Path.Combine(artifacts, ArtifactNames.Manifest)} is missing.");
+            weights[p.Name] = checkpoint.Read(p.Name);
+        }
+        ModelSource.Validate(ModelBuilders.For(manifest.ModelConfig).Build().Parameters, weights, file);
+        return new ModelSource(manifest.Model, manifest.ModelConfig, weights);
+    }
+
+    [GeneratedRegex(@"^checkpoint-(\d+)$")]
+    private static partial Regex StepFolder();
+}

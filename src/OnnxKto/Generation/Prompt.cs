@@ -1,0 +1,39 @@
+using OnnxKto.Data;
+using OnnxKto.Data.ChatTemplates;
+using OnnxKto.Models.Tokenizers;
+
+namespace OnnxKto.Generation;
+
+/// <summary>A prompt to complete: its text (as shown in outputs) and its token ids.</summary>
+/// <param name="Text">The prompt text; a conversation's rendering with the generation prompt; decoded ids for pre-tokenized rows.</param>
+/// <param name="Ids">Token ids fed to the model.</param>
+public sealed record Prompt(string Text, int[] Ids)
+{
+    /// <summary>
+    /// The distinct prompts of a dataset in first-seen order (an unpaired preference pair shares one prompt), tokenized
+    /// as training tokenizes them: text as is, conversations through the chat template with the generation prompt.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Conversational rows and no chat template.</exception>
+    public static IReadOnlyList<Prompt> FromDataset(KtoDataset dataset, ITextTokenizer tokenizer, ChatTemplate? template)
+    {
+        string bos = tokenizer.BosTokenId is { } id ? tokenizer.Decode([id]) : "";
+        var prompts = new List<Prompt>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var example in dataset.Examples)
+        {
+            var prompt = example switch
+            {
+                TextExample text => Rendered(text.Prompt),
+                TokenIdsExample ids => new Prompt(tokenizer.Decode(ids.PromptIds), ids.PromptIds),
+                ConversationExample chat => Rendered(template?.Render(chat.Prompt, true, bos, tokenizer.EosToken)
+                    ?? throw new InvalidOperationException($"{chat.Origin} is conversational but no chat template is known; pass --chat-template ({string.Join(", ", ChatTemplateCatalog.Names)}).")),
+                _ => throw new ArgumentException($"Unknown example type {example.GetType().Name}."),
+            };
+            if (seen.Add(string.Join(",", prompt.Ids))) prompts.Add(prompt);
+        }
+        return prompts;
+
+        // An empty prompt starts from BOS (GPT-2: <|endoftext|>), as unconditional generation does.
+        Prompt Rendered(string text) => new(text, tokenizer.Encode(text) is { Length: > 0 } ids ? ids : [tokenizer.BosTokenId ?? tokenizer.EosTokenId]);
+    }
+}
