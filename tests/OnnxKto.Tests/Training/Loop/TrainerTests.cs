@@ -37,11 +37,12 @@ public sealed class TrainerTests
     public void KilledAndResumedRunRepeatsTheUninterruptedOne()
     {
         using var dir = new TempFolder();
-        var config = Toy with { MaxSteps = 10, SaveSteps = 3, LearningRate = 5e-3, LrSchedulerType = "linear", WarmupSteps = 2 };
+        // Long enough that the kill lands mid-run even on a loaded machine.
+        var config = Toy with { MaxSteps = 40, SaveSteps = 3, LearningRate = 5e-3, LrSchedulerType = "linear", WarmupSteps = 2 };
         var model = TinyRun.WriteModel(dir.File("model"));
         var artifacts = TinyRun.Artifacts(model, dir.File("artifacts"), config);
         var data = TinyRun.WriteData(dir.File("train.jsonl"), 40);
-        var configFile = dir.WriteText("kto.yaml", "learning_rate: 5.0e-3\nper_device_train_batch_size: 8\nmax_steps: 10\nsave_steps: 3\n" +
+        var configFile = dir.WriteText("kto.yaml", "learning_rate: 5.0e-3\nper_device_train_batch_size: 8\nmax_steps: 40\nsave_steps: 3\n" +
             "logging_steps: 1\nlr_scheduler_type: linear\nwarmup_steps: 2\nmax_length: 16\nseed: 5\n");
         Train(artifacts, data, dir.File("straight"), config);
 
@@ -51,13 +52,17 @@ public sealed class TrainerTests
             "--output", dir.File("interrupted")]) { RedirectStandardOutput = true, RedirectStandardError = true };
         using (var process = Process.Start(start)!)
         {
+            process.OutputDataReceived += (_, _) => { };
+            process.ErrorDataReceived += (_, _) => { };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
             var clock = Stopwatch.StartNew();
             while (!Directory.Exists(dir.File("interrupted/checkpoint-6")) && !process.HasExited && clock.Elapsed < TimeSpan.FromSeconds(120))
                 Thread.Sleep(5);
             process.Kill(entireProcessTree: true);
             process.WaitForExit();
         }
-        Assert.IsFalse(Directory.Exists(dir.File("interrupted/checkpoint-10")), "the process was killed before finishing");
+        Assert.IsFalse(Directory.Exists(dir.File("interrupted/checkpoint-40")), "the process was killed before finishing");
         var resumed = new TrainOptions
         {
             Artifacts = artifacts, Data = data, Output = dir.File("interrupted"), Config = config, Resume = true, Threads = 1,
