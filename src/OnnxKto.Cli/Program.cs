@@ -5,4 +5,5 @@ var root = new RootCommand("OnnxKto: align language models with binary feedback 
 root.Subcommands.Add(ArtifactsCommand.Create());
 root.Subcommands.Add(GradientsCommand.Create());
 root.Subcommands.Add(DataCommand.Create());
+root.Subcommands.Add(DeviceCommand.Create());
 return CommandRunner.Invoke(root, args);
