@@ -5,14 +5,18 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 
-.PHONY: all build test demo bench clean
+# GPU=1: the CUDA flavour (Microsoft.ML.OnnxRuntime.Gpu.Linux, CUDA 13) for `make build`; `make test` stays CPU.
+GPU ?=
+GPU_FLAGS := $(if $(filter 1 true yes,$(GPU)),-p:OnnxKtoGpu=true,)
+
+.PHONY: all build test demo bench clean gpu-bundle
 
 all: build
 
 # The command line, runnable as bin/onnx-kto.
 build:
-	$(DOTNET) publish src/OnnxKto.Cli/OnnxKto.Cli.csproj -c $(CONFIG) -o bin -v quiet
-	@echo "built bin/onnx-kto"
+	$(DOTNET) publish src/OnnxKto.Cli/OnnxKto.Cli.csproj -c $(CONFIG) -o bin -v quiet $(GPU_FLAGS)
+	@echo "built bin/onnx-kto$(if $(GPU_FLAGS), (GPU: CUDA execution provider),)"
 
 test:
 	$(DOTNET) test OnnxKto.sln -c $(CONFIG) -v quiet
@@ -20,8 +24,13 @@ test:
 demo: build
 	bin/onnx-kto demo
 
+# Self-contained linux-x64 GPU build for a machine with no .NET, packed and split into <= 56 MiB parts
+# under gpu-bundle/ (see tools/gpu/README.md).
+gpu-bundle:
+	DOTNET=$(DOTNET) CONFIG=$(CONFIG) bash tools/gpu/make-bundle.sh
+
 bench:
 	$(DOTNET) run --project tools/OnnxKto.Bench -c Release
 
 clean:
-	rm -rf bin src/*/bin src/*/obj tests/*/bin tests/*/obj tools/*/bin tools/*/obj
+	rm -rf bin gpu-bundle src/*/bin src/*/obj src/*/bin-gpu src/*/obj-gpu tests/*/bin tests/*/obj tools/*/bin tools/*/obj

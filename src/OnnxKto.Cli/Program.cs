@@ -9,5 +9,6 @@ root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(LogpsCommand.Create());
 root.Subcommands.Add(DataCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
+root.Subcommands.Add(DeviceCommand.Create());
 root.Subcommands.Add(GradientsCommand.Create());
 return CommandRunner.Invoke(root, args);

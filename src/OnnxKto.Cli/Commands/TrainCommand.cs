@@ -14,18 +14,17 @@ internal static class TrainCommand
         var config = new Option<FileInfo?>("--config") { Description = "kto.yaml (TRL KTOConfig keys); the artifacts' config when omitted." };
         var output = new Option<DirectoryInfo>("--output") { Description = "Run folder: metrics.jsonl, checkpoint-<step>/.", Required = true };
         var device = new Option<string>("--device") { Description = "cpu (default) or cuda[:N].", DefaultValueFactory = _ => "cpu" };
+        var tf32 = new Option<bool>("--tf32") { Description = "CUDA: allow TF32 matrix products (faster; off keeps parity with CPU)." };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --output from its last checkpoint." };
         var overwrite = new Option<bool>("--overwrite") { Description = "Start over, deleting the run in --output." };
         var skipInvalid = new Option<bool>("--skip-invalid") { Description = "Skip invalid data rows (and count them) instead of stopping." };
         var threads = new Option<int>("--threads") { Description = "Intra-op threads (default: all cores)." };
         var command = new Command("train", "Train on KTO artifacts: precomputes reference log-probs, logs TRL metrics, checkpoints, resumes exactly.")
         {
-            artifacts, data, evalData, config, output, device, resume, overwrite, skipInvalid, threads,
+            artifacts, data, evalData, config, output, device, tf32, resume, overwrite, skipInvalid, threads,
         };
         command.SetAction(parse =>
         {
-            if (parse.GetValue(device) is var d && d != "cpu")
-                throw new NotSupportedException($"--device {d}: this build trains on the CPU only; the CUDA build is 'make build GPU=1'.");
             var folder = parse.GetValue(artifacts)!.FullName;
             var configFile = parse.GetValue(config);
             var kto = configFile is null
@@ -35,7 +34,7 @@ internal static class TrainCommand
             {
                 Artifacts = folder, Data = parse.GetValue(data)!, EvalData = parse.GetValue(evalData), Output = parse.GetValue(output)!.FullName,
                 Config = kto, Resume = parse.GetValue(resume), Overwrite = parse.GetValue(overwrite), SkipInvalid = parse.GetValue(skipInvalid),
-                Threads = parse.GetValue(threads),
+                Threads = parse.GetValue(threads), Device = parse.GetValue(device)!, Tf32 = parse.GetValue(tf32),
             };
             var progress = new TrainingProgress(Console.Out, interactive: !Console.IsOutputRedirected);
             new Trainer(options, line => Console.WriteLine(line), progress).Run();

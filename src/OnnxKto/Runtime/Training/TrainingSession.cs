@@ -18,7 +18,7 @@ namespace OnnxKto.Runtime.Training;
 public sealed class TrainingSession : IDisposable
 {
     private readonly ArtifactManifest _manifest;
-    private readonly TensorStore _store = new();
+    private readonly TensorStore _store;
     private readonly SessionOptions _options;
     private readonly InferenceSession _training, _optimizer;
     private readonly Lazy<InferenceSession> _eval, _reference;
@@ -40,16 +40,16 @@ public sealed class TrainingSession : IDisposable
     /// <summary>Opens the artifacts in <paramref name="artifactsFolder"/> at the state of <paramref name="checkpoint"/>.</summary>
     /// <param name="artifactsFolder">Output of <c>onnx-kto artifacts</c>.</param>
     /// <param name="checkpoint">Parameters and optimizer state to start from (the artifacts' own, or a run's).</param>
-    /// <param name="threads">Intra-op threads; 0 uses every core.</param>
-    public TrainingSession(string artifactsFolder, TrainingCheckpoint checkpoint, int threads = 0)
+    /// <param name="device">Where to compute: CPU (default), or CUDA with parameters, gradients and moments in device memory.</param>
+    /// <param name="settings">Threads (0: every core), TF32 on CUDA, graph optimizations.</param>
+    /// <exception cref="DeviceUnavailableException">CUDA was asked for and cannot be used, with what is missing.</exception>
+    public TrainingSession(string artifactsFolder, TrainingCheckpoint checkpoint, ExecutionDevice? device = null, DeviceSessionSettings? settings = null)
     {
         _folder = Path.GetFullPath(artifactsFolder);
         _manifest = ArtifactManifest.Load(_folder);
-        _options = new SessionOptions
-        {
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-            IntraOpNumThreads = threads > 0 ? threads : Environment.ProcessorCount,
-        };
+        Device = device ?? ExecutionDevice.Cpu;
+        _options = Device.CreateSessionOptions(settings);
+        _store = new TensorStore(Device, _options);
         _training = Open(TrainingModel);
         _optimizer = Open(OptimizerModel);
         _eval = new Lazy<InferenceSession>(() => Open(EvalModel));
@@ -75,6 +75,8 @@ public sealed class TrainingSession : IDisposable
         _learningRateValue = OrtValue.CreateTensorValueFromMemory(_learningRate, []);
         _stepValue = OrtValue.CreateTensorValueFromMemory(_stepNumber, []);
     }
+
+    public ExecutionDevice Device { get; }
 
     /// <summary>Optimizer updates applied so far.</summary>
     public long Step { get; private set; }
@@ -219,6 +221,7 @@ public sealed class TrainingSession : IDisposable
             foreach (var v in set.Values) v.Dispose();
         _learningRateValue.Dispose();
         _stepValue.Dispose();
+        _store.Dispose();
         _options.Dispose();
     }
 

@@ -25,4 +25,10 @@ public sealed record TrainOptions
 
     /// <summary>Intra-op threads; 0 uses every core.</summary>
     public int Threads { get; init; }
+
+    /// <summary>cpu (default) or cuda[:N].</summary>
+    public string Device { get; init; } = "cpu";
+
+    /// <summary>CUDA: allow TF32 matrix products (faster; off for parity with CPU runs).</summary>
+    public bool Tf32 { get; init; }
 }

@@ -4,6 +4,7 @@ using OnnxKto.Data;
 using OnnxKto.Data.ChatTemplates;
 using OnnxKto.Models;
 using OnnxKto.Models.Tokenizers;
+using OnnxKto.Runtime;
 using OnnxKto.Runtime.Training;
 using OnnxKto.Training.Artifacts;
 using OnnxKto.Training.Batching;
@@ -26,6 +27,10 @@ public sealed class Trainer(TrainOptions options, Action<string> log, TrainingPr
 
     public TrainingSummary Run()
     {
+        // Fail on an unusable device before touching the run folder or reading data.
+        var device = ExecutionDevice.Parse(options.Device);
+        var settings = new DeviceSessionSettings { IntraOpThreads = options.Threads, UseTf32 = options.Tf32 };
+        device.CreateSessionOptions(settings).Dispose();
         var run = new RunFolder(options.Output);
         run.Prepare(options.Resume, options.Overwrite);
         var manifest = ArtifactManifest.Load(options.Artifacts);
@@ -50,7 +55,8 @@ public sealed class Trainer(TrainOptions options, Action<string> log, TrainingPr
         log($"training: {train.Count} examples, {total} updates ({plan.UpdatesPerEpoch} per epoch), " +
             $"batch {_config.PerDeviceTrainBatchSize} x {_config.GradientAccumulationSteps} accumulation, loss {_config.LossType.ToConfigName()}");
 
-        using var session = new TrainingSession(options.Artifacts, checkpoint, options.Threads);
+        using var session = new TrainingSession(options.Artifacts, checkpoint, device, settings);
+        if (device.IsCuda) log($"device {device}: parameters, gradients and optimizer state in device memory{(options.Tf32 ? ", TF32 on" : "")}");
         int pad = tokenizer.PadTokenId;
         ReferenceLogProbs? reference = null;
         if (needsReference && _config.PrecomputeRefLogProbs)

@@ -139,6 +139,21 @@ public sealed class TrainerTests
         StringAssert.Contains(e.Message, "beta");
     }
 
+    [TestMethod]
+    public void CudaOnACpuBuildFailsFastWithTheFix()
+    {
+        using var dir = new TempFolder();
+        var artifacts = TinyRun.Artifacts(TinyRun.WriteModel(dir.File("model")), dir.File("artifacts"), Toy);
+        var options = new TrainOptions
+        {
+            Artifacts = artifacts, Data = TinyRun.WriteData(dir.File("d.jsonl"), 16), Output = dir.File("run"), Config = Toy, Device = "cuda",
+        };
+        if (OnnxKto.Runtime.ExecutionDevice.BuildHasCudaProvider()) Assert.Inconclusive("This build has the CUDA provider.");
+        var e = Assert.ThrowsExactly<OnnxKto.Runtime.DeviceUnavailableException>(() => new Trainer(options, _ => { }).Run());
+        StringAssert.Contains(e.Message, "GPU=1");
+        Assert.IsFalse(Directory.Exists(dir.File("run")), "nothing is created before the device is known to work");
+    }
+
     private static TrainingSummary Train(string artifacts, string data, string output, KtoConfig config) =>
         new Trainer(new TrainOptions { Artifacts = artifacts, Data = data, Output = output, Config = config, Threads = 1 }, _ => { }).Run();
 }

@@ -1,0 +1,17 @@
+namespace OnnxKto.Runtime;
+
+/// <summary>How <see cref="ExecutionDevice.CreateSessionOptions"/> tunes a session.</summary>
+public sealed record DeviceSessionSettings
+{
+    /// <summary>Intra-op threads; 0 (the default) means one per core (<see cref="Environment.ProcessorCount"/>). Example: 8.</summary>
+    public int IntraOpThreads { get; init; }
+
+    /// <summary>
+    /// CUDA only: let cuBLAS use TF32 for float32 matrix products (ORT's <c>use_tf32</c> provider option).
+    /// Off by default so a CUDA run can be compared with a CPU run; on for throughput. Example: true.
+    /// </summary>
+    public bool UseTf32 { get; init; }
+
+    /// <summary>Run ORT's graph optimizations (all levels); false gives the unfused graph. Example: true.</summary>
+    public bool OptimizeGraph { get; init; } = true;
+}

@@ -1,0 +1,188 @@
+#!/usr/bin/env python3
+"""One KTO training step in PyTorch eager, timed: the baseline that `onnx-kto train --device cuda` is measured against.
+
+The step is the one OnnxKto runs (docs: /work/shared/DESIGN.md, "The KTO loss, exactly"):
+  policy forward + backward on the batch; a policy forward under no_grad on the KL batch (completions rotated by
+  one within the micro-batch); reference log-probs precomputed once and cached (so no reference forward per step,
+  unless --ref-in-step); KTO loss (TRL semantics); AdamW.
+The model is GPT-2 shaped (pre-LN, GELU tanh MLP, tied embeddings), random weights, written here in plain PyTorch
+(nanoGPT style) so nothing is downloaded.
+
+  python3 tools/gpu/torch_kto_step.py --device cuda                      # GPT-2 small, batch 8 x 512, fp32
+  python3 tools/gpu/torch_kto_step.py --device cuda --tf32               # same with TF32 matmuls
+  python3 tools/gpu/torch_kto_step.py --device cpu --shape tiny --steps 2   # smoke test anywhere with torch
+
+Prints a human line and a `RESULT {json}` line: tokens/s (batch tokens B*T per optimizer step), step ms, model
+FLOPs utilisation against --peak-tflops (defaults: H100 SXM dense fp32 67, TF32 495).
+"""
+import argparse
+import json
+import math
+import statistics
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+SHAPES = {
+    # name: (layers, heads, embd, vocab, positions, batch, seq)
+    "gpt2-small": (12, 12, 768, 50257, 1024, 8, 512),
+    "tiny": (2, 4, 64, 512, 64, 4, 32),
+}
+
+
+class Block(nn.Module):
+    # ln1 → attn → +res → ln2 → mlp → +res
+    def __init__(self, e, h, sdpa):
+        super().__init__()
+        self.h, self.sdpa = h, sdpa
+        self.ln_1, self.ln_2 = nn.LayerNorm(e, eps=1e-5), nn.LayerNorm(e, eps=1e-5)
+        self.c_attn, self.c_proj = nn.Linear(e, 3 * e), nn.Linear(e, e)
+        self.c_fc, self.mlp_proj = nn.Linear(e, 4 * e), nn.Linear(4 * e, e)
+
+    def attn(self, x, mask):
+        b, t, e = x.shape
+        q, k, v = self.c_attn(x).split(e, dim=2)
+        q, k, v = (z.view(b, t, self.h, e // self.h).transpose(1, 2) for z in (q, k, v))  # (B, H, T, D)
+        if self.sdpa:
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+        else:
+            att = (q @ k.transpose(-2, -1)) / math.sqrt(k.size(-1))
+            att = att.masked_fill(~mask, float("-inf")).softmax(dim=-1)
+            y = att @ v
+        return self.c_proj(y.transpose(1, 2).reshape(b, t, e))
+
+    def forward(self, x, mask):
+        x = x + self.attn(self.ln_1(x), mask)
+        return x + self.mlp_proj(F.gelu(self.c_fc(self.ln_2(x)), approximate="tanh"))
+
+
+class Gpt2(nn.Module):
+    def __init__(self, layers, heads, e, vocab, positions, sdpa):
+        super().__init__()
+        self.wte, self.wpe = nn.Embedding(vocab, e), nn.Embedding(positions, e)
+        self.h = nn.ModuleList(Block(e, heads, sdpa) for _ in range(layers))
+        self.ln_f = nn.LayerNorm(e, eps=1e-5)
+        for p in self.parameters():
+            if p.dim() > 1:
+                nn.init.normal_(p, std=0.02)
+
+    def forward(self, ids, attention_mask):
+        b, t = ids.shape
+        pos = (attention_mask.cumsum(1) - 1).clamp(min=0)
+        x = self.wte(ids) + self.wpe(pos)
+        causal = torch.ones(t, t, dtype=torch.bool, device=ids.device).tril()
+        mask = (causal[None, None] & attention_mask.bool()[:, None, None, :]) | torch.eye(t, dtype=torch.bool, device=ids.device)
+        for block in self.h:
+            x = block(x, mask)
+        return self.ln_f(x) @ self.wte.weight.T  # (B, T, V), tied lm_head
+
+
+def completion_logps(logits, ids, completion_mask):
+    """Sum over completion tokens of log softmax(logits[t-1])[ids[t]]: logsumexp minus the gathered logit."""
+    logits, labels, m = logits[:, :-1].float(), ids[:, 1:], completion_mask[:, 1:].float()
+    picked = logits.gather(-1, labels.unsqueeze(-1)).squeeze(-1)
+    return ((picked - logits.logsumexp(-1)) * m).sum(-1)
+
+
+def kto_loss(policy, ref, kl_policy, kl_ref, desirable, beta=0.1, w_d=1.0, w_u=1.0):
+    z0 = (kl_policy - kl_ref).mean().clamp(min=0).detach()
+    r = policy - ref
+    losses = torch.where(desirable, w_d * (1 - torch.sigmoid(beta * (r - z0))), w_u * (1 - torch.sigmoid(beta * (z0 - r))))
+    return losses.mean()
+
+
+def model_flops_per_step(layers, e, vocab, b, t):
+    """PaLM-style: 6N + 12·L·T·E per trained token (fwd+bwd), 2N + 4·L·T·E per KL-pass token (fwd only)."""
+    n = layers * 12 * e * e + e * vocab  # blocks' matmuls + lm_head (embedding lookups are free)
+    return b * t * (6 * n + 12 * layers * t * e) + b * t * (2 * n + 4 * layers * t * e)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--device", default="cuda")
+    ap.add_argument("--shape", choices=SHAPES, default="gpt2-small")
+    ap.add_argument("--batch", type=int)
+    ap.add_argument("--seq", type=int)
+    ap.add_argument("--steps", type=int, default=10, help="timed steps")
+    ap.add_argument("--warmup", type=int, default=3)
+    ap.add_argument("--tf32", action="store_true", help="allow TF32 matmuls (default: strict fp32)")
+    ap.add_argument("--attention", choices=["sdpa", "manual"], default="sdpa",
+                    help="sdpa: F.scaled_dot_product_attention (what HF GPT-2 uses); manual: matmul+softmax like an ONNX graph")
+    ap.add_argument("--fused-adamw", action="store_true", help="AdamW(fused=True) instead of the default foreach")
+    ap.add_argument("--ref-in-step", action="store_true", help="also run the reference model (no_grad) every step")
+    ap.add_argument("--peak-tflops", type=float, help="for MFU; default H100 SXM dense: 67 fp32, 495 TF32")
+    ap.add_argument("--seed", type=int, default=0)
+    a = ap.parse_args()
+
+    layers, heads, e, vocab, positions, b, t = SHAPES[a.shape]
+    b, t = a.batch or b, a.seq or t
+    assert b >= 2, "KTO's KL pass pairs example i with completion i-1: a batch needs 2 or more"
+    dev = torch.device(a.device)
+    torch.manual_seed(a.seed)
+    torch.backends.cuda.matmul.allow_tf32 = a.tf32
+    torch.backends.cudnn.allow_tf32 = a.tf32
+    torch.set_float32_matmul_precision("high" if a.tf32 else "highest")
+
+    model = Gpt2(layers, heads, e, vocab, positions, a.attention == "sdpa").to(dev)
+    reference = Gpt2(layers, heads, e, vocab, positions, a.attention == "sdpa").to(dev).eval() if a.ref_in_step else None
+    opt = torch.optim.AdamW(model.parameters(), lr=5e-7, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
+                            **({"fused": True} if a.fused_adamw else {}))
+
+    # Batch: prompt = first quarter, completion = the rest; labels alternate; KL batch rotates completions by one.
+    ids = torch.randint(0, vocab, (b, t), device=dev)
+    attention_mask = torch.ones(b, t, dtype=torch.long, device=dev)
+    p = t // 4
+    completion_mask = torch.zeros(b, t, dtype=torch.long, device=dev)
+    completion_mask[:, p:] = 1
+    kl_ids = torch.cat([ids[:, :p], ids[:, p:].roll(1, dims=0)], dim=1)
+    desirable = torch.arange(b, device=dev) % 2 == 0
+    with torch.no_grad():  # reference = the initial policy, its log-probs computed once and cached
+        ref_logps = completion_logps(model(ids, attention_mask), ids, completion_mask)
+        kl_ref_logps = completion_logps(model(kl_ids, attention_mask), kl_ids, completion_mask)
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        with torch.no_grad():
+            kl = completion_logps(model(kl_ids, attention_mask), kl_ids, completion_mask)
+            if reference is not None:
+                completion_logps(reference(ids, attention_mask), ids, completion_mask)
+        logps = completion_logps(model(ids, attention_mask), ids, completion_mask)
+        loss = kto_loss(logps, ref_logps, kl, kl_ref_logps, desirable)
+        loss.backward()
+        opt.step()
+        return loss
+
+    sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
+    for _ in range(a.warmup):
+        step()
+    sync()
+    times, loss = [], None
+    for _ in range(a.steps):
+        t0 = time.perf_counter()
+        loss = step()
+        sync()
+        times.append(time.perf_counter() - t0)
+
+    step_s = statistics.median(times)
+    tokens_per_s = b * t / step_s
+    peak = a.peak_tflops or (495.0 if a.tf32 else 67.0)
+    mfu = model_flops_per_step(layers, e, vocab, b, t) / step_s / (peak * 1e12)
+    result = {
+        "impl": "pytorch-eager", "shape": a.shape, "batch": b, "seq": t, "device": str(dev),
+        "gpu": torch.cuda.get_device_name(dev) if dev.type == "cuda" else None, "torch": torch.__version__,
+        "tf32": a.tf32, "attention": a.attention, "fused_adamw": a.fused_adamw, "ref_in_step": a.ref_in_step,
+        "steps": a.steps, "step_ms": round(step_s * 1e3, 3), "tokens_per_second": round(tokens_per_s, 1),
+        "mfu": round(mfu, 4), "peak_tflops": peak, "loss": float(loss),
+    }
+    print(f"pytorch eager {a.shape} b={b} t={t} tf32={a.tf32} attention={a.attention}: "
+          f"{step_s * 1e3:.1f} ms/step, {tokens_per_s:,.0f} tokens/s, MFU {mfu:.1%} of {peak} TFLOP/s")
+    print("RESULT " + json.dumps(result))
+    if not math.isfinite(float(loss)):
+        sys.exit("loss is not finite")
+
+
+if __name__ == "__main__":
+    main()
