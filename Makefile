@@ -29,7 +29,9 @@ demo: build
 gpu-bundle:
 	DOTNET=$(DOTNET) CONFIG=$(CONFIG) bash tools/gpu/make-bundle.sh
 
+# Installs Debian's PyTorch (CPU, OpenBLAS) for the side-by-side comparison when it is missing.
 bench:
+	@/usr/bin/python3 -c "import torch" 2>/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch libopenblas0-pthread)
 	$(DOTNET) run --project tools/OnnxKto.Bench -c Release
 
 clean:

@@ -1,15 +1,23 @@
 using OnnxKto.Bench;
+using OnnxKto.Models;
 
-// make bench: each benchmark prints its own table; later ones report against the measured GEMM peak.
+// make bench: throughput on this machine, reported against its measured GEMM peak, with eager PyTorch side by side.
 Console.WriteLine($"OnnxKto benchmarks on {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
 var peak = GemmPeak.Measure();
 Console.WriteLine($"GEMM peak (fp32, ORT CPU MatMul): {peak:F1} GFLOP/s");
+var gpt2Mini = ModelSource.Load("preset:gpt2-mini");
+ForwardBench.Run(gpt2Mini, peak);
+GenerationBench.Run(gpt2Mini);
+
 Console.WriteLine();
 Console.WriteLine("KTO training step (batch 8 x 128 target tokens + 8 x 128 KL tokens, AdamW):");
 Console.WriteLine("| model | s/step | target tokens/s | MFU |");
 Console.WriteLine("|---|---|---|---|");
-foreach (var preset in new[] { "gpt2-mini", "llama-mini" })
-{
-    var r = TrainingBenchmark.Run(preset, batch: 8, seq: 128, peak);
+var results = new[] { "gpt2-mini", "llama-mini" }.Select(preset => TrainingBench.Run(preset, batch: 8, seq: 128, peak)).ToList();
+foreach (var r in results)
     Console.WriteLine($"| {r.Model} | {r.SecondsPerStep:F3} | {r.TokensPerSecond:F0} | {r.Mfu:P1} |");
-}
+
+Console.WriteLine();
+Console.WriteLine("Same KTO step, GPT-2 E=256 L=4 V=50257, batch 8 x 128, in eager PyTorch on this machine:");
+if (TorchComparison.TokensPerSecond("gpt2-mini") is double torch)
+    Console.WriteLine($"| OnnxKto {results[0].TokensPerSecond:F0} tokens/s | PyTorch {torch:F0} tokens/s | ratio {results[0].TokensPerSecond / torch:F2}x |");

@@ -17,6 +17,7 @@ FLOPs utilisation against --peak-tflops (defaults: H100 SXM dense fp32 67, TF32 
 """
 import argparse
 import json
+import os
 import math
 import statistics
 import sys
@@ -29,6 +30,7 @@ import torch.nn.functional as F
 SHAPES = {
     # name: (layers, heads, embd, vocab, positions, batch, seq)
     "gpt2-small": (12, 12, 768, 50257, 1024, 8, 512),
+    "gpt2-mini": (4, 4, 256, 50257, 512, 8, 128),  # the CPU benchmark's shape (make bench)
     "tiny": (2, 4, 64, 512, 64, 4, 32),
 }
 
@@ -121,6 +123,8 @@ def main():
     b, t = a.batch or b, a.seq or t
     assert b >= 2, "KTO's KL pass pairs example i with completion i-1: a batch needs 2 or more"
     dev = torch.device(a.device)
+    if dev.type == "cpu":
+        torch.set_num_threads(os.cpu_count() or 1)
     torch.manual_seed(a.seed)
     torch.backends.cuda.matmul.allow_tf32 = a.tf32
     torch.backends.cudnn.allow_tf32 = a.tf32

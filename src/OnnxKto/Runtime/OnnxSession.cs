@@ -53,9 +53,6 @@ public sealed class OnnxSession : IDisposable
     /// <summary>The graph the session was made from; null for a session over a file.</summary>
     public Graph? Graph { get; }
 
-    /// <summary>Input names, in the model's order.</summary>
-    public IReadOnlyList<string> InputNames => _session.InputNames;
-
     /// <summary>Output names, in the model's order.</summary>
     public IReadOnlyList<string> OutputNames { get; }
 

@@ -90,6 +90,23 @@ public sealed class TextGeneratorTests
             generator.Generate(Prompts, sampled with { TopP = 1e-9 })[2]);
     }
 
+    [TestMethod]
+    public void TextGenerationStreamsPiecesThatAddUpToTheCompletion()
+    {
+        using var dir = new TempFolder();
+        var weights = TinyRuns.WriteModelFolder(dir.Path, TinyModels.Gpt2 with { EosTokenId = 10 }, seed: 4);
+        using var model = InferenceModel.Open(dir.Path);
+        var pieces = new List<string>();
+
+        var text = new TextGenerator(model).Generate("bad", new GenerationOptions { MaxNewTokens = 6 }, pieces.Add);
+
+        var ids = ReferenceGreedy(model.Config, weights, [1, 0, 3], 6);
+        Assert.AreEqual(new string(ids.Select(t => (char)('a' + t)).ToArray()), text, "letters a..j are ids 0..9");
+        Assert.AreEqual(text, string.Concat(pieces));
+        Assert.IsTrue(ids.Length > 0);
+        Assert.AreEqual(ids.Length, pieces.Count, "one piece per single-character token");
+    }
+
     private static (InferenceModel Model, Dictionary<string, TensorData> Weights) Open(ModelConfig config, int seed)
     {
         var weights = TinyModels.RandomWeights(ModelBuilders.For(config).Build().Parameters, seed);

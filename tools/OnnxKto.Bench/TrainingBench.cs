@@ -13,7 +13,7 @@ namespace OnnxKto.Bench;
 /// plus 2·N per KL token (forward only), N = parameters that multiply activations (embedding tables are looked up,
 /// not multiplied, unless tied to the output head); utilisation is against the measured GEMM peak.
 /// </summary>
-internal static class TrainingBenchmark
+internal static class TrainingBench
 {
     public sealed record Result(string Model, double TokensPerSecond, double Mfu, double SecondsPerStep);
 

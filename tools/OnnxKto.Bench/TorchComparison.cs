@@ -1,0 +1,53 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace OnnxKto.Bench;
+
+/// <summary>
+/// The same KTO step in eager PyTorch on this machine (tools/gpu/torch_kto_step.py, Debian's python3-torch with
+/// OpenBLAS). OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are removed from the PyTorch process only, so OpenBLAS picks
+/// this processor's own kernels.
+/// </summary>
+internal static class TorchComparison
+{
+    public const string Python = "/usr/bin/python3";
+
+    /// <summary>PyTorch's tokens/s for the shape, or null (with the reason printed) when it cannot run.</summary>
+    public static double? TokensPerSecond(string shape, int steps = 3)
+    {
+        var script = Path.Combine(RepositoryRoot(), "tools", "gpu", "torch_kto_step.py");
+        var start = new ProcessStartInfo(Python,
+            [script, "--device", "cpu", "--shape", shape, "--steps", steps.ToString(), "--warmup", "1", "--attention", "manual"])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        start.Environment.Remove("OPENBLAS_CORETYPE");
+        start.Environment.Remove("OPENBLAS_L2_SIZE");
+        try
+        {
+            using var process = Process.Start(start)!;
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            process.WaitForExit();
+            var result = stdout.Result.Split('\n').FirstOrDefault(l => l.StartsWith("RESULT ", StringComparison.Ordinal));
+            if (process.ExitCode != 0 || result is null)
+            {
+                Console.WriteLine($"PyTorch comparison did not run (exit {process.ExitCode}): {stderr.Result.Trim().Split('\n').LastOrDefault()}");
+                return null;
+            }
+            return JsonDocument.Parse(result["RESULT ".Length..]).RootElement.GetProperty("tokens_per_second").GetDouble();
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            Console.WriteLine($"PyTorch comparison skipped: {Python} not found (make bench installs python3-torch).");
+            return null;
+        }
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "OnnxKto.sln"))) return dir.FullName;
+        return Directory.GetCurrentDirectory();
+    }
+}
