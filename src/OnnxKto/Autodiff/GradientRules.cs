@@ -35,6 +35,7 @@ public static class GradientRules
         ["ReduceMean"] = ReductionRules.ReduceMean,
         ["ReduceSum"] = ReductionRules.ReduceSum,
         ["Relu"] = UnaryMathRules.Relu,
+        ["ScatterND"] = GatherRules.ScatterND,
         ["Reshape"] = ShapeRules.ReshapeBack,
         ["Sigmoid"] = UnaryMathRules.Sigmoid,
         ["Slice"] = ConcatSplitSliceRules.Slice,

@@ -2,7 +2,7 @@ using OnnxKto.Graphs;
 
 namespace OnnxKto.Autodiff.Rules;
 
-/// <summary>Gather (embedding lookups) and GatherElements: gradients scatter-add dY back into zeros shaped like X.</summary>
+/// <summary>Gather (embedding lookups), GatherElements and ScatterND: gradients move dY back to where the values came from.</summary>
 internal static class GatherRules
 {
     // Y = X.take(idx, axis):  dX = scatter_add(zeros(X), idx, dY)
@@ -56,6 +56,16 @@ internal static class GatherRules
     private static bool OneIndexPerRow(Value x, Value idx, int axis) =>
         idx.Shape is { } s && s.Rank == x.Rank && s[axis].Value == 1 &&
         Enumerable.Range(0, s.Rank).All(i => i == axis || s[i].SameAs(x.Shape![i]));
+
+    // Y = scatter_nd(data, idx, updates):  dUpdates = gather_nd(dY, idx);
+    //   dData = dY with the written positions zeroed (plain scatter), or dY itself (reduction = add)
+    public static void ScatterND(GradientContext c)
+    {
+        var reduction = c.Node.Attributes.TryGetValue("reduction", out var r) ? r.AsString : "none";
+        if (reduction is not ("none" or "add")) throw c.Unsupported($"reduction '{reduction}'");
+        c.Grad(0, () => reduction == "add" ? c.DY() : c.B.Op("ScatterND", [c.DY(), c.X(1), c.B.Fill(c.X(2), 0)]));
+        c.Grad(2, () => c.B.Op("GatherND", [c.DY(), c.X(1)]));
+    }
 
     private static Value ScatterRows(GradientContext c, Value zeros, Value idx, Value updates) =>
         c.B.Op("ScatterND", [zeros, c.B.Unsqueeze(idx, -1), updates], ("reduction", "add"));

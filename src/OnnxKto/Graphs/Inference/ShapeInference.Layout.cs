@@ -184,6 +184,14 @@ public static partial class ShapeInference
         Set(n, 0, data.Type, new Shape(dims));
     }
 
+    // batch_dims 0: indices (…, k) pick k leading axes of data; output = indices.shape[:-1] + data.shape[k:].
+    private static void GatherND(Node n)
+    {
+        Value data = n.Inputs[0]!, idx = n.Inputs[1]!;
+        if (data.Shape is null || idx.Shape is null || idx.Shape[^1].Value is not long k) { Set(n, 0, data.Type, null); return; }
+        Set(n, 0, data.Type, new Shape(idx.Shape.Dims[..^1].Concat(data.Shape.Dims.Skip((int)k))));
+    }
+
     private static void Expand(Node n)
     {
         var x = n.Inputs[0]!;

@@ -71,6 +71,8 @@ public static partial class ShapeInference
         t["Constant"] = ConstantOp;
         t["ConstantOfShape"] = ConstantOfShape;
         t["Range"] = n => Set(n, 0, n.Inputs[0]!.Type, new Shape(Dim.Unknown));
+        t["NonZero"] = n => Set(n, 0, DataType.Int64, n.Inputs[0]!.Shape is { } s ? new Shape(s.Rank, Dim.Unknown) : null);
+        t["GatherND"] = GatherND;
         return t;
     }
 

@@ -45,12 +45,21 @@ public abstract partial class DecoderBuilder
         using (B.Scope("final"))
         {
             x = MakeFinalNorm(x);
-            var rows = MakeLmHead(x);                                     // (N, V)
+            var head = HeadWeight();                                      // (V, E)
+            if (options.HiddenStates)
+            {
+                // The caller applies the head to the rows it needs (the training graphs: completion tokens only).
+                var hidden = B.Identity(x);
+                graph.Rename(hidden, ModelGraph.HiddenStatesName);
+                graph.Outputs.Insert(0, hidden);
+                return new ModelGraph(graph, Config, _parameters.ToList(), hidden, head.Name);
+            }
+            var rows = B.Op("Gemm", [x, head], ("transB", 1L));          // (N, V)
             var logits = B.Reshape(rows, B.Concat(0, context.BatchSeq, B.Ints(Config.VocabSize)));
             B.AssumeShape(logits, new Shape("batch", "seq", Config.VocabSize));
             graph.Rename(logits, ModelGraph.LogitsName);
             graph.Outputs.Insert(0, logits);
-            return new ModelGraph(graph, Config, _parameters.ToList(), logits);
+            return new ModelGraph(graph, Config, _parameters.ToList(), logits, head.Name);
         }
     }
 
@@ -62,8 +71,8 @@ public abstract partial class DecoderBuilder
 
     protected abstract Value MakeFinalNorm(Value x);
 
-    /// <summary>Logits rows (N, V), through the tied embedding or <c>lm_head.weight</c>.</summary>
-    protected abstract Value MakeLmHead(Value x);
+    /// <summary>The output head's weight (V, E): the tied embedding or <c>lm_head.weight</c>; logits = x·Wᵀ.</summary>
+    protected abstract Value HeadWeight();
 
     /// <summary>Rotary tables for families that use them; null for learned positions.</summary>
     protected virtual (Value Cos, Value Sin)? MakeRotary(Value positions) => null;

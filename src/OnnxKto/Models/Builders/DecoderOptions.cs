@@ -17,4 +17,10 @@ public sealed record DecoderOptions
     /// gradients of whole models against finite differences (Llama family only: ORT's CPU LayerNormalization is float32).
     /// </summary>
     public DataType Precision { get; init; } = DataType.Float;
+
+    /// <summary>
+    /// Output the final hidden rows <c>hidden_states</c> [batch·seq, E] instead of logits, so the caller can apply
+    /// the head (<see cref="ModelGraph.HeadWeight"/>) to only the rows it scores.
+    /// </summary>
+    public bool HiddenStates { get; init; }
 }

@@ -53,8 +53,7 @@ public sealed class Gpt2Builder(ModelConfig config) : DecoderBuilder(config)
     protected override Value MakeFinalNorm(Value x) => LayerNorm($"{Prefix}.ln_f", x);
 
     // Tied head: logits = x · wteᵀ.
-    protected override Value MakeLmHead(Value x) =>
-        B.Op("Gemm", [x, B.Graph[$"{Prefix}.wte.weight"]], ("transB", 1L));
+    protected override Value HeadWeight() => B.Graph[$"{Prefix}.wte.weight"];
 
     private Value LayerNorm(string name, Value x) =>
         B.Op("LayerNormalization", [x,

@@ -44,13 +44,9 @@ public sealed class LlamaBuilder(ModelConfig config) : DecoderBuilder(config)
 
     protected override Value MakeFinalNorm(Value x) => RmsNorm($"{Prefix}.norm", x);
 
-    protected override Value MakeLmHead(Value x)
-    {
-        var weight = Config.TieWordEmbeddings
-            ? B.Graph[$"{Prefix}.embed_tokens.weight"]
-            : Param("lm_head.weight", [Config.VocabSize, Config.HiddenSize], ParameterInit.Normal);
-        return B.Op("Gemm", [x, weight], ("transB", 1L));
-    }
+    protected override Value HeadWeight() => Config.TieWordEmbeddings
+        ? B.Graph[$"{Prefix}.embed_tokens.weight"]
+        : Param("lm_head.weight", [Config.VocabSize, Config.HiddenSize], ParameterInit.Normal);
 
     /// <summary>cos/sin of position·θ^(−2i/D), duplicated over both halves: (B, 1, T, D).</summary>
     protected override (Value Cos, Value Sin)? MakeRotary(Value positions)

@@ -4,10 +4,18 @@ namespace OnnxKto.Models.Builders;
 
 /// <summary>
 /// A causal language model's forward graph: inputs <c>input_ids</c> and <c>attention_mask</c> (int64, [batch, seq]),
-/// every parameter as a graph input named as in Hugging Face, and the <c>logits</c> output [batch, seq, vocab].
+/// every parameter as a graph input named as in Hugging Face, and the <c>logits</c> output [batch, seq, vocab]
+/// (or, with <see cref="DecoderOptions.HiddenStates"/>, the final hidden rows [batch·seq, E] in <see cref="Output"/>).
 /// </summary>
-public sealed record ModelGraph(Graph Graph, ModelConfig Config, IReadOnlyList<ParameterSpec> Parameters, Value Logits)
+/// <param name="Output">The main output: logits, or hidden states.</param>
+/// <param name="HeadWeight">Name of the parameter the output head multiplies by (V, E): logits = hidden·Wᵀ.</param>
+public sealed record ModelGraph(Graph Graph, ModelConfig Config, IReadOnlyList<ParameterSpec> Parameters, Value Output, string HeadWeight)
 {
+    /// <summary>The logits output (when the graph was built without <see cref="DecoderOptions.HiddenStates"/>).</summary>
+    public Value Logits => Output.Name == LogitsName ? Output : throw new InvalidOperationException("This graph outputs hidden states, not logits.");
+
+    public const string HiddenStatesName = "hidden_states";
+
     public const string InputIds = "input_ids";
     public const string AttentionMask = "attention_mask";
     public const string PositionIds = "position_ids";

@@ -24,7 +24,7 @@ public static class ArtifactGenerator
         log ??= _ => { };
         Directory.CreateDirectory(folder);
         log($"building the {source.Config.ModelType} forward graph ({source.Config.NumLayers} layers, width {source.Config.HiddenSize})");
-        var model = ModelBuilders.For(source.Config).Build();
+        var model = ModelBuilders.For(source.Config).Build(new DecoderOptions { HiddenStates = true });
         log($"differentiating the {config.LossType.ToConfigName()} loss");
         var graphs = TrainingGraphs.Build(model, config);
         var files = new (string Name, Graph Graph)[]

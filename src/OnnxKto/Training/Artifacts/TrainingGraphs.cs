@@ -17,10 +17,12 @@ namespace OnnxKto.Training.Artifacts;
 public sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Reference, Graph Optimizer,
     IReadOnlyList<ParameterSpec> Trainable, IReadOnlyList<ParameterSpec> Frozen)
 {
-    /// <summary>Builds all four graphs.</summary>
+    /// <summary>Builds all four graphs from the model's hidden-state graph (<see cref="DecoderOptions.HiddenStates"/>).</summary>
     /// <exception cref="ArgumentException">The trainable/frozen patterns select no parameter to train.</exception>
     public static TrainingGraphs Build(ModelGraph model, KtoConfig config)
     {
+        if (model.Output.Name != ModelGraph.HiddenStatesName)
+            throw new ArgumentException("Training graphs need the model's hidden states: build it with DecoderOptions { HiddenStates = true }.");
         var (trainable, frozen) = Select(model.Parameters, config);
         var eval = BuildLossGraph(model, config, "eval");
         var training = BuildTraining(model, config, trainable);
@@ -50,11 +52,11 @@ public sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Reference,
         var g = BuildLossGraph(model, config, "training");
         var b = new GraphBuilder(g);
         // Hugging Face divides the loss by the accumulation steps; the runtime feeds 1/steps here.
-        var scale = g.AddInput(LossScale, model.Logits.Type, Shape.Scalar);
+        var scale = g.AddInput(LossScale, model.Output.Type, Shape.Scalar);
         var scaled = b.Mul(g[Loss], scale);
         var stop = new[] { PolicyKlLogps, ReferenceLogps, ReferenceKlLogps }.Where(g.Contains);
         var withGradients = ReverseModeAutodiff.Gradients(g, scaled.Name, trainable.Select(p => p.Name), stop);
-        AddAccumulation(withGradients, trainable, model.Logits.Type);
+        AddAccumulation(withGradients, trainable, model.Output.Type);
         return withGradients;
     }
 
@@ -81,14 +83,14 @@ public sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Reference,
     {
         var g = new Graph(name);
         var b = new GraphBuilder(g);
-        var parameters = model.Parameters.ToDictionary(p => p.Name, p => g.AddInput(p.Name, model.Logits.Type, new Shape(p.Shape.Select(Dim.Of))));
+        var parameters = model.Parameters.ToDictionary(p => p.Name, p => g.AddInput(p.Name, model.Output.Type, new Shape(p.Shape.Select(Dim.Of))));
         var policy = Sequences(b, model, parameters, "policy", InputIds, AttentionMask, CompletionMask, "seq");
         if (config.LossType == LossType.Sft)
             Output(b, SftLoss.Build(b, policy), Loss);
         else
         {
             var label = g.AddInput(Label, DataType.Bool, new Shape("batch"));
-            var reference = g.AddInput(ReferenceLogps, model.Logits.Type, new Shape("batch"));
+            var reference = g.AddInput(ReferenceLogps, model.Output.Type, new Shape("batch"));
             Value? policyKl = null, referenceKl = null;
             if (config.LossType == LossType.Kto)
             {
@@ -96,7 +98,7 @@ public sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Reference,
                 // so stopping it by name cuts the whole KL branch out of the backward pass.
                 var kl = Sequences(b, model, parameters, "kl", KlInputIds, KlAttentionMask, KlCompletionMask, "kl_seq");
                 policyKl = Output(b, kl.SequenceLogps, PolicyKlLogps);
-                referenceKl = g.AddInput(ReferenceKlLogps, model.Logits.Type, new Shape("batch"));
+                referenceKl = g.AddInput(ReferenceKlLogps, model.Output.Type, new Shape("batch"));
             }
             var loss = KtoLoss.Build(b, config.LossSettings, policy.SequenceLogps, reference, policyKl, referenceKl, label);
             Output(b, loss.Loss, Loss);
@@ -117,7 +119,7 @@ public sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Reference,
     {
         var g = new Graph("reference");
         var b = new GraphBuilder(g);
-        var parameters = model.Parameters.ToDictionary(p => p.Name, p => g.AddInput(p.Name, model.Logits.Type, new Shape(p.Shape.Select(Dim.Of))));
+        var parameters = model.Parameters.ToDictionary(p => p.Name, p => g.AddInput(p.Name, model.Output.Type, new Shape(p.Shape.Select(Dim.Of))));
         Output(b, Sequences(b, model, parameters, "policy", InputIds, AttentionMask, CompletionMask, "seq").SequenceLogps, ReferenceLogps);
         Output(b, Sequences(b, model, parameters, "kl", KlInputIds, KlAttentionMask, KlCompletionMask, "kl_seq").SequenceLogps, ReferenceKlLogps);
         return g;
@@ -134,9 +136,9 @@ public sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Reference,
             [ModelGraph.AttentionMask] = b.Graph.AddInput(mask, DataType.Int64, shape),
         };
         var completionMask = b.Graph.AddInput(completion, DataType.Int64, shape);
-        var logits = GraphComposer.Inline(b, model.Graph, inputs, scope, new Dictionary<string, string> { ["seq"] = seq })[ModelGraph.LogitsName];
+        var hidden = GraphComposer.Inline(b, model.Graph, inputs, scope, new Dictionary<string, string> { ["seq"] = seq })[ModelGraph.HiddenStatesName];
         using (b.Scope(scope))
-            return CompletionStatistics.Build(b, logits, inputs[ModelGraph.InputIds], completionMask);
+            return CompletionStatistics.FromHiddenStates(b, hidden, parameters[model.HeadWeight], inputs[ModelGraph.InputIds], completionMask);
     }
 
     private static Value Output(GraphBuilder b, Value value, string name)

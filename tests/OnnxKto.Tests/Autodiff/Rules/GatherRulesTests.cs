@@ -59,4 +59,14 @@ public sealed class GatherRulesTests
         var backward = OnnxKto.Autodiff.ReverseModeAutodiff.Gradients(t.Graph, loss.Name, ["x"]);
         Assert.IsFalse(backward.Nodes.Any(n => n.OpType == "ScatterElements"));
     }
+
+    [TestMethod]
+    [DataRow("none")]
+    [DataRow("add")]
+    public void ScatterNDMatchesFiniteDifferences(string reduction)
+    {
+        var t = new OpCase();
+        var idx = t.Feed("idx", TensorData.FromLongs([3, 1], [4, 0, 2]));
+        t.Check(t.B.Op("ScatterND", [t.Input("data", "6x2"), idx, t.Input("updates", "3x2")], ("reduction", reduction)));
+    }
 }

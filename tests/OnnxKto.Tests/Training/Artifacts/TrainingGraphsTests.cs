@@ -23,7 +23,7 @@ public sealed class TrainingGraphsTests
     [DataRow(LossType.Sft)]
     public void TrainingGradientsMatchFiniteDifferencesOfEvalLoss(LossType lossType)
     {
-        var model = ModelBuilders.For(TinyModels.Llama).Build(new DecoderOptions { Precision = DataType.Double });
+        var model = ModelBuilders.For(TinyModels.Llama).Build(new DecoderOptions { Precision = DataType.Double, HiddenStates = true });
         // A large β makes the KTO terms far from saturated, so the check is sensitive.
         var graphs = TrainingGraphs.Build(model, new KtoConfig { LossType = lossType, Beta = 2 });
         var feeds = Batch_(graphs.Training, model, seed: 4);
@@ -73,7 +73,7 @@ public sealed class TrainingGraphsTests
     [TestMethod]
     public void KlBranchHasNoBackwardNodes()
     {
-        var model = ModelBuilders.For(TinyModels.Gpt2).Build();
+        var model = ModelBuilders.For(TinyModels.Gpt2).Build(new DecoderOptions { HiddenStates = true });
         var graphs = TrainingGraphs.Build(model, new KtoConfig());
         Assert.IsTrue(graphs.Training.Nodes.Any(n => n.Name.StartsWith("/kl/")), "the KL forward is present");
         Assert.IsTrue(graphs.Training.Nodes.Any(n => n.Name.StartsWith("/backward/policy/")), "the policy forward has a backward");
@@ -83,7 +83,7 @@ public sealed class TrainingGraphsTests
     [TestMethod]
     public void AccumulationAddsTheBufferAndScalesByLossScale()
     {
-        var model = ModelBuilders.For(TinyModels.Llama).Build(new DecoderOptions { Precision = DataType.Double });
+        var model = ModelBuilders.For(TinyModels.Llama).Build(new DecoderOptions { Precision = DataType.Double, HiddenStates = true });
         var graphs = TrainingGraphs.Build(model, new KtoConfig { LossType = LossType.Sft });
         var feeds = Batch_(graphs.Training, model, seed: 2);
         using var session = new OnnxSession(graphs.Training, optimize: false);
@@ -99,7 +99,7 @@ public sealed class TrainingGraphsTests
     [TestMethod]
     public void FrozenPatternsKeepParametersOutOfTheGradients()
     {
-        var model = ModelBuilders.For(TinyModels.Gpt2).Build();
+        var model = ModelBuilders.For(TinyModels.Gpt2).Build(new DecoderOptions { HiddenStates = true });
         var graphs = TrainingGraphs.Build(model, new KtoConfig { Frozen = ["wte|wpe"] });
         Assert.AreEqual(2, graphs.Frozen.Count);
         Assert.IsFalse(graphs.Training.Contains("transformer.wte.weight_grad"));
@@ -110,7 +110,7 @@ public sealed class TrainingGraphsTests
     [TestMethod]
     public void PatternsSelectingNothingAreAnError()
     {
-        var model = ModelBuilders.For(TinyModels.Gpt2).Build();
+        var model = ModelBuilders.For(TinyModels.Gpt2).Build(new DecoderOptions { HiddenStates = true });
         var e = Assert.ThrowsExactly<ArgumentException>(() => TrainingGraphs.Build(model, new KtoConfig { Trainable = ["no_such_param"] }));
         StringAssert.Contains(e.Message, "no parameter to train");
     }

@@ -23,27 +23,50 @@ public sealed class CompletionStatisticsTests
     public void PromptAndPaddingDoNotCount()
     {
         double[] logits = [1, 0, -1, .5, .5, 0, 0, 2, 0, 1, 1, 1, 0, 0, 3];
-        var r = Run(logits, [0, 2, 1, 2, 0], [0, 0, 0, 0, 0]);
+        // Full logits only: the completion-rows path needs at least one completion token (ORT mis-shapes reductions of
+        // empty tensors), which data shaping guarantees for every example.
+        var r = RunOne(logits, [0, 2, 1, 2, 0], [0, 0, 0, 0, 0], hiddenStates: false);
         Assert.AreEqual(0, r.Logps);
         Assert.AreEqual(0, r.Tokens);
     }
 
+    /// <summary>Runs both entry points: full logits, and hidden rows with an identity head (logits = hidden·Iᵀ).</summary>
     private static (double Logps, double LogitsSum, double Tokens) Run(double[] logits, long[] ids, long[] mask)
+    {
+        var viaLogits = RunOne(logits, ids, mask, hiddenStates: false);
+        var viaHidden = RunOne(logits, ids, mask, hiddenStates: true);
+        Assert.AreEqual(viaLogits.Logps, viaHidden.Logps, 1e-12, "the completion-rows path agrees with the full-logits path");
+        Assert.AreEqual(viaLogits.LogitsSum, viaHidden.LogitsSum, 1e-12);
+        return viaLogits;
+    }
+
+    private static (double Logps, double LogitsSum, double Tokens) RunOne(double[] logits, long[] ids, long[] mask, bool hiddenStates)
     {
         var g = new Graph("logps");
         var b = new GraphBuilder(g);
-        var l = g.AddInput("logits", DataType.Double, new Shape("batch", "seq", 3));
         var i = g.AddInput("ids", DataType.Int64, new Shape("batch", "seq"));
         var m = g.AddInput("mask", DataType.Int64, new Shape("batch", "seq"));
-        var stats = CompletionStatistics.Build(b, l, i, m);
+        var feeds = new Dictionary<string, TensorData> { ["ids"] = TensorData.FromLongs([1, 5], ids), ["mask"] = TensorData.FromLongs([1, 5], mask) };
+        CompletionStatistics stats;
+        if (hiddenStates)
+        {
+            var h = g.AddInput("hidden", DataType.Double, new Shape("rows", 3));
+            var w = g.AddInput("head", DataType.Double, new Shape(3, 3));
+            stats = CompletionStatistics.FromHiddenStates(b, h, w, i, m);
+            feeds["hidden"] = TensorData.FromDoubles([5, 3], logits);
+            feeds["head"] = TensorData.FromDoubles([3, 3], [1, 0, 0, 0, 1, 0, 0, 0, 1]);
+        }
+        else
+        {
+            var l = g.AddInput("logits", DataType.Double, new Shape("batch", "seq", 3));
+            stats = CompletionStatistics.FromLogits(b, l, i, m);
+            feeds["logits"] = TensorData.FromDoubles([1, 5, 3], logits);
+        }
         g.AddOutput(stats.SequenceLogps);
         g.AddOutput(stats.LogitsSum);
         g.AddOutput(stats.TokenCount);
         using var session = new OnnxSession(g);
-        var result = session.Run(new Dictionary<string, TensorData>
-        {
-            ["logits"] = TensorData.FromDoubles([1, 5, 3], logits), ["ids"] = TensorData.FromLongs([1, 5], ids), ["mask"] = TensorData.FromLongs([1, 5], mask),
-        });
+        var result = session.Run(feeds);
         return (result[stats.SequenceLogps.Name].ToDoubles()[0], result[stats.LogitsSum.Name].ToDoubles()[0], result[stats.TokenCount.Name].ToDoubles()[0]);
     }
 }
