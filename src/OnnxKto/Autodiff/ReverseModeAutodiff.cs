@@ -17,7 +17,7 @@ public static class ReverseModeAutodiff
     /// <param name="forward">The forward graph; left unchanged.</param>
     /// <param name="loss">Name of the value to differentiate (normally a scalar; otherwise its sum is).</param>
     /// <param name="wrt">Inputs or initializers to differentiate with respect to.</param>
-    /// <param name="stop">Values no gradient flows through (like <c>torch.no_grad</c> / <c>detach</c>).</param>
+    /// <param name="stop">Values no gradient flows through (like <c>torch.no_grad</c> / <c>detach</c>), in addition to the graph's <see cref="Graph.Detached"/> ones.</param>
     /// <remarks>
     /// Nodes are visited in reverse topological order; only those on a path from a wanted value to the loss get a
     /// backward. Gradients reaching a value along several paths are summed. Integer and boolean values carry no
@@ -33,7 +33,7 @@ public static class ReverseModeAutodiff
         var wanted = wrt.Select(n => graph[n]).ToList();
         foreach (var w in wanted.Where(w => !w.Type.IsFloating()))
             throw new ArgumentException($"Cannot differentiate with respect to '{w.Name}': its type {w.Type} is not floating point.");
-        var stopped = (stop ?? []).Select(n => graph[n]).ToHashSet();
+        var stopped = (stop ?? []).Concat(graph.Detached).Select(n => graph[n]).ToHashSet();
 
         var active = ActiveValues(wanted, stopped);
         var onPath = NodesOnPath(graph, lossValue, active);

@@ -28,6 +28,12 @@ public sealed class Graph
     public List<Node> Nodes { get; } = [];
     public List<Value> Outputs { get; } = [];
 
+    /// <summary>
+    /// Values no gradient flows through (like <c>torch.Tensor.detach</c>), recorded by <see cref="GraphBuilder.Detach"/>;
+    /// autodiff treats them as stop values. Kept in memory only: ONNX has no such marker.
+    /// </summary>
+    public HashSet<string> Detached { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Every value by name.</summary>
     public IReadOnlyDictionary<string, Value> Values => _values;
 
@@ -124,6 +130,7 @@ public sealed class Graph
             }
         }
         foreach (var v in Outputs) copy.AddOutput(copy[v.Name]);
+        copy.Detached.UnionWith(Detached);
         return copy;
     }
 

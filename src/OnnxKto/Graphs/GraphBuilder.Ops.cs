@@ -14,6 +14,14 @@ public sealed partial class GraphBuilder
     public Value Sigmoid(Value x) => Op("Sigmoid", [x]);
     public Value MatMul(Value a, Value b) => Op("MatMul", [a, b]);
     public Value Identity(Value x) => Op("Identity", [x]);
+
+    /// <summary>The value of <paramref name="x"/> with no gradient flowing back through it (torch's <c>detach</c>).</summary>
+    public Value Detach(Value x)
+    {
+        var detached = Identity(x);
+        Graph.Detached.Add(detached.Name);
+        return detached;
+    }
     public Value Where(Value condition, Value x, Value y) => Op("Where", [condition, x, y]);
     public Value Cast(Value x, DataType to) => x.Type == to ? x : Op("Cast", [x], ("to", (long)to));
     public Value ShapeOf(Value x) => Op("Shape", [x]);

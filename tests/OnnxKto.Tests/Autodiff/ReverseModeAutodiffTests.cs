@@ -50,6 +50,17 @@ public sealed class ReverseModeAutodiffTests
     }
 
     [TestMethod]
+    public void DetachedValueBlocksItsPathLikeAStopValue()
+    {
+        var (g, b) = NewGraph();
+        var a = g.AddInput("a", DataType.Double, new Shape(3));
+        var loss = b.Op("ReduceSum", [b.Mul(a, b.Detach(b.Exp(a)))], ("keepdims", 0L));
+        double[] at = [0.3, -1.2, 2.0];
+        var grad = Run(ReverseModeAutodiff.Gradients(g, loss.Name, ["a"]), ("a", at))["a_grad"].ToDoubles();
+        for (int i = 0; i < 3; i++) Assert.AreEqual(Math.Exp(at[i]), grad[i], 1e-12);
+    }
+
+    [TestMethod]
     public void StoppedInputGetsZeroGradientAndNoBackwardNodes()
     {
         // Like the reference log-probs in KTO: an input that enters the loss but must not be trained.

