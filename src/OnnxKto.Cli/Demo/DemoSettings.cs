@@ -27,9 +27,15 @@ public sealed record DemoSettings
     };
 
     /// <summary>KTO on the reference's own samples, labelled by the verifier; desirable_weight is set from the label balance.</summary>
+    /// <remarks>
+    /// β = 0.5 rather than TRL's 0.1: completions here are three tokens, and at β = 0.1 the undesirable term keeps
+    /// pushing wrong answers down long after they are unlikely, dragging the digits they share with right answers
+    /// with them (rewards/chosen turns negative, held-out accuracy falls from 50% to 26–40%). A larger β saturates
+    /// the sigmoid after a few nats (measured: 98.5–100% held-out accuracy for learning rates 1e-4 to 5e-4).
+    /// </remarks>
     public KtoConfig Kto { get; init; } = new()
     {
-        LossType = LossType.Kto, Beta = 0.1, LearningRate = 5e-4, PerDeviceTrainBatchSize = 16, NumTrainEpochs = 2,
+        LossType = LossType.Kto, Beta = 0.5, LearningRate = 5e-4, PerDeviceTrainBatchSize = 16, NumTrainEpochs = 2,
         LrSchedulerType = "cosine", WarmupRatio = 0.05, MaxLength = 32, LoggingSteps = 5, SaveSteps = 100000, Seed = 1234,
     };
 

@@ -181,7 +181,9 @@ public sealed class Trainer(TrainOptions options, Action<string> log, TrainingPr
         log($"data {path}: {report.RowsRead} rows, {shaped.Examples.Count} examples ({report.Labels.Desirable} desirable, " +
             $"{report.Labels.Undesirable} undesirable), {report.DroppedPromptTooLong} dropped (prompt too long), " +
             $"{report.CompletionsTruncated} completions truncated");
-        foreach (var warning in report.Warnings) log($"warning: {warning}");
+        // Label balance only matters to the KTO losses; supervised data carries labels it does not read.
+        var advice = report.Labels.WeightAdvice(_config.DesirableWeight, _config.UndesirableWeight);
+        foreach (var warning in report.Warnings.Where(w => _config.LossType != LossType.Sft || w != advice)) log($"warning: {warning}");
         if (shaped.Examples.Count == 0) throw new InvalidDataException($"{path}: no usable examples after shaping.");
         return shaped.Examples.ToList();
     }
