@@ -1,19 +1,18 @@
 using System.Text.Json;
 using OnnxKto.Models;
 using OnnxKto.Models.Builders;
-using OnnxKto.Models.Checkpoints;
 using OnnxKto.Training.Artifacts;
 using OnnxKto.Training.Configuration;
 
 namespace OnnxKto.Tests.TestUtil;
 
 /// <summary>
-/// A tiny Hugging Face-layout GPT-2 folder (config.json, model.safetensors, a 14-token byte-level BPE tokenizer with
-/// &lt;|endoftext|&gt; = 7) and a separable pre-tokenized KTO task, for end-to-end training tests.
+/// A tiny Hugging Face-layout GPT-2 folder (written by <see cref="TinyRuns"/>: vocabulary 14, &lt;|endoftext|&gt; = 10)
+/// and a separable pre-tokenized KTO task, for end-to-end training tests.
 /// </summary>
 public static class TinyRun
 {
-    public const int Eos = 7;
+    public const int Eos = 10;
 
     public static ModelConfig Config { get; } = new()
     {
@@ -22,25 +21,15 @@ public static class TinyRun
         EosTokenId = Eos, BosTokenId = Eos,
     };
 
-    /// <summary>Writes the model folder into <paramref name="folder"/> and returns its path.</summary>
+    /// <summary>Writes the model folder (GPT-2's small-std initialisation) into <paramref name="folder"/> and returns its path.</summary>
     public static string WriteModel(string folder, int seed = 1)
     {
-        Directory.CreateDirectory(folder);
-        File.WriteAllText(Path.Combine(folder, "config.json"), """
-            {"model_type": "gpt2", "vocab_size": 14, "n_embd": 16, "n_layer": 1, "n_head": 2, "n_positions": 32, "n_inner": 32,
-             "layer_norm_epsilon": 1e-5, "activation_function": "gelu_new", "bos_token_id": 7, "eos_token_id": 7}
-            """);
-        File.WriteAllText(Path.Combine(folder, "vocab.json"), """
-            {"a": 0, "b": 1, "c": 2, "Ġ": 3, "ab": 4, "Ġab": 5, "Ġc": 6, "<|endoftext|>": 7, "Ã": 8, "©": 9, "Ã©": 10, "1": 11, "2": 12, "12": 13}
-            """);
-        File.WriteAllText(Path.Combine(folder, "merges.txt"), "#version: 0.2\na b\nĠ ab\nĠ c\nÃ ©\n1 2\n");
-        var parameters = ModelBuilders.For(Config).Build().Parameters;
-        SafetensorsWriter.Write(Path.Combine(folder, "model.safetensors"), ParameterInitializer.Initialize(parameters, seed));
+        TinyRuns.WriteModelFolder(folder, Config, ParameterInitializer.Initialize(ModelBuilders.For(Config).Build().Parameters, seed));
         return folder;
     }
 
     /// <summary>
-    /// Prompts [p, 3] with p ∈ {0, 1, 2}; the desirable completion is token 11 + (p mod 2), the undesirable one the
+    /// Prompts [p, 3] with p ∈ {0, 1, 2}; the desirable completion is token 4 + (p mod 2), the undesirable one the
     /// other; completions end with EOS. Written as pre-tokenized JSONL.
     /// </summary>
     public static string WriteData(string path, int rows, int seed = 3)
@@ -51,7 +40,7 @@ public static class TinyRun
         {
             int p = rng.Next(3);
             bool good = rng.Next(2) == 0;
-            int answer = good ? 11 + p % 2 : 12 - p % 2;
+            int answer = good ? 4 + p % 2 : 5 - p % 2;
             writer.WriteLine(JsonSerializer.Serialize(new { prompt_ids = new[] { p, 3 }, completion_ids = new[] { answer, Eos }, label = good }));
         }
         return path;

@@ -17,10 +17,13 @@ internal static class TinyRuns
     private const string Vocab = """{"a": 0, "b": 1, "c": 2, "d": 3, "e": 4, "f": 5, "g": 6, "h": 7, "i": 8, "j": 9, "<|endoftext|>": 10}""";
 
     /// <summary>Writes a model folder for <paramref name="config"/> with random weights and returns them.</summary>
-    public static Dictionary<string, TensorData> WriteModelFolder(string folder, ModelConfig config, int seed)
+    public static Dictionary<string, TensorData> WriteModelFolder(string folder, ModelConfig config, int seed) =>
+        WriteModelFolder(folder, config, TinyModels.RandomWeights(ModelBuilders.For(config).Build().Parameters, seed));
+
+    /// <summary>Writes a model folder for <paramref name="config"/> holding <paramref name="weights"/>.</summary>
+    public static Dictionary<string, TensorData> WriteModelFolder(string folder, ModelConfig config, Dictionary<string, TensorData> weights)
     {
         Directory.CreateDirectory(folder);
-        var weights = TinyModels.RandomWeights(ModelBuilders.For(config).Build().Parameters, seed);
         File.WriteAllText(Path.Combine(folder, "config.json"), HfConfig.ToJson(config));
         SafetensorsWriter.Write(Path.Combine(folder, "model.safetensors"), weights);
         File.WriteAllText(Path.Combine(folder, "vocab.json"), Vocab);
