@@ -32,17 +32,21 @@ internal static class ConcatSplitSliceRules
         return c.B.Concat(c.X(0).Shape!.Axis(c.Attr("axis", 0)), parts);
     });
 
-    // Y = X[starts:ends] (steps 1):  dX = pad(dY) with zeros before and after the slice on each sliced axis,
-    //   before = clamp(start < 0 ? start + dim : start, 0, dim),  after = dim − before − len(dY)
+    // Y = X[starts:ends:steps]:  dX = dY put back where it was taken from, zeros elsewhere.
     public static void Slice(GradientContext c) => c.Grad(0, () =>
     {
         var x = c.X(0);
-        long[] starts = Const(c, 1, "starts");
+        long[] starts = Const(c, 1, "starts"), ends = Const(c, 2, "ends");
         long[] axes = c.Has(3) ? Const(c, 3, "axes") : Enumerable.Range(0, starts.Length).Select(i => (long)i).ToArray();
         long[] steps = c.Has(4) ? Const(c, 4, "steps") : Enumerable.Repeat(1L, starts.Length).ToArray();
-        if (steps.Any(s => s != 1)) throw c.Unsupported($"steps [{string.Join(", ", steps)}] (only steps of 1 are supported)");
         axes = axes.Select(a => (long)x.Shape!.Axis(a)).ToArray();
+        return steps.All(s => s == 1) ? PadBack(c, x, starts, axes) : ScatterBack(c, x, starts, ends, axes, steps);
+    });
 
+    // Steps of 1:  dX = pad(dY) with zeros before and after the slice on each sliced axis,
+    //   before = clamp(start < 0 ? start + dim : start, 0, dim),  after = dim − before − len(dY)
+    private static Value PadBack(GradientContext c, Value x, long[] starts, long[] axes)
+    {
         var dims = c.B.Gather(c.ShapeOf(x), c.B.Ints(axes));
         var sliced = c.B.Gather(c.ShapeOf(c.Y()), c.B.Ints(axes));
         var negative = c.B.Ints(starts.Select(s => s < 0 ? 1L : 0L).ToArray());
@@ -51,7 +55,30 @@ internal static class ConcatSplitSliceRules
         var after = c.B.Sub(c.B.Sub(dims, before), sliced);
         var pads = c.B.Concat(0, before, after);
         return c.B.Op("Pad", [c.DY(), pads, c.Zero(x), c.B.Ints(axes)]);
-    });
+    }
+
+    // Other steps: scatter dY back one sliced axis at a time. The positions an axis kept are
+    // slice(arange(dim), start, end, step), so ONNX's own clamping rules choose them.
+    private static Value ScatterBack(GradientContext c, Value x, long[] starts, long[] ends, long[] axes, long[] steps)
+    {
+        var b = c.B;
+        var g = c.DY();
+        int rank = x.Rank;
+        for (int k = 0; k < axes.Length; k++)
+        {
+            int a = (int)axes[k];
+            var dim = b.Gather(b.ShapeOf(x), b.Scalar(a, DataType.Int64));                                   // scalar
+            var all = b.Op("Range", [b.Scalar(0, DataType.Int64), dim, b.Scalar(1, DataType.Int64)]);
+            var kept = b.Op("Slice", [all, b.Ints(starts[k]), b.Ints(ends[k]), b.Ints(0), b.Ints(steps[k])]);  // (len)
+            var along = Enumerable.Range(0, rank).Select(i => i == a ? -1L : 1L).ToArray();
+            var index = b.Expand(b.Reshape(kept, along), b.ShapeOf(g));
+            var shape = b.ShapeOf(g);
+            var restored = b.Concat(0, b.Op("Slice", [shape, b.Ints(0), b.Ints(a)]), b.Unsqueeze(dim, 0), b.Op("Slice", [shape, b.Ints(a + 1), b.Ints(rank)]));
+            var zeros = b.Op("ConstantOfShape", [restored], ("value", TensorData.Scalar(x.Type, 0, [1])));
+            g = b.Op("ScatterElements", [zeros, index, g], ("axis", (long)a));
+        }
+        return g;
+    }
 
     private static long[] Const(GradientContext c, int input, string what) =>
         c.X(input).Data?.ToLongs() ?? throw c.Unsupported($"{what} are not constant");
