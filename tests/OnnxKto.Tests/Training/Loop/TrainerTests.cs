@@ -106,6 +106,57 @@ public sealed class TrainerTests
     }
 
     [TestMethod]
+    public void ReferenceComputedEachStepEqualsThePrecomputedCache()
+    {
+        using var dir = new TempFolder();
+        var config = Toy with { MaxSteps = 4 };
+        var artifacts = TinyRun.Artifacts(TinyRun.WriteModel(dir.File("model")), dir.File("artifacts"), config);
+        var data = TinyRun.WriteData(dir.File("d.jsonl"), 32);
+        Train(artifacts, data, dir.File("cached"), config);
+        Train(artifacts, data, dir.File("live"), config with { PrecomputeRefLogProbs = false });
+        Assert.IsTrue(File.Exists(dir.File("cached/reference_logps.safetensors")));
+        Assert.IsFalse(File.Exists(dir.File("live/reference_logps.safetensors")));
+        var (a, b) = (TinyRun.Metrics(dir.File("cached")), TinyRun.Metrics(dir.File("live")));
+        for (int i = 0; i < a.Count; i++) Assert.AreEqual(a[i]["loss"]!.Value, b[i]["loss"]!.Value, 1e-6, $"step {a[i]["step"]}");
+    }
+
+    [TestMethod]
+    public void EvaluatesEveryEvalStepsAndKeepsOnlyTheNewestCheckpoints()
+    {
+        using var dir = new TempFolder();
+        var config = Toy with { MaxSteps = 6, EvalSteps = 3, SaveSteps = 2, SaveTotalLimit = 2 };
+        var artifacts = TinyRun.Artifacts(TinyRun.WriteModel(dir.File("model")), dir.File("artifacts"), config);
+        var options = new TrainOptions
+        {
+            Artifacts = artifacts, Data = TinyRun.WriteData(dir.File("d.jsonl"), 32), EvalData = TinyRun.WriteData(dir.File("e.jsonl"), 16, seed: 9),
+            Output = dir.File("run"), Config = config, Threads = 1,
+        };
+        new Trainer(options, _ => { }).Run();
+        var evals = TinyRun.Metrics(dir.File("run")).Where(m => m.ContainsKey("eval_loss")).ToList();
+        CollectionAssert.AreEqual(new double?[] { 3, 6 }, evals.Select(m => m["step"]).ToList());
+        Assert.IsTrue(evals.All(m => m["eval_count/chosen"] + m["eval_count/rejected"] == 16));
+        CollectionAssert.AreEqual(new[] { "checkpoint-4", "checkpoint-6" },
+            Directory.GetDirectories(dir.File("run"), "checkpoint-*").Select(Path.GetFileName).Order().ToArray());
+    }
+
+    [TestMethod]
+    public void NonFiniteUpdatesAreSkippedThenStopTheRunKeepingTheLastGoodCheckpoint()
+    {
+        using var dir = new TempFolder();
+        // An absurd learning rate makes the weights overflow after the first update.
+        var config = Toy with { MaxSteps = 10, LearningRate = 1e38, SaveSteps = 1, MaxGradNorm = 0, LossType = LossType.ApoZeroUnpaired };
+        var artifacts = TinyRun.Artifacts(TinyRun.WriteModel(dir.File("model")), dir.File("artifacts"), config);
+        var lines = new List<string>();
+        var options = new TrainOptions { Artifacts = artifacts, Data = TinyRun.WriteData(dir.File("d.jsonl"), 32), Output = dir.File("run"), Config = config, Threads = 1 };
+        var e = Assert.ThrowsExactly<InvalidOperationException>(() => new Trainer(options, lines.Add).Run());
+        StringAssert.Contains(e.Message, "non-finite");
+        Assert.IsTrue(lines.Count(l => l.Contains("skipped")) >= Trainer.MaxConsecutiveNonFinite);
+        var kept = Directory.GetDirectories(dir.File("run"), "checkpoint-*").Select(Path.GetFileName).ToList();
+        Assert.IsTrue(kept.Count > 0, "the checkpoints written before the failure stay");
+        StringAssert.Contains(e.Message, kept.Order().Last()!);
+    }
+
+    [TestMethod]
     public void KtoWithBatchOfOneIsRefusedWithTheReason()
     {
         using var dir = new TempFolder();
