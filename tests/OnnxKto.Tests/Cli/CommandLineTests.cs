@@ -1,0 +1,64 @@
+using System.Diagnostics;
+using OnnxKto.Tests.TestUtil;
+
+namespace OnnxKto.Tests.Cli;
+
+/// <summary>The onnx-kto executable itself, run as a user runs it.</summary>
+[TestClass]
+public sealed class CommandLineTests
+{
+    [TestMethod]
+    public void HelpListsEverySubcommand()
+    {
+        var (code, output, _) = Run("--help");
+        Assert.AreEqual(0, code);
+        foreach (var command in new[] { "artifacts", "train", "export", "generate", "logps", "data", "demo", "device", "gradients" })
+            StringAssert.Contains(output, command);
+    }
+
+    [TestMethod]
+    public void BadInputIsOneErrorLineAndExitCodeOne()
+    {
+        using var dir = new TempFolder();
+        var data = dir.WriteText("bad.jsonl", "{\"prompt\": \"a\", \"completion\": \"b\", \"label\": true}\n{\"prompt\": \"c\", \"label\": false}\n");
+        var (code, _, error) = Run("data", "inspect", data);
+        Assert.AreEqual(1, code);
+        var lines = error.Trim().Split('\n');
+        Assert.AreEqual(1, lines.Length, error);
+        StringAssert.StartsWith(lines[0], "error: ");
+        StringAssert.Contains(lines[0], "bad.jsonl");
+        StringAssert.Contains(lines[0], "line 2");
+    }
+
+    [TestMethod]
+    public void ArtifactsTrainAndExportRunFromTheCommandLine()
+    {
+        using var dir = new TempFolder();
+        var model = TinyRun.WriteModel(dir.File("model"));
+        var config = dir.WriteText("kto.yaml", "learning_rate: 1.0e-3\nper_device_train_batch_size: 4\nmax_steps: 3\nlogging_steps: 1\nmax_length: 16\n");
+        Assert.AreEqual(0, Run("artifacts", "--model", model, "--config", config, "--out", dir.File("artifacts")).Code);
+        var data = TinyRun.WriteData(dir.File("d.jsonl"), 12);
+        var (code, output, error) = Run("train", "--artifacts", dir.File("artifacts"), "--data", data, "--output", dir.File("run"), "--threads", "1");
+        Assert.AreEqual(0, code, error);
+        StringAssert.Contains(output, "step 3/3");
+        Assert.AreEqual(0, Run("export", "--checkpoint", dir.File("run"), "--out", dir.File("exported")).Code);
+        Assert.IsTrue(File.Exists(dir.File("exported/model.onnx")));
+        // A second train into the same folder is refused and leaves the run alone.
+        var again = Run("train", "--artifacts", dir.File("artifacts"), "--data", data, "--output", dir.File("run"));
+        Assert.AreEqual(1, again.Code);
+        StringAssert.Contains(again.Error, "--resume");
+    }
+
+    private static (int Code, string Output, string Error) Run(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet", ["exec", Path.Combine(AppContext.BaseDirectory, "onnx-kto.dll"), .. args])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        return (process.ExitCode, output.Result, error.Result);
+    }
+}
