@@ -13,7 +13,7 @@ internal static class TorchComparison
     public const string Python = "/usr/bin/python3";
 
     /// <summary>PyTorch's tokens/s for the shape, or null (with the reason printed) when it cannot run.</summary>
-    public static double? TokensPerSecond(string shape, int steps = 3)
+    public static double? TokensPerSecond(string shape, int steps = 5)
     {
         var script = Path.Combine(RepositoryRoot(), "tools", "gpu", "torch_kto_step.py");
         var start = new ProcessStartInfo(Python,

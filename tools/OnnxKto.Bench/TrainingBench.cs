@@ -17,7 +17,7 @@ internal static class TrainingBench
 {
     public sealed record Result(string Model, double TokensPerSecond, double Mfu, double SecondsPerStep);
 
-    public static Result Run(string preset, int batch, int seq, double peakGflops, int steps = 4)
+    public static Result Run(string preset, int batch, int seq, double peakGflops, int steps = 5)
     {
         var folder = Path.Combine(Path.GetTempPath(), "onnxkto-bench", preset);
         var source = ModelSource.Load("preset:" + preset);
@@ -42,9 +42,15 @@ internal static class TrainingBench
             session.OptimizerStep();
         }
         Step(); // warm-up: session initialisation and first allocations
-        var clock = Stopwatch.StartNew();
-        for (int i = 0; i < steps; i++) Step();
-        double seconds = clock.Elapsed.TotalSeconds / steps;
+        // The median step: this machine shares its cores, and one slow step should not decide the number.
+        var times = new List<double>();
+        for (int i = 0; i < steps; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            Step();
+            times.Add(clock.Elapsed.TotalSeconds);
+        }
+        double seconds = times.Order().ElementAt(times.Count / 2);
         double tokens = batch * seq;
         double flops = 6.0 * parameters * tokens + 2.0 * parameters * tokens;
         return new Result(preset, tokens / seconds, flops / seconds / 1e9 / peakGflops, seconds);

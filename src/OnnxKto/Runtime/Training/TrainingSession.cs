@@ -1,5 +1,7 @@
 using Microsoft.ML.OnnxRuntime;
+using OnnxKto.Export;
 using OnnxKto.Graphs;
+using OnnxKto.Models;
 using OnnxKto.Training.Artifacts;
 using OnnxKto.Training.Batching;
 using OnnxKto.Training.Optimizers;
@@ -207,6 +209,17 @@ public sealed class TrainingSession : IDisposable
         foreach (var (name, value) in _frozenValues) tensors[name] = _store.Download(value);
         foreach (var (name, value) in _parameterSets[_current]) tensors[name] = _store.Download(value);
         return TrainingCheckpoint.Create(tensors, Step, metadata);
+    }
+
+    /// <summary>
+    /// ORT's <c>ExportModelForInferencing</c>: the current parameters as a serving folder (model.onnx with a KV cache,
+    /// genai_config.json, tokenizer, model.safetensors, config.json); see <see cref="ModelExporter"/>.
+    /// </summary>
+    public IReadOnlyList<string> ExportModelForInferencing(string outDir, Action<string>? log = null)
+    {
+        var names = _manifest.Parameters.Select(p => p.Name).ToHashSet();
+        var weights = SaveCheckpoint(new Dictionary<string, string>()).Tensors.Where(t => names.Contains(t.Key)).ToDictionary(t => t.Key, t => t.Value);
+        return ModelExporter.Export(new ModelSource(_manifest.Model, _manifest.ModelConfig, weights), outDir, log: log);
     }
 
     public void Dispose()
