@@ -107,10 +107,14 @@ public sealed partial record ExecutionDevice
     /// Where this device's tensors live: ORT's default CPU memory, or CUDA device memory on GPU <see cref="DeviceId"/>.
     /// Bind parameters, gradients and moments allocated here to keep them resident between steps.
     /// </summary>
-    /// <remarks>The caller disposes the returned object (disposing <see cref="OrtMemoryInfo.DefaultInstance"/> is a no-op).</remarks>
+    /// <remarks>
+    /// The caller owns and disposes the returned object. It is always a new one: disposing ORT's shared
+    /// <see cref="OrtMemoryInfo.DefaultInstance"/> frees it for the whole process, and the next tensor created over
+    /// managed memory then crashes in native code.
+    /// </remarks>
     public OrtMemoryInfo CreateMemoryInfo() => IsCuda
         ? new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, DeviceId, OrtMemType.Default)
-        : OrtMemoryInfo.DefaultInstance;
+        : new OrtMemoryInfo(OrtMemoryInfo.allocatorCPU, OrtAllocatorType.DeviceAllocator, 0, OrtMemType.Default);
 
     /// <summary>Whether the loaded ONNX Runtime was built with the CUDA execution provider (says nothing about CUDA libraries or GPUs).</summary>
     public static bool BuildHasCudaProvider() =>

@@ -55,11 +55,16 @@ public sealed class ExecutionDeviceTests
     }
 
     [TestMethod]
-    public void Cpu_memory_is_the_default_cpu_memory()
+    public void Cpu_memory_is_cpu_memory_the_caller_may_dispose()
     {
-        var memory = ExecutionDevice.Cpu.CreateMemoryInfo();
-
-        Assert.AreSame(OrtMemoryInfo.DefaultInstance, memory);
+        using (var memory = ExecutionDevice.Cpu.CreateMemoryInfo())
+        {
+            Assert.AreEqual(OrtMemoryInfo.DefaultInstance.Name, memory.Name);
+            Assert.AreNotSame(OrtMemoryInfo.DefaultInstance, memory);
+        }
+        // The shared default survives: tensors over managed memory still work.
+        using var value = OrtValue.CreateTensorValueFromMemory(new float[] { 1, 2 }, [2]);
+        Assert.AreEqual(2f, value.GetTensorDataAsSpan<float>()[1]);
     }
 
     [TestMethod]

@@ -14,6 +14,7 @@ internal sealed class TensorStore : IDisposable
     private readonly SessionOptions _options;
     private readonly DeviceAllocator _allocator;
     private readonly Dictionary<(DataType, int), InferenceSession> _copiers = [];
+    private readonly RunOptions _run = new();
 
     public TensorStore(ExecutionDevice device, SessionOptions options)
     {
@@ -61,13 +62,14 @@ internal sealed class TensorStore : IDisposable
         using var binding = session.CreateIoBinding();
         binding.BindInput("x", from);
         binding.BindOutput("y", to);
-        OrtCalls.Guard($"copy a tensor to or from {_device}", () => { session.RunWithBinding(new RunOptions(), binding); return 0; });
+        OrtCalls.Guard($"copy a tensor to or from {_device}", () => { session.RunWithBinding(_run, binding); return 0; });
         binding.SynchronizeBoundOutputs();
     }
 
     public void Dispose()
     {
         foreach (var session in _copiers.Values) session.Dispose();
+        _run.Dispose();
         _allocator.Dispose();
     }
 }

@@ -26,6 +26,8 @@ public sealed class TrainingSession : IDisposable
     private readonly Lazy<InferenceSession> _eval, _reference;
     private readonly OrtIoBinding _trainBinding, _optimizerBinding;
     private readonly OrtMemoryInfo _host = OrtMemoryInfo.DefaultInstance;
+    // One RunOptions for the session's life: a temporary one could be finalized while a native run still uses it.
+    private readonly RunOptions _run = new();
     private readonly string _folder;
 
     private readonly string[] _trainable, _frozen;
@@ -113,7 +115,7 @@ public sealed class TrainingSession : IDisposable
             foreach (var (name, value) in inputs) _trainBinding.BindInput(name, value);
             var metrics = _training.OutputNames.Where(o => !o.EndsWith("_grad", StringComparison.Ordinal)).ToList();
             foreach (var name in metrics) _trainBinding.BindOutputToDevice(name, _host);
-            OrtCalls.Guard("run the training step", () => { _training.RunWithBinding(new RunOptions(), _trainBinding); return 0; });
+            OrtCalls.Guard("run the training step", () => { _training.RunWithBinding(_run, _trainBinding); return 0; });
             _latestGradient = target;
             _resetGradient = false;
             return ReadMetrics(_trainBinding);
@@ -136,7 +138,7 @@ public sealed class TrainingSession : IDisposable
             foreach (var name in _frozen) binding.BindInput(name, _frozenValues[name]);
             foreach (var (name, value) in inputs) binding.BindInput(name, value);
             foreach (var name in session.OutputNames) binding.BindOutputToDevice(name, _host);
-            OrtCalls.Guard("run the eval step", () => { session.RunWithBinding(new RunOptions(), binding); return 0; });
+            OrtCalls.Guard("run the eval step", () => { session.RunWithBinding(_run, binding); return 0; });
             return ReadMetrics(binding);
         }
         finally
@@ -163,7 +165,7 @@ public sealed class TrainingSession : IDisposable
         }
         foreach (var name in _trainable) _optimizerBinding.BindInput(name + "_grad", _gradients[_latestGradient][name]);
         _optimizerBinding.BindOutputToDevice(OptimizerGraph.GradNorm, _host);
-        OrtCalls.Guard("run the optimizer step", () => { _optimizer.RunWithBinding(new RunOptions(), _optimizerBinding); return 0; });
+        OrtCalls.Guard("run the optimizer step", () => { _optimizer.RunWithBinding(_run, _optimizerBinding); return 0; });
         using var outputs = _optimizerBinding.GetOutputValues();
         var names = _optimizerBinding.GetOutputNames().ToList();
         double norm = outputs[names.IndexOf(OptimizerGraph.GradNorm)].GetTensorDataAsSpan<float>()[0];
@@ -190,7 +192,7 @@ public sealed class TrainingSession : IDisposable
             foreach (var (name, value) in _referenceWeights) binding.BindInput(name, value);
             foreach (var (name, value) in inputs) binding.BindInput(name, value);
             foreach (var name in session.OutputNames) binding.BindOutputToDevice(name, _host);
-            OrtCalls.Guard("run the reference model", () => { session.RunWithBinding(new RunOptions(), binding); return 0; });
+            OrtCalls.Guard("run the reference model", () => { session.RunWithBinding(_run, binding); return 0; });
             using var values = binding.GetOutputValues();
             var names = binding.GetOutputNames().ToList();
             return (values[names.IndexOf(ReferenceLogps)].GetTensorDataAsSpan<float>().ToArray(),
@@ -235,6 +237,7 @@ public sealed class TrainingSession : IDisposable
         _learningRateValue.Dispose();
         _stepValue.Dispose();
         _store.Dispose();
+        _run.Dispose();
         _options.Dispose();
     }
 
