@@ -21,6 +21,7 @@ internal static class ArtifactsCommand
         {
             var kto = LoadConfig(parse.GetValue(config));
             var source = ModelSource.Load(parse.GetValue(model)!, kto.Seed);
+            foreach (var warning in source.Warnings) Console.Error.WriteLine($"warning: {warning}");
             var folder = parse.GetValue(output)!.FullName;
             ArtifactGenerator.Generate(source, kto, folder, line => Console.WriteLine(line));
             Console.WriteLine($"artifacts ready in {folder}");

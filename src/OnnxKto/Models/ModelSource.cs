@@ -14,6 +14,9 @@ namespace OnnxKto.Models;
 /// <param name="Weights">Every parameter by Hugging Face name.</param>
 public sealed record ModelSource(string Spec, ModelConfig Config, IReadOnlyDictionary<string, TensorData> Weights)
 {
+    /// <summary>What loading noticed without stopping, e.g. a tied output head stored with other values than the embedding.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
     /// <summary>True for built-in presets (GPT-2 tokenizer, no folder).</summary>
     public bool IsPreset => Presets.IsPreset(Spec);
 
@@ -28,9 +31,8 @@ public sealed record ModelSource(string Spec, ModelConfig Config, IReadOnlyDicti
             return new ModelSource(spec, config, ParameterInitializer.Initialize(parameters, seed));
         }
         var folder = CheckpointFolder.Load(spec);
-        foreach (var warning in folder.Warnings) Console.Error.WriteLine($"warning: {warning}");
         Validate(ModelBuilders.For(folder.Config).Build().Parameters, folder.Weights, folder.Directory);
-        return new ModelSource(folder.Directory, folder.Config, folder.Weights);
+        return new ModelSource(folder.Directory, folder.Config, folder.Weights) { Warnings = folder.Warnings };
     }
 
     /// <summary>The model's tokenizer (the folder's files, or GPT-2's for presets).</summary>
