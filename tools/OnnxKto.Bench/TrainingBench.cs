@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using OnnxKto.Models;
-using OnnxKto.Runtime.Training;
 using OnnxKto.Training.Artifacts;
 using OnnxKto.Training.Batching;
 using OnnxKto.Training.Configuration;
+using OnnxKto.Training.Session;
 
 namespace OnnxKto.Bench;
 

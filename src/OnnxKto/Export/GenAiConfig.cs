@@ -13,9 +13,6 @@ namespace OnnxKto.Export;
 /// </summary>
 public static class GenAiConfig
 {
-    /// <summary>The file name GenAI looks for in a model folder.</summary>
-    public const string FileName = "genai_config.json";
-
     /// <summary>
     /// GenAI's <c>model.type</c> for a configuration. GenAI's <c>gpt2</c> type expects one combined cache tensor per layer
     /// (<c>past_%d</c>, [2, batch, heads, seq, head_size]); our export keeps keys and values apart, so GPT-2 models are

@@ -15,17 +15,6 @@ namespace OnnxKto.Export;
 /// </summary>
 public static class ModelExporter
 {
-    public const string ModelFile = "model.onnx";
-    public const string OptimizedModelFile = "model.optimized.onnx";
-    public const string ConfigFile = "config.json";
-
-    /// <summary>Tokenizer (and generation) files copied from a model folder when present.</summary>
-    public static readonly string[] TokenizerFiles =
-    [
-        "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.json", "merges.txt",
-        "tokenizer.model", "added_tokens.json", "generation_config.json",
-    ];
-
     /// <summary>Exports the checkpoint <paramref name="checkpoint"/> (a run folder, <c>RUN/checkpoint-N</c> or a checkpoint file).</summary>
     /// <returns>The files written, full paths.</returns>
     public static IReadOnlyList<string> Export(string checkpoint, string outDir, bool optimize = false, Action<string>? log = null) =>
@@ -57,39 +46,39 @@ public static class ModelExporter
 
         var decoder = ModelBuilders.For(source.Config).Build(new DecoderOptions { KvCache = true });
         var model = GraphFreezing.Freeze(decoder.Graph, source.Weights);
-        var modelPath = Out(ModelFile);
+        var modelPath = Out(ModelFiles.Onnx);
         OnnxModelFile.Save(model, modelPath, externalData: true);
         written.Add(modelPath + ".data");
-        log($"wrote {ModelFile} (+ .data): {model.Nodes.Count} nodes, {model.Initializers.Count} initializers, inputs {string.Join(", ", model.Inputs.Take(4).Select(i => i.Name))}, ...");
+        log($"wrote {ModelFiles.Onnx} (+ .data): {model.Nodes.Count} nodes, {model.Initializers.Count} initializers, inputs {string.Join(", ", model.Inputs.Take(4).Select(i => i.Name))}, ...");
 
-        SafetensorsWriter.Write(Out(CheckpointFolder.WeightsFile), source.Weights, new Dictionary<string, string> { ["format"] = "pt" });
-        log($"wrote {CheckpointFolder.WeightsFile}: {source.Weights.Count} tensors under Hugging Face names");
+        SafetensorsWriter.Write(Out(ModelFiles.Weights), source.Weights, new Dictionary<string, string> { ["format"] = "pt" });
+        log($"wrote {ModelFiles.Weights}: {source.Weights.Count} tensors under Hugging Face names");
 
         if (source.IsPreset)
         {
-            File.WriteAllText(Out(ConfigFile), HfConfig.ToJson(source.Config));
+            File.WriteAllText(Out(ModelFiles.Config), HfConfig.ToJson(source.Config));
             Gpt2TokenizerFiles.Write(root);
             written.Add(Path.Combine(root, "tokenizer.json"));
             written.Add(Path.Combine(root, "tokenizer_config.json"));
         }
         else
-            foreach (var name in TokenizerFiles.Prepend(ConfigFile).Where(n => File.Exists(Path.Combine(source.Spec, n))))
+            foreach (var name in ModelFiles.TokenizerFiles.Prepend(ModelFiles.Config).Where(n => File.Exists(Path.Combine(source.Spec, n))))
                 File.Copy(Path.Combine(source.Spec, name), Out(name), overwrite: true);
-        log($"wrote {ConfigFile} and the tokenizer files");
+        log($"wrote {ModelFiles.Config} and the tokenizer files");
 
         // Reading the tokenizer back from the export proves the folder is self-contained.
         var tokenizer = ModelTokenizer.Load(root);
         int eos = source.Config.EosTokenId ?? tokenizer.EosTokenId;
-        File.WriteAllText(Out(GenAiConfig.FileName), GenAiConfig.ToJson(source.Config,
+        File.WriteAllText(Out(ModelFiles.GenAiConfig), GenAiConfig.ToJson(source.Config,
             bosTokenId: source.Config.BosTokenId ?? tokenizer.BosTokenId ?? eos, eosTokenId: eos,
-            padTokenId: source.Config.PadTokenId ?? tokenizer.PadTokenId, ModelFile));
-        log($"wrote {GenAiConfig.FileName} (type '{GenAiConfig.ModelType(source.Config)}')");
+            padTokenId: source.Config.PadTokenId ?? tokenizer.PadTokenId, ModelFiles.Onnx));
+        log($"wrote {ModelFiles.GenAiConfig} (type '{GenAiConfig.ModelType(source.Config)}')");
 
         if (optimize)
         {
-            using var _ = new OnnxSession(modelPath, optimizedModelPath: Out(OptimizedModelFile));
-            written.Add(Path.Combine(root, OptimizedModelFile + ".data"));
-            log($"wrote {OptimizedModelFile} (ONNX Runtime's optimized graph)");
+            using var _ = new OnnxSession(modelPath, optimizedModelPath: Out(ModelFiles.OptimizedOnnx));
+            written.Add(Path.Combine(root, ModelFiles.OptimizedOnnx + ".data"));
+            log($"wrote {ModelFiles.OptimizedOnnx} (ONNX Runtime's optimized graph)");
         }
         return written.Distinct().Where(File.Exists).ToList();
     }

@@ -1,8 +1,8 @@
 using OnnxKto.Data;
 using OnnxKto.Graphs;
 using OnnxKto.Models.Builders;
+using OnnxKto.Models.Scoring;
 using OnnxKto.Runtime;
-using OnnxKto.Training.Losses;
 
 namespace OnnxKto.Generation;
 

@@ -1,4 +1,3 @@
-using OnnxKto.Export;
 using OnnxKto.Graphs;
 using OnnxKto.Models;
 using OnnxKto.Models.Builders;
@@ -40,7 +39,7 @@ public sealed class InferenceModel : IDisposable
 
     /// <summary>True when <paramref name="folder"/> is an exported folder (it holds <c>model.onnx</c> and <c>config.json</c>).</summary>
     public static bool IsExportedFolder(string folder) =>
-        File.Exists(Path.Combine(folder, ModelExporter.ModelFile)) && File.Exists(Path.Combine(folder, ModelExporter.ConfigFile));
+        File.Exists(Path.Combine(folder, ModelFiles.Onnx)) && File.Exists(Path.Combine(folder, ModelFiles.Config));
 
     /// <summary>
     /// Opens an exported folder (through its <c>model.onnx</c>, whose external data must stay inside the folder), a
@@ -52,8 +51,8 @@ public sealed class InferenceModel : IDisposable
         if (Presets.IsPreset(spec) || !IsExportedFolder(spec))
             return FromSource(ModelSource.Load(spec), threads);
         var folder = Path.GetFullPath(spec);
-        var config = HfConfig.Load(Path.Combine(folder, ModelExporter.ConfigFile));
-        var session = new OnnxSession(Path.Combine(folder, ModelExporter.ModelFile), threads);
+        var config = HfConfig.Load(Path.Combine(folder, ModelFiles.Config));
+        var session = new OnnxSession(Path.Combine(folder, ModelFiles.Onnx), threads);
         return new InferenceModel(session, config, () => ModelTokenizer.Load(folder), folder);
     }
 

@@ -39,7 +39,7 @@ public sealed class GenAiCompatibilityTests
             using var model = InferenceModel.FromSource(source with { Config = source.Config with { EosTokenId = -1 } });
             ours = new TextGenerator(model).Generate([prompt], new GenerationOptions { MaxNewTokens = newTokens })[0];
             int unused = Enumerable.Range(0, config.VocabSize).First(t => !ours.Contains(t));
-            var path = Path.Combine(exported, GenAiConfig.FileName);
+            var path = Path.Combine(exported, ModelFiles.GenAiConfig);
             var json = JsonNode.Parse(File.ReadAllText(path))!;
             json["model"]!["eos_token_id"] = unused;
             File.WriteAllText(path, json.ToJsonString());

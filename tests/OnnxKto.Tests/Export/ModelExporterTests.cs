@@ -43,7 +43,7 @@ public sealed class ModelExporterTests
         using var model = InferenceModel.Open(exported);
         var actual = model.Step(Ids, Mask, InferenceModel.PositionsFromMask(Mask, Batch), Batch, null).Logits.ToFloats();
         AssertClose(expected, actual, Mask, config.VocabSize, "checkpoint-10 (the highest step, not the last listed)");
-        Assert.IsTrue(OnnxModelFile.Load(Path.Combine(exported, ModelExporter.ModelFile)).Nodes.All(n => n.Domain == ""), "standard ONNX operators only");
+        Assert.IsTrue(OnnxModelFile.Load(Path.Combine(exported, ModelFiles.Onnx)).Nodes.All(n => n.Domain == ""), "standard ONNX operators only");
     }
 
     [TestMethod]
@@ -142,9 +142,9 @@ public sealed class ModelExporterTests
         var exported = dir.File("export");
         var files = ModelExporter.Export(run, exported, optimize: true);
 
-        CollectionAssert.Contains(files.ToArray(), Path.Combine(exported, ModelExporter.OptimizedModelFile));
+        CollectionAssert.Contains(files.ToArray(), Path.Combine(exported, ModelFiles.OptimizedOnnx));
         using var plain = InferenceModel.Open(exported);
-        using var optimized = new OnnxSession(Path.Combine(exported, ModelExporter.OptimizedModelFile));
+        using var optimized = new OnnxSession(Path.Combine(exported, ModelFiles.OptimizedOnnx));
         var feeds = new Dictionary<string, TensorData>
         {
             ["input_ids"] = TensorData.FromLongs([Batch, Seq], Ids), ["attention_mask"] = TensorData.FromLongs([Batch, Seq], Mask),

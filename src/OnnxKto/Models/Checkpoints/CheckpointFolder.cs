@@ -15,12 +15,6 @@ namespace OnnxKto.Models.Checkpoints;
 /// </remarks>
 public sealed class CheckpointFolder
 {
-    /// <summary>The single-file weights name.</summary>
-    public const string WeightsFile = "model.safetensors";
-
-    /// <summary>The shard index name (<c>weight_map</c>: tensor name → shard file).</summary>
-    public const string IndexFile = "model.safetensors.index.json";
-
     private CheckpointFolder(string directory, ModelConfig config, Dictionary<string, TensorData> weights, List<string> warnings)
     {
         Directory = directory;
@@ -54,7 +48,7 @@ public sealed class CheckpointFolder
         string root = Path.GetFullPath(directory);
         if (!System.IO.Directory.Exists(root))
             throw new DirectoryNotFoundException($"Checkpoint folder '{root}' does not exist.");
-        var config = HfConfig.Load(Path.Combine(root, "config.json"));
+        var config = HfConfig.Load(Path.Combine(root, ModelFiles.Config));
         var warnings = new List<string>();
         var weights = new Dictionary<string, TensorData>(StringComparer.Ordinal);
 
@@ -64,7 +58,7 @@ public sealed class CheckpointFolder
             foreach (string stored in names ?? safetensors.TensorNames)
             {
                 if (!safetensors.Contains(stored))
-                    throw new InvalidDataException($"{Path.Combine(root, IndexFile)} maps tensor '{stored}' to '{file}', which does not contain it.");
+                    throw new InvalidDataException($"{Path.Combine(root, ModelFiles.WeightsIndex)} maps tensor '{stored}' to '{file}', which does not contain it.");
                 string? name = CanonicalNames.Canonicalize(stored, config.Family);
                 if (name is null)
                     continue;
@@ -82,13 +76,13 @@ public sealed class CheckpointFolder
     /// <summary>Which files to read, each with the stored names to take from it (null: all of them).</summary>
     private static IEnumerable<(string File, IReadOnlyList<string>? Names)> ShardPlan(string root)
     {
-        string single = Path.Combine(root, WeightsFile);
+        string single = Path.Combine(root, ModelFiles.Weights);
         if (File.Exists(single))
             return [(single, null)];
-        string index = Path.Combine(root, IndexFile);
+        string index = Path.Combine(root, ModelFiles.WeightsIndex);
         if (!File.Exists(index))
             throw new FileNotFoundException(
-                $"Checkpoint folder '{root}' has no weights: looked for {WeightsFile} and {IndexFile}. " +
+                $"Checkpoint folder '{root}' has no weights: looked for {ModelFiles.Weights} and {ModelFiles.WeightsIndex}. " +
                 "PyTorch .bin checkpoints are not read; convert them to safetensors first.", single);
 
         var weightMap = JsonFields.Load(index).OptionalObject("weight_map")

@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using OnnxKto.Autodiff;
 using OnnxKto.Graphs;
 using OnnxKto.Models.Builders;
+using OnnxKto.Models.Scoring;
 using OnnxKto.Training.Configuration;
 using OnnxKto.Training.Losses;
 using OnnxKto.Training.Optimizers;

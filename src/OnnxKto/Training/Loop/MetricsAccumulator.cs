@@ -1,5 +1,5 @@
-using OnnxKto.Runtime.Training;
 using OnnxKto.Training.Batching;
+using OnnxKto.Training.Session;
 
 namespace OnnxKto.Training.Loop;
 

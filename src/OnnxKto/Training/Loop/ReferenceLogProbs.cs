@@ -2,8 +2,8 @@ using System.Security.Cryptography;
 using OnnxKto.Data;
 using OnnxKto.Graphs;
 using OnnxKto.Models.Checkpoints;
-using OnnxKto.Runtime.Training;
 using OnnxKto.Training.Batching;
+using OnnxKto.Training.Session;
 
 namespace OnnxKto.Training.Loop;
 

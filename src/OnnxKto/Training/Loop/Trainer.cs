@@ -5,11 +5,11 @@ using OnnxKto.Data.ChatTemplates;
 using OnnxKto.Models;
 using OnnxKto.Models.Tokenizers;
 using OnnxKto.Runtime;
-using OnnxKto.Runtime.Training;
 using OnnxKto.Training.Artifacts;
 using OnnxKto.Training.Batching;
 using OnnxKto.Training.Configuration;
 using OnnxKto.Training.Losses;
+using OnnxKto.Training.Session;
 
 namespace OnnxKto.Training.Loop;
 

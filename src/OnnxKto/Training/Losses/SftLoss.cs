@@ -1,4 +1,5 @@
 using OnnxKto.Graphs;
+using OnnxKto.Models.Scoring;
 
 namespace OnnxKto.Training.Losses;
 

@@ -1,6 +1,6 @@
 using OnnxKto.Graphs;
 
-namespace OnnxKto.Training.Losses;
+namespace OnnxKto.Models.Scoring;
 
 /// <summary>Per-sequence statistics over completion tokens, the quantities every KTO number rests on.</summary>
 /// <param name="SequenceLogps">Σ over completion tokens of log p(token | prefix): (batch). A sum, not a mean (TRL).</param>

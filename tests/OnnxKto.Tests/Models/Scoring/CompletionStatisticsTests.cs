@@ -1,8 +1,8 @@
 using OnnxKto.Graphs;
 using OnnxKto.Runtime;
-using OnnxKto.Training.Losses;
+using OnnxKto.Models.Scoring;
 
-namespace OnnxKto.Tests.Training.Losses;
+namespace OnnxKto.Tests.Models.Scoring;
 
 [TestClass]
 public sealed class CompletionStatisticsTests

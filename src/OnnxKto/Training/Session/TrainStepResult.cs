@@ -1,4 +1,4 @@
-namespace OnnxKto.Runtime.Training;
+namespace OnnxKto.Training.Session;
 
 /// <summary>
 /// What one micro-batch step reports (host copies of the training graph's small outputs).

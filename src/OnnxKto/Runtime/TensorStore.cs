@@ -1,7 +1,7 @@
 using Microsoft.ML.OnnxRuntime;
 using OnnxKto.Graphs;
 
-namespace OnnxKto.Runtime.Training;
+namespace OnnxKto.Runtime;
 
 /// <summary>
 /// Allocates the long-lived tensors of a training run (parameters, gradients, optimizer state) where the sessions

@@ -1,12 +1,13 @@
+using OnnxKto.Export;
 using OnnxKto.Models.Checkpoints;
-using OnnxKto.Runtime.Training;
 using OnnxKto.Tests.TestUtil;
 using OnnxKto.Training.Artifacts;
 using OnnxKto.Training.Batching;
 using OnnxKto.Training.Configuration;
 using OnnxKto.Training.Losses;
+using OnnxKto.Training.Session;
 
-namespace OnnxKto.Tests.Runtime.Training;
+namespace OnnxKto.Tests.Training.Session;
 
 /// <summary>The ORT-style API used directly, as an ORT training user would.</summary>
 [TestClass]
@@ -30,7 +31,7 @@ public sealed class TrainingSessionTests
         var after = session.EvalStep(batch, null, null).Loss;
         Assert.IsTrue(after < before, $"one update on the same batch lowers its loss ({before} → {after})");
 
-        session.ExportModelForInferencing(dir.File("exported"));
+        ModelExporter.Export(session.CurrentModel(), dir.File("exported"));
         using var exported = SafetensorsFile.Open(dir.File("exported/model.safetensors"));
         var saved = session.SaveCheckpoint(new Dictionary<string, string>());
         CollectionAssert.AreEqual(saved.Tensors["transformer.h.0.mlp.c_fc.weight"].ToFloats(), exported.Read("transformer.h.0.mlp.c_fc.weight").ToFloats());

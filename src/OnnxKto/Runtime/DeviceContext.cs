@@ -1,0 +1,57 @@
+using Microsoft.ML.OnnxRuntime;
+using OnnxKto.Graphs;
+
+namespace OnnxKto.Runtime;
+
+/// <summary>
+/// Where a run computes: the <see cref="ExecutionDevice"/>'s session options, the sessions opened with them, and the
+/// long-lived tensors those sessions share (allocated in the device's memory; uploaded and downloaded as
+/// <see cref="TensorData"/>). Dispose every tensor and session it made before the context.
+/// </summary>
+public sealed class DeviceContext : IDisposable
+{
+    private readonly SessionOptions _options;
+    private readonly TensorStore _store;
+
+    /// <summary>Opens <paramref name="device"/> with <paramref name="settings"/> (threads, TF32, graph optimizations).</summary>
+    /// <exception cref="DeviceUnavailableException">CUDA was asked for and cannot be used, with what is missing.</exception>
+    public DeviceContext(ExecutionDevice device, DeviceSessionSettings? settings = null)
+    {
+        Device = device;
+        _options = device.CreateSessionOptions(settings);
+        try
+        {
+            _store = new TensorStore(device, _options);
+        }
+        catch
+        {
+            _options.Dispose();
+            throw;
+        }
+    }
+
+    public ExecutionDevice Device { get; }
+
+    /// <summary>A session over the model file <paramref name="path"/> (external data read from beside it).</summary>
+    /// <exception cref="OnnxRuntimeFailure">ORT could not load the model.</exception>
+    public BoundSession Open(string path) =>
+        new(OrtCalls.Guard($"load {path}", () => new InferenceSession(path, _options)), Path.GetFileName(path));
+
+    /// <summary>A tensor of <paramref name="type"/> and <paramref name="dims"/> in device memory; contents undefined.</summary>
+    public DeviceTensor Allocate(DataType type, long[] dims) => new(_store.Allocate(type, dims));
+
+    /// <summary>A zero-filled tensor in device memory.</summary>
+    public DeviceTensor Zeros(DataType type, long[] dims) => new(_store.Zeros(type, dims));
+
+    /// <summary>A device copy of <paramref name="data"/>.</summary>
+    public DeviceTensor Upload(TensorData data) => new(_store.Upload(data));
+
+    /// <summary>A host copy of <paramref name="tensor"/>.</summary>
+    public TensorData Download(DeviceTensor tensor) => _store.Download(tensor.Value);
+
+    public void Dispose()
+    {
+        _store.Dispose();
+        _options.Dispose();
+    }
+}

@@ -1,0 +1,21 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace OnnxKto.Runtime;
+
+/// <summary>
+/// A tensor that sessions read or write in place through IO binding: resident on a device (parameters, gradients,
+/// optimizer moments made by <see cref="DeviceContext"/>), or a view over a host array (a batch's token ids).
+/// Higher floors hold these without touching ONNX Runtime's types.
+/// </summary>
+public sealed class DeviceTensor : IDisposable
+{
+    internal DeviceTensor(OrtValue value) => Value = value;
+
+    internal OrtValue Value { get; }
+
+    /// <summary>A view over <paramref name="data"/> (pinned, not copied) with shape <paramref name="shape"/>.</summary>
+    public static DeviceTensor OverHost<T>(T[] data, params long[] shape) where T : unmanaged =>
+        new(OrtValue.CreateTensorValueFromMemory(data, shape));
+
+    public void Dispose() => Value.Dispose();
+}

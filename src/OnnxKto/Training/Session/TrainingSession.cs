@@ -1,0 +1,273 @@
+using OnnxKto.Graphs;
+using OnnxKto.Models;
+using OnnxKto.Runtime;
+using OnnxKto.Training.Artifacts;
+using OnnxKto.Training.Batching;
+using OnnxKto.Training.Optimizers;
+using static OnnxKto.Training.Artifacts.ArtifactNames;
+
+namespace OnnxKto.Training.Session;
+
+/// <summary>
+/// Drives a folder of training artifacts on ONNX Runtime, in the role of ORT's deprecated <c>TrainingSession</c>
+/// (same method names: TrainStep, EvalStep, LazyResetGrad, OptimizerStep, SetLearningRate, checkpoints).
+/// One session per artifact, created once, on a <see cref="DeviceContext"/>. Parameters, gradients and optimizer
+/// state live in preallocated tensors bound by name; the optimizer writes into a second set and the sets swap
+/// (ping-pong), and gradient accumulation alternates between two gradient buffers, so a step allocates nothing that
+/// grows with the model. Frozen weights are one tensor each, bound to every session that reads them.
+/// </summary>
+public sealed class TrainingSession : IDisposable
+{
+    private readonly ArtifactManifest _manifest;
+    private readonly DeviceContext _context;
+    private readonly BoundSession _training, _optimizer;
+    private readonly Lazy<BoundSession> _eval, _reference;
+    private readonly string _folder;
+
+    private readonly string[] _trainable, _frozen;
+    private readonly Dictionary<string, DeviceTensor> _frozenValues = [];
+    private readonly Dictionary<string, DeviceTensor>[] _parameterSets = [[], []];  // trainable params and optimizer state
+    private readonly Dictionary<string, DeviceTensor>[] _gradients = [[], []];
+    private readonly Dictionary<string, DeviceTensor> _zeroGradients = [];
+    private Dictionary<string, DeviceTensor>? _referenceWeights;
+    private readonly float[] _learningRate = [0], _stepNumber = [0];
+    private readonly DeviceTensor _learningRateValue, _stepValue;
+    private int _current, _latestGradient = -1;
+    private bool _resetGradient = true;
+
+    /// <summary>Opens the artifacts in <paramref name="artifactsFolder"/> at the state of <paramref name="checkpoint"/>.</summary>
+    /// <param name="artifactsFolder">Output of <c>onnx-kto artifacts</c>.</param>
+    /// <param name="checkpoint">Parameters and optimizer state to start from (the artifacts' own, or a run's).</param>
+    /// <param name="device">Where to compute: CPU (default), or CUDA with parameters, gradients and moments in device memory.</param>
+    /// <param name="settings">Threads (0: every core), TF32 on CUDA, graph optimizations.</param>
+    /// <exception cref="DeviceUnavailableException">CUDA was asked for and cannot be used, with what is missing.</exception>
+    public TrainingSession(string artifactsFolder, TrainingCheckpoint checkpoint, ExecutionDevice? device = null, DeviceSessionSettings? settings = null)
+    {
+        _folder = Path.GetFullPath(artifactsFolder);
+        _manifest = ArtifactManifest.Load(_folder);
+        _context = new DeviceContext(device ?? ExecutionDevice.Cpu, settings);
+        _training = Open(TrainingModel);
+        _optimizer = Open(OptimizerModel);
+        _eval = new Lazy<BoundSession>(() => Open(EvalModel));
+        _reference = new Lazy<BoundSession>(() => Open(ReferenceModel));
+
+        _trainable = _manifest.Parameters.Where(p => p.Trainable).Select(p => p.Name).ToArray();
+        _frozen = _manifest.Parameters.Where(p => !p.Trainable).Select(p => p.Name).ToArray();
+        var stateByParameter = _trainable.ToDictionary(p => p, p => OptimizerGraph.StateNames(_manifest.Config.Optim, p));
+        foreach (var name in _frozen) _frozenValues[name] = _context.Upload(Tensor(checkpoint, name));
+        foreach (var p in _manifest.Parameters.Where(p => p.Trainable))
+        {
+            foreach (var name in stateByParameter[p.Name].Prepend(p.Name))
+            {
+                _parameterSets[0][name] = _context.Upload(Tensor(checkpoint, name));
+                _parameterSets[1][name] = _context.Allocate(DataType.Float, p.Shape);
+            }
+            for (int i = 0; i < 2; i++) _gradients[i][p.Name] = _context.Allocate(DataType.Float, p.Shape);
+            _zeroGradients[p.Name] = _context.Zeros(DataType.Float, p.Shape);
+        }
+        Step = checkpoint.Step;
+        _learningRateValue = DeviceTensor.OverHost(_learningRate);
+        _stepValue = DeviceTensor.OverHost(_stepNumber);
+    }
+
+    public ExecutionDevice Device => _context.Device;
+
+    /// <summary>Optimizer updates applied so far.</summary>
+    public long Step { get; private set; }
+
+    public ArtifactManifest Manifest => _manifest;
+
+    /// <summary>The rate the next <see cref="OptimizerStep"/> uses.</summary>
+    public void SetLearningRate(double rate) => _learningRate[0] = (float)rate;
+
+    /// <summary>Makes the next <see cref="TrainStep"/> start a fresh gradient instead of adding to the current one.</summary>
+    public void LazyResetGrad() => _resetGradient = true;
+
+    /// <summary>
+    /// Forward and backward on one micro-batch; adds its gradient (scaled by <paramref name="lossScale"/>, e.g.
+    /// 1/accumulation steps) to the accumulated one.
+    /// </summary>
+    public TrainStepResult TrainStep(MicroBatch batch, float[]? referenceLogps, float[]? referenceKlLogps, float lossScale)
+    {
+        var inputs = BatchInputs(batch, referenceLogps, referenceKlLogps, _training.InputNames, lossScale);
+        try
+        {
+            BindParameters(_training);
+            int target = _latestGradient < 0 ? 0 : 1 - _latestGradient;
+            foreach (var name in _trainable)
+            {
+                _training.BindInput(AccumulationBuffer(name), _resetGradient ? _zeroGradients[name] : _gradients[_latestGradient][name]);
+                _training.BindOutput(name + "_grad", _gradients[target][name]);
+            }
+            foreach (var (name, value) in inputs) _training.BindInput(name, value);
+            foreach (var name in _training.OutputNames.Where(o => !o.EndsWith("_grad", StringComparison.Ordinal))) _training.BindOutputToHost(name);
+            var metrics = _training.Run("run the training step");
+            _latestGradient = target;
+            _resetGradient = false;
+            return Metrics(metrics);
+        }
+        finally
+        {
+            foreach (var (_, value) in inputs) value.Dispose();
+        }
+    }
+
+    /// <summary>The eval graph's loss and metrics on one micro-batch at the current parameters (no gradients).</summary>
+    public TrainStepResult EvalStep(MicroBatch batch, float[]? referenceLogps, float[]? referenceKlLogps)
+    {
+        var session = _eval.Value;
+        var inputs = BatchInputs(batch, referenceLogps, referenceKlLogps, session.InputNames, 1);
+        try
+        {
+            BindParameters(session);
+            foreach (var (name, value) in inputs) session.BindInput(name, value);
+            foreach (var name in session.OutputNames) session.BindOutputToHost(name);
+            return Metrics(session.Run("run the eval step"));
+        }
+        finally
+        {
+            foreach (var (_, value) in inputs) value.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Applies one update from the accumulated gradient and returns the global gradient norm before clipping.
+    /// A non-finite norm leaves the parameters untouched (the update is skipped) and is returned as is.
+    /// </summary>
+    public double OptimizerStep()
+    {
+        if (_latestGradient < 0) throw new InvalidOperationException("OptimizerStep needs a TrainStep first.");
+        int next = 1 - _current;
+        _stepNumber[0] = Step + 1;
+        _optimizer.BindInput(OptimizerGraph.LearningRate, _learningRateValue);
+        _optimizer.BindInput(OptimizerGraph.Step, _stepValue);
+        foreach (var (name, value) in _parameterSets[_current])
+        {
+            _optimizer.BindInput(name, value);
+            _optimizer.BindOutput(OptimizerGraph.Updated(name), _parameterSets[next][name]);
+        }
+        foreach (var name in _trainable) _optimizer.BindInput(name + "_grad", _gradients[_latestGradient][name]);
+        _optimizer.BindOutputToHost(OptimizerGraph.GradNorm);
+        double norm = _optimizer.Run("run the optimizer step")[OptimizerGraph.GradNorm].ToFloats()[0];
+        LazyResetGrad();
+        if (!double.IsFinite(norm)) return norm;
+        _current = next;
+        Step++;
+        return norm;
+    }
+
+    /// <summary>
+    /// Reference log-probs of target and KL sequences with the artifact's initial weights (the frozen reference model).
+    /// </summary>
+    public (float[] Target, float[] Kl) ComputeReferenceLogps(MicroBatch.Sequences target, MicroBatch.Sequences kl, int rows)
+    {
+        var session = _reference.Value;
+        _referenceWeights ??= LoadReferenceWeights();
+        var inputs = new List<(string, DeviceTensor)>();
+        try
+        {
+            inputs.AddRange(SequenceInputs(target, rows, InputIds, AttentionMask, CompletionMask));
+            inputs.AddRange(SequenceInputs(kl, rows, KlInputIds, KlAttentionMask, KlCompletionMask));
+            foreach (var (name, value) in _referenceWeights) session.BindInput(name, value);
+            foreach (var (name, value) in inputs) session.BindInput(name, value);
+            foreach (var name in session.OutputNames) session.BindOutputToHost(name);
+            var outputs = session.Run("run the reference model");
+            return (outputs[ReferenceLogps].ToFloats(), outputs[ReferenceKlLogps].ToFloats());
+        }
+        finally
+        {
+            foreach (var (_, value) in inputs) value.Dispose();
+        }
+    }
+
+    /// <summary>Parameters and optimizer state as a checkpoint (host copies).</summary>
+    public TrainingCheckpoint SaveCheckpoint(IReadOnlyDictionary<string, string> metadata)
+    {
+        var tensors = new Dictionary<string, TensorData>();
+        foreach (var (name, value) in _frozenValues) tensors[name] = _context.Download(value);
+        foreach (var (name, value) in _parameterSets[_current]) tensors[name] = _context.Download(value);
+        return TrainingCheckpoint.Create(tensors, Step, metadata);
+    }
+
+    /// <summary>
+    /// The model at the current parameters (host copies, no optimizer state): what ORT's
+    /// <c>ExportModelForInferencing</c> starts from. Hand it to the exporter to write a serving folder.
+    /// </summary>
+    public ModelSource CurrentModel()
+    {
+        var weights = new Dictionary<string, TensorData>(StringComparer.Ordinal);
+        foreach (var (name, value) in _frozenValues) weights[name] = _context.Download(value);
+        foreach (var name in _trainable) weights[name] = _context.Download(_parameterSets[_current][name]);
+        return new ModelSource(_manifest.Model, _manifest.ModelConfig, weights);
+    }
+
+    public void Dispose()
+    {
+        _training.Dispose();
+        _optimizer.Dispose();
+        if (_eval.IsValueCreated) _eval.Value.Dispose();
+        if (_reference.IsValueCreated) _reference.Value.Dispose();
+        var owned = _parameterSets.Concat(_gradients).Append(_zeroGradients).Append(_frozenValues)
+            .SelectMany(set => set.Values)
+            .Concat((_referenceWeights ?? []).Where(w => !_frozenValues.ContainsKey(w.Key)).Select(w => w.Value));
+        foreach (var v in owned) v.Dispose();
+        _learningRateValue.Dispose();
+        _stepValue.Dispose();
+        _context.Dispose();
+    }
+
+    private BoundSession Open(string file) => _context.Open(Path.Combine(_folder, file));
+
+    private void BindParameters(BoundSession session)
+    {
+        foreach (var name in _trainable) session.BindInput(name, _parameterSets[_current][name]);
+        foreach (var name in _frozen) session.BindInput(name, _frozenValues[name]);
+    }
+
+    private static TensorData Tensor(TrainingCheckpoint checkpoint, string name) =>
+        checkpoint.Tensors.TryGetValue(name, out var t) ? t
+            : throw new InvalidDataException($"The checkpoint has no tensor '{name}', which the artifacts need; was it made for other artifacts?");
+
+    private Dictionary<string, DeviceTensor> LoadReferenceWeights()
+    {
+        // Frozen weights never change, so the reference shares their tensors; trainable ones come from the initial checkpoint.
+        var initial = TrainingCheckpoint.Load(Path.Combine(_folder, Checkpoint));
+        var weights = new Dictionary<string, DeviceTensor>(_frozenValues);
+        foreach (var name in _trainable) weights[name] = _context.Upload(Tensor(initial, name));
+        return weights;
+    }
+
+    private static List<(string, DeviceTensor)> BatchInputs(MicroBatch batch, float[]? referenceLogps, float[]? referenceKlLogps,
+        IReadOnlyList<string> wanted, float lossScale)
+    {
+        var inputs = new List<(string, DeviceTensor)>();
+        inputs.AddRange(SequenceInputs(batch.Target, batch.Size, InputIds, AttentionMask, CompletionMask));
+        if (wanted.Contains(KlInputIds))
+            inputs.AddRange(SequenceInputs(batch.Kl ?? throw new ArgumentException("This loss needs KL sequences."), batch.Size,
+                KlInputIds, KlAttentionMask, KlCompletionMask));
+        if (wanted.Contains(Label))
+            inputs.Add((Label, DeviceTensor.OverHost(batch.Labels, batch.Size)));
+        if (wanted.Contains(ReferenceLogps))
+            inputs.Add((ReferenceLogps, DeviceTensor.OverHost(referenceLogps ?? throw new ArgumentException("This loss needs reference log-probs."), batch.Size)));
+        if (wanted.Contains(ReferenceKlLogps))
+            inputs.Add((ReferenceKlLogps, DeviceTensor.OverHost(referenceKlLogps ?? throw new ArgumentException("This loss needs reference KL log-probs."), batch.Size)));
+        if (wanted.Contains(LossScale))
+            inputs.Add((LossScale, DeviceTensor.OverHost(new[] { lossScale })));
+        return inputs;
+    }
+
+    private static IEnumerable<(string, DeviceTensor)> SequenceInputs(MicroBatch.Sequences s, int rows, string ids, string mask, string completion)
+    {
+        long[] shape = [rows, s.Length];
+        yield return (ids, DeviceTensor.OverHost(s.Ids, shape));
+        yield return (mask, DeviceTensor.OverHost(s.AttentionMask, shape));
+        yield return (completion, DeviceTensor.OverHost(s.CompletionMask, shape));
+    }
+
+    private static TrainStepResult Metrics(IReadOnlyDictionary<string, TensorData> outputs)
+    {
+        float[] Get(string name) => outputs.TryGetValue(name, out var t) ? t.ToFloats() : [];
+        var kl = Get(Kl);
+        return new TrainStepResult(Get(Loss)[0], Get(PolicyLogps), Get(Rewards), kl.Length > 0 ? kl[0] : 0, Get(LogitsSum), Get(CompletionTokens));
+    }
+}
