@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """One KTO training step in PyTorch eager, timed: the baseline that `onnx-kto train --device cuda` is measured against.
 
-The step is the one OnnxKto runs (docs: /work/shared/DESIGN.md, "The KTO loss, exactly"):
+The step is the one OnnxKto runs (docs/DESIGN.md, "The KTO loss, exactly"):
   policy forward + backward on the batch; a policy forward under no_grad on the KL batch (completions rotated by
   one within the micro-batch); reference log-probs precomputed once and cached (so no reference forward per step,
   unless --ref-in-step); KTO loss (TRL semantics); AdamW.
