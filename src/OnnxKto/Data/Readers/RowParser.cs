@@ -18,9 +18,6 @@ internal sealed class RowParser
 
     private Layout? _layout;
 
-    /// <summary>True once the file has shown paired (prompt, chosen, rejected) rows.</summary>
-    public bool IsPaired => _layout == Layout.Paired;
-
     /// <summary>One example, or two (chosen then rejected) for a paired row.</summary>
     /// <exception cref="InvalidDataException">The row is unreadable or a column is missing, null or of the wrong type.</exception>
     public IReadOnlyList<KtoExample> Parse(RawRow row)

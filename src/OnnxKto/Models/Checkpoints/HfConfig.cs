@@ -20,9 +20,6 @@ public static class HfConfig
         ["qwen2"] = (json, type) => Llama(json, type, attentionBias: true),
     };
 
-    /// <summary>The <c>model_type</c> values OnnxKto can build.</summary>
-    public static IReadOnlyCollection<string> SupportedModelTypes => Architectures.Keys;
-
     /// <summary>Reads <paramref name="configPath"/> (a Hugging Face <c>config.json</c>).</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">Invalid JSON, or a key missing, wrongly typed or out of range (the message names the key and the file).</exception>
