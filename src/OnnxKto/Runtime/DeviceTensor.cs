@@ -17,5 +17,13 @@ public sealed class DeviceTensor : IDisposable
     public static DeviceTensor OverHost<T>(T[] data, params long[] shape) where T : unmanaged =>
         new(OrtValue.CreateTensorValueFromMemory(data, shape));
 
+    /// <summary>Whether the tensor lies in host memory, where <see cref="HostSpan{T}"/> can reach it.</summary>
+    public bool IsOnHost => Value.GetTensorMemoryInfo().GetDeviceType() == OrtMemoryInfoDeviceType.CPU;
+
+    /// <summary>The elements in place, for host tensors (in-place updates such as the CPU optimizer's).</summary>
+    /// <exception cref="InvalidOperationException">The tensor lives in device memory.</exception>
+    public Span<T> HostSpan<T>() where T : unmanaged =>
+        IsOnHost ? Value.GetTensorMutableDataAsSpan<T>() : throw new InvalidOperationException("The tensor lives in device memory; download it first.");
+
     public void Dispose() => Value.Dispose();
 }

@@ -64,6 +64,7 @@ public sealed class Trainer(TrainOptions options, Action<string> log, TrainingPr
             var pairs = plan.Updates.SelectMany(u => u.MicroBatches).SelectMany(m => m.Examples.Select((e, row) => (e, MicroBatch.KlSource(m.Examples, row))));
             reference = ReferenceLogProbs.LoadOrCompute(session, train, kto ? pairs : [], _config.PerDeviceTrainBatchSize, pad,
                 _config.MaxLength, run.ReferenceCache(""), log);
+            session.ReleaseReferenceModel();  // cached now: its weights and activations need not stay for the run
         }
         var evalData = options.EvalData is null ? null : LoadData(options.EvalData, manifest, tokenizer);
 

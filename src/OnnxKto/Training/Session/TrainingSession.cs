@@ -12,23 +12,31 @@ namespace OnnxKto.Training.Session;
 /// Drives a folder of training artifacts on ONNX Runtime, in the role of ORT's deprecated <c>TrainingSession</c>
 /// (same method names: TrainStep, EvalStep, LazyResetGrad, OptimizerStep, SetLearningRate, checkpoints).
 /// One session per artifact, created once, on a <see cref="DeviceContext"/>. Parameters, gradients and optimizer
-/// state live in preallocated tensors bound by name; the optimizer writes into a second set and the sets swap
-/// (ping-pong), and gradient accumulation alternates between two gradient buffers, so a step allocates nothing that
-/// grows with the model. Frozen weights are one tensor each, bound to every session that reads them.
+/// state live in preallocated tensors bound by name, so a step allocates nothing that grows with the model:
+/// <list type="bullet">
+/// <item>On the CPU the optimizer updates parameters and state in place (<see cref="HostOptimizer"/>), so each is
+/// held once. On CUDA the optimizer graph writes into a second set and the sets swap after each update.</item>
+/// <item>One gradient buffer per parameter; a second only when micro-batches accumulate (the training graph reads
+/// the running sum and writes the new one, so the two alternate). A fresh gradient reads a zero tensor shared by
+/// every parameter of the same shape.</item>
+/// <item>Frozen weights are one tensor each, bound to every session that reads them, the reference model's included.</item>
+/// </list>
 /// </summary>
 public sealed class TrainingSession : IDisposable
 {
     private readonly ArtifactManifest _manifest;
     private readonly DeviceContext _context;
-    private readonly BoundSession _training, _optimizer;
-    private readonly Lazy<BoundSession> _eval, _reference;
+    private readonly BoundSession _training;
+    private readonly Lazy<BoundSession> _eval, _optimizer;
+    private Lazy<BoundSession> _reference;
     private readonly string _folder;
 
     private readonly string[] _trainable, _frozen;
     private readonly Dictionary<string, DeviceTensor> _frozenValues = [];
     private readonly Dictionary<string, DeviceTensor>[] _parameterSets = [[], []];  // trainable params and optimizer state
     private readonly Dictionary<string, DeviceTensor>[] _gradients = [[], []];
-    private readonly Dictionary<string, DeviceTensor> _zeroGradients = [];
+    private readonly Dictionary<string, DeviceTensor> _zerosByShape = [];
+    private readonly HostOptimizer? _hostOptimizer;
     private Dictionary<string, DeviceTensor>? _referenceWeights;
     private readonly float[] _learningRate = [0], _stepNumber = [0];
     private readonly DeviceTensor _learningRateValue, _stepValue;
@@ -47,23 +55,25 @@ public sealed class TrainingSession : IDisposable
         _manifest = ArtifactManifest.Load(_folder);
         _context = new DeviceContext(device ?? ExecutionDevice.Cpu, settings);
         _training = Open(TrainingModel);
-        _optimizer = Open(OptimizerModel);
         _eval = new Lazy<BoundSession>(() => Open(EvalModel));
+        _optimizer = new Lazy<BoundSession>(() => Open(OptimizerModel));
         _reference = new Lazy<BoundSession>(() => Open(ReferenceModel));
 
         _trainable = _manifest.Parameters.Where(p => p.Trainable).Select(p => p.Name).ToArray();
         _frozen = _manifest.Parameters.Where(p => !p.Trainable).Select(p => p.Name).ToArray();
         var stateByParameter = _trainable.ToDictionary(p => p, p => OptimizerGraph.StateNames(_manifest.Config.Optim, p));
         foreach (var name in _frozen) _frozenValues[name] = _context.Upload(Tensor(checkpoint, name));
+        if (!Device.IsCuda) _hostOptimizer = new HostOptimizer(_manifest.Config.OptimizerSettings);
         foreach (var p in _manifest.Parameters.Where(p => p.Trainable))
         {
             foreach (var name in stateByParameter[p.Name].Prepend(p.Name))
             {
                 _parameterSets[0][name] = _context.Upload(Tensor(checkpoint, name));
-                _parameterSets[1][name] = _context.Allocate(DataType.Float, p.Shape);
+                if (_hostOptimizer is null) _parameterSets[1][name] = _context.Allocate(DataType.Float, p.Shape);
             }
-            for (int i = 0; i < 2; i++) _gradients[i][p.Name] = _context.Allocate(DataType.Float, p.Shape);
-            _zeroGradients[p.Name] = _context.Zeros(DataType.Float, p.Shape);
+            _gradients[0][p.Name] = _context.Allocate(DataType.Float, p.Shape);
+            var shape = string.Join(",", p.Shape);
+            if (!_zerosByShape.ContainsKey(shape)) _zerosByShape[shape] = _context.Zeros(DataType.Float, p.Shape);
         }
         Step = checkpoint.Step;
         _learningRateValue = DeviceTensor.OverHost(_learningRate);
@@ -93,11 +103,14 @@ public sealed class TrainingSession : IDisposable
         try
         {
             BindParameters(_training);
-            int target = _latestGradient < 0 ? 0 : 1 - _latestGradient;
-            foreach (var name in _trainable)
+            // A fresh gradient reads zeros and may overwrite the latest buffer; adding to one needs the other.
+            int target = _latestGradient < 0 ? 0 : _resetGradient ? _latestGradient : 1 - _latestGradient;
+            if (_gradients[target].Count == 0)
+                foreach (var p in _manifest.Parameters.Where(p => p.Trainable)) _gradients[target][p.Name] = _context.Allocate(DataType.Float, p.Shape);
+            foreach (var p in _manifest.Parameters.Where(p => p.Trainable))
             {
-                _training.BindInput(AccumulationBuffer(name), _resetGradient ? _zeroGradients[name] : _gradients[_latestGradient][name]);
-                _training.BindOutput(name + "_grad", _gradients[target][name]);
+                _training.BindInput(AccumulationBuffer(p.Name), _resetGradient ? _zerosByShape[string.Join(",", p.Shape)] : _gradients[_latestGradient][p.Name]);
+                _training.BindOutput(p.Name + "_grad", _gradients[target][p.Name]);
             }
             foreach (var (name, value) in inputs) _training.BindInput(name, value);
             foreach (var name in _training.OutputNames.Where(o => !o.EndsWith("_grad", StringComparison.Ordinal))) _training.BindOutputToHost(name);
@@ -137,22 +150,50 @@ public sealed class TrainingSession : IDisposable
     public double OptimizerStep()
     {
         if (_latestGradient < 0) throw new InvalidOperationException("OptimizerStep needs a TrainStep first.");
+        double norm = _hostOptimizer is null ? GraphOptimizerStep() : HostOptimizerStep();
+        LazyResetGrad();
+        if (double.IsFinite(norm)) Step++;
+        return norm;
+    }
+
+    /// <summary>
+    /// Frees the reference model (its session and the initial weights of trainable parameters): call it once the
+    /// reference log-probs are cached. A later <see cref="ComputeReferenceLogps"/> loads them again.
+    /// </summary>
+    public void ReleaseReferenceModel()
+    {
+        if (_referenceWeights is not null)
+            foreach (var (name, tensor) in _referenceWeights.Where(w => !_frozenValues.ContainsKey(w.Key))) tensor.Dispose();
+        _referenceWeights = null;
+        if (_reference.IsValueCreated) _reference.Value.Dispose();
+        _reference = new Lazy<BoundSession>(() => Open(ReferenceModel));
+    }
+
+    private double HostOptimizerStep()
+    {
+        var parameters = _manifest.Parameters.Where(p => p.Trainable).Select(p => new HostParameter(
+            _parameterSets[0][p.Name], _gradients[_latestGradient][p.Name],
+            OptimizerGraph.StateNames(_manifest.Config.Optim, p.Name).Select(s => _parameterSets[0][s]).ToList(), p.Decay)).ToList();
+        return _hostOptimizer!.Step(parameters, _learningRate[0], Step + 1);
+    }
+
+    // The optimizer graph writes the other set; the sets swap only after a finite update.
+    private double GraphOptimizerStep()
+    {
         int next = 1 - _current;
+        var optimizer = _optimizer.Value;
         _stepNumber[0] = Step + 1;
-        _optimizer.BindInput(OptimizerGraph.LearningRate, _learningRateValue);
-        _optimizer.BindInput(OptimizerGraph.Step, _stepValue);
+        optimizer.BindInput(OptimizerGraph.LearningRate, _learningRateValue);
+        optimizer.BindInput(OptimizerGraph.Step, _stepValue);
         foreach (var (name, value) in _parameterSets[_current])
         {
-            _optimizer.BindInput(name, value);
-            _optimizer.BindOutput(OptimizerGraph.Updated(name), _parameterSets[next][name]);
+            optimizer.BindInput(name, value);
+            optimizer.BindOutput(OptimizerGraph.Updated(name), _parameterSets[next][name]);
         }
-        foreach (var name in _trainable) _optimizer.BindInput(name + "_grad", _gradients[_latestGradient][name]);
-        _optimizer.BindOutputToHost(OptimizerGraph.GradNorm);
-        double norm = _optimizer.Run("run the optimizer step")[OptimizerGraph.GradNorm].ToFloats()[0];
-        LazyResetGrad();
-        if (!double.IsFinite(norm)) return norm;
-        _current = next;
-        Step++;
+        foreach (var name in _trainable) optimizer.BindInput(name + "_grad", _gradients[_latestGradient][name]);
+        optimizer.BindOutputToHost(OptimizerGraph.GradNorm);
+        double norm = optimizer.Run("run the optimizer step")[OptimizerGraph.GradNorm].ToFloats()[0];
+        if (double.IsFinite(norm)) _current = next;
         return norm;
     }
 
@@ -204,13 +245,10 @@ public sealed class TrainingSession : IDisposable
     public void Dispose()
     {
         _training.Dispose();
-        _optimizer.Dispose();
+        if (_optimizer.IsValueCreated) _optimizer.Value.Dispose();
         if (_eval.IsValueCreated) _eval.Value.Dispose();
-        if (_reference.IsValueCreated) _reference.Value.Dispose();
-        var owned = _parameterSets.Concat(_gradients).Append(_zeroGradients).Append(_frozenValues)
-            .SelectMany(set => set.Values)
-            .Concat((_referenceWeights ?? []).Where(w => !_frozenValues.ContainsKey(w.Key)).Select(w => w.Value));
-        foreach (var v in owned) v.Dispose();
+        ReleaseReferenceModel();
+        foreach (var v in _parameterSets.Concat(_gradients).Append(_zerosByShape).Append(_frozenValues).SelectMany(set => set.Values)) v.Dispose();
         _learningRateValue.Dispose();
         _stepValue.Dispose();
         _context.Dispose();

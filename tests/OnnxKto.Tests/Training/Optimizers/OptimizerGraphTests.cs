@@ -1,6 +1,7 @@
 using OnnxKto.Graphs;
 using OnnxKto.Models.Builders;
 using OnnxKto.Runtime;
+using OnnxKto.Tests.TestUtil;
 using OnnxKto.Training.Optimizers;
 
 namespace OnnxKto.Tests.Training.Optimizers;
@@ -34,7 +35,7 @@ public sealed class OptimizerGraphTests
         for (int step = 1; step <= 5; step++)
         {
             var grads = Specs.ToDictionary(s => s.Name, s => Enumerable.Range(0, (int)s.ElementCount).Select(_ => 3 * (rng.NextDouble() - 0.5)).ToArray());
-            double norm = ReferenceStep(kind, settings, lr, step, param, state, grads);
+            double norm = TorchOptimizerReference.Step(Specs, kind, settings, lr, step, param, state, grads);
 
             var feeds = new Dictionary<string, TensorData>
             {
@@ -57,42 +58,5 @@ public sealed class OptimizerGraphTests
                     Assert.AreEqual(param[s.Name][i], graphParam[s.Name][i], 1e-5, $"{s.Name}[{i}] after step {step}");
             }
         }
-    }
-
-    /// <summary>One step of torch.optim.AdamW / SGD after clip_grad_norm_; returns the pre-clip norm.</summary>
-    private static double ReferenceStep(OptimizerKind kind, OptimizerSettings s, double lr, int t,
-        Dictionary<string, double[]> param, Dictionary<string, double[]> state, Dictionary<string, double[]> grads)
-    {
-        double norm = Math.Sqrt(grads.Values.Sum(g => g.Sum(v => v * v)));
-        double coef = s.MaxGradNorm > 0 ? Math.Min(1, s.MaxGradNorm / (norm + 1e-6)) : 1;
-        foreach (var spec in Specs)
-        {
-            var p = param[spec.Name];
-            var g = grads[spec.Name].Select(v => v * coef).ToArray();
-            double wd = spec.Decay ? s.WeightDecay : 0;
-            if (kind == OptimizerKind.AdamW)
-            {
-                var (m, v) = (state[spec.Name + ".exp_avg"], state[spec.Name + ".exp_avg_sq"]);
-                for (int i = 0; i < p.Length; i++)
-                {
-                    p[i] *= 1 - lr * wd;
-                    m[i] = s.Beta1 * m[i] + (1 - s.Beta1) * g[i];
-                    v[i] = s.Beta2 * v[i] + (1 - s.Beta2) * g[i] * g[i];
-                    double mHat = m[i] / (1 - Math.Pow(s.Beta1, t)), vHat = v[i] / (1 - Math.Pow(s.Beta2, t));
-                    p[i] -= lr * mHat / (Math.Sqrt(vHat) + s.Epsilon);
-                }
-            }
-            else
-            {
-                var buf = state[spec.Name + ".momentum_buffer"];
-                for (int i = 0; i < p.Length; i++)
-                {
-                    double d = g[i] + wd * p[i];
-                    buf[i] = t == 1 ? d : s.Momentum * buf[i] + d;
-                    p[i] -= lr * buf[i];
-                }
-            }
-        }
-        return norm;
     }
 }
