@@ -1,4 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
+using OnnxKto.Autodiff;
 using OnnxKto.Export;
 using OnnxKto.Graphs;
 using OnnxKto.Models;
@@ -110,10 +111,10 @@ public sealed class TrainingSession : IDisposable
             foreach (var name in _trainable)
             {
                 _trainBinding.BindInput(AccumulationBuffer(name), _resetGradient ? _zeroGradients[name] : _gradients[_latestGradient][name]);
-                _trainBinding.BindOutput(name + "_grad", _gradients[target][name]);
+                _trainBinding.BindOutput(GradientNames.Of(name), _gradients[target][name]);
             }
             foreach (var (name, value) in inputs) _trainBinding.BindInput(name, value);
-            var metrics = _training.OutputNames.Where(o => !o.EndsWith("_grad", StringComparison.Ordinal)).ToList();
+            var metrics = _training.OutputNames.Where(o => !GradientNames.IsGradient(o)).ToList();
             foreach (var name in metrics) _trainBinding.BindOutputToDevice(name, _host);
             OrtCalls.Guard("run the training step", () => { _training.RunWithBinding(_run, _trainBinding); return 0; });
             _latestGradient = target;
@@ -163,7 +164,7 @@ public sealed class TrainingSession : IDisposable
             _optimizerBinding.BindInput(name, value);
             _optimizerBinding.BindOutput(OptimizerGraph.Updated(name), _parameterSets[next][name]);
         }
-        foreach (var name in _trainable) _optimizerBinding.BindInput(name + "_grad", _gradients[_latestGradient][name]);
+        foreach (var name in _trainable) _optimizerBinding.BindInput(GradientNames.Of(name), _gradients[_latestGradient][name]);
         _optimizerBinding.BindOutputToDevice(OptimizerGraph.GradNorm, _host);
         OrtCalls.Guard("run the optimizer step", () => { _optimizer.RunWithBinding(_run, _optimizerBinding); return 0; });
         using var outputs = _optimizerBinding.GetOutputValues();
