@@ -121,10 +121,8 @@ public sealed class TrainingGraphsTests
     private static Graph FeedAsInput(Graph g, string name)
     {
         var v = g[name];
-        g.Nodes.Remove(v.Producer!);
-        foreach (var i in v.Producer!.Inputs) i?.Uses.Remove(v.Producer);
-        v.Producer = null;
-        g.Inputs.Add(v);
+        Assert.AreEqual(1, v.Producer!.Outputs.Count, $"'{name}' is its producer's only output");
+        g.ReplaceWithInputs(v.Producer);
         return g;
     }
 
