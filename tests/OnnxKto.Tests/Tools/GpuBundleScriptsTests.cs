@@ -12,7 +12,7 @@ public sealed class GpuBundleScriptsTests
 {
     private static readonly string[] Required = ["libcudart.so.13", "libcublas.so.13", "libcublasLt.so.13", "libcurand.so.10"];
 
-    private static string Tools => Path.Combine(RepoRoot(), "tools", "gpu");
+    private static string Tools => Path.Combine(RepositoryFolders.Root(), "tools", "gpu");
 
     [TestMethod]
     public void Finds_the_cuda_13_libraries_in_python_wheels_and_torch_lib()
@@ -182,12 +182,5 @@ public sealed class GpuBundleScriptsTests
         var stderr = p.StandardError.ReadToEndAsync();
         if (!p.WaitForExit(60_000)) { p.Kill(true); Assert.Fail($"timed out: {command}"); }
         return new Result(p.ExitCode, stdout.Result, stderr.Result);
-    }
-
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "OnnxKto.sln"))) return dir.FullName;
-        throw new DirectoryNotFoundException("OnnxKto.sln not found above " + AppContext.BaseDirectory);
     }
 }
