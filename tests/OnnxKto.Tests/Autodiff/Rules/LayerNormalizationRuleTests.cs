@@ -36,7 +36,7 @@ public sealed class LayerNormalizationRuleTests
             .ToDictionary(f => f.Key, f => f.Value));
         foreach (var name in wrt)
         {
-            double rel = RelativeError(analytic[name + "_grad"].ToDoubles(), Numeric(feeds, dims, axis, withBias, name));
+            double rel = RelativeError(analytic[GradientNames.Of(name)].ToDoubles(), Numeric(feeds, dims, axis, withBias, name));
             Assert.IsTrue(rel < GradientChecker.Tolerance, $"d loss / d {name}: relative error {rel:E2}");
         }
     }
@@ -51,7 +51,7 @@ public sealed class LayerNormalizationRuleTests
         var f64 = feeds.ToDictionary(f => f.Key, f => TensorData.FromDoubles(f.Value.Dims, f.Value.ToDoublesWidened()));
         foreach (var name in wrt)
         {
-            var a = analytic[name + "_grad"].ToFloats().Select(v => (double)v).ToArray();
+            var a = analytic[GradientNames.Of(name)].ToFloats().Select(v => (double)v).ToArray();
             double rel = RelativeError(a, Numeric(f64, dims, -1, true, name));
             Assert.IsTrue(rel < 1e-5, $"d loss / d {name}: relative error {rel:E2} in float32");
         }
