@@ -1,6 +1,7 @@
 using System.CommandLine;
 using OnnxKto.Autodiff;
 using OnnxKto.Graphs;
+using OnnxKto.Graphs.Serialization;
 
 namespace OnnxKto.Cli.Commands;
 
@@ -30,7 +31,15 @@ internal static class GradientsCommand
             static IEnumerable<string> Split(string[]? values) =>
                 (values ?? []).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
             var forward = OnnxModelFile.Load(source.FullName);
-            var backward = ReverseModeAutodiff.Gradients(forward, parse.GetValue(loss)!, Split(parse.GetValue(wrt)), Split(parse.GetValue(stop)));
+            // Names are the command line's business; the graph API takes values.
+            static string Names(IReadOnlyList<Value> values) =>
+                string.Join(", ", values.Take(8).Select(v => v.Name)) + (values.Count > 8 ? ", ..." : "");
+            Value Find(string option, string name) => forward.Contains(name)
+                ? forward[name]
+                : throw new ArgumentException($"{option} '{name}': model '{source.FullName}' has no value of that name " +
+                    $"(inputs: {Names(forward.Inputs)}; outputs: {Names(forward.Outputs)}).");
+            var backward = ReverseModeAutodiff.Gradients(forward, Find("--loss", parse.GetValue(loss)!),
+                Split(parse.GetValue(wrt)).Select(n => Find("--wrt", n)), Split(parse.GetValue(stop)).Select(n => Find("--stop", n)));
             var target = parse.GetValue(output)!;
             OnnxModelFile.Save(backward, target.FullName);
             Console.WriteLine($"wrote {target.FullName}: {backward.Nodes.Count - forward.Nodes.Count} backward nodes, outputs {string.Join(", ", backward.Outputs.Select(o => o.Name))}");

@@ -26,9 +26,7 @@ public sealed class CompletionScorer : IDisposable
         var logits = g.AddInput(Logits, DataType.Float, new Shape("batch", "seq", model.Config.VocabSize));
         var ids = g.AddInput(Ids, DataType.Int64, new Shape("batch", "seq"));
         var completion = g.AddInput(CompletionMask, DataType.Int64, new Shape("batch", "seq"));
-        var logps = b.Identity(CompletionStatistics.FromLogits(b, logits, ids, completion).SequenceLogps);
-        g.Rename(logps, Logps);
-        g.AddOutput(logps);
+        b.Output(CompletionStatistics.FromLogits(b, logits, ids, completion).SequenceLogps, Logps);
         _statistics = new OnnxSession(g);
     }
 

@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using OnnxKto.Graphs;
+using OnnxKto.Graphs.Serialization;
+using OnnxKto.Runtime;
 using OnnxKto.Tests.TestUtil;
 
 namespace OnnxKto.Tests.Cli;
@@ -47,6 +50,33 @@ public sealed class CommandLineTests
         var again = Run("train", "--artifacts", dir.File("artifacts"), "--data", data, "--output", dir.File("run"));
         Assert.AreEqual(1, again.Code);
         StringAssert.Contains(again.Error, "--resume");
+    }
+
+    [TestMethod]
+    public void GradientsLooksUpValuesByName()
+    {
+        using var dir = new TempFolder();
+        var g = new Graph("forward");
+        var b = new GraphBuilder(g);
+        var x = g.AddInput("x", DataType.Float, new Shape(3));
+        var c = b.Exp(x);
+        b.Output(b.Op("ReduceSum", [b.Mul(x, c)], ("keepdims", 0L)), "loss");
+        b.Output(c, "c");
+        OnnxModelFile.Save(g, dir.File("forward.onnx"));
+
+        var (code, _, error) = Run("gradients", "--model", dir.File("forward.onnx"), "--loss", "loss", "--wrt", "x", "--stop", "c", "--out", dir.File("backward.onnx"));
+        Assert.AreEqual(0, code, error);
+        var backward = OnnxModelFile.Load(dir.File("backward.onnx"));
+        CollectionAssert.Contains(backward.Outputs.Select(o => o.Name).ToList(), "x_grad");
+        using var session = new OnnxSession(backward, optimize: false);
+        float[] at = [0.5f, -1, 2];
+        var grad = session.Run(new Dictionary<string, TensorData> { ["x"] = TensorData.FromFloats([3], at) })["x_grad"].ToFloats();
+        for (int i = 0; i < 3; i++) Assert.AreEqual(MathF.Exp(at[i]), grad[i], 1e-5f, "c stopped: d/dx Σ x·c = c");
+
+        var missing = Run("gradients", "--model", dir.File("forward.onnx"), "--loss", "loss", "--wrt", "y", "--out", dir.File("other.onnx"));
+        Assert.AreEqual(1, missing.Code);
+        StringAssert.Contains(missing.Error, "--wrt 'y'");
+        StringAssert.Contains(missing.Error, "inputs: x");
     }
 
     private static (int Code, string Output, string Error) Run(params string[] args)

@@ -2,6 +2,7 @@ using System.Text.Json;
 using OnnxKto.Export;
 using OnnxKto.Generation;
 using OnnxKto.Graphs;
+using OnnxKto.Graphs.Serialization;
 using OnnxKto.Models;
 using OnnxKto.Models.Builders;
 using OnnxKto.Models.Checkpoints;

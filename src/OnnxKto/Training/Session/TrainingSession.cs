@@ -1,3 +1,4 @@
+using OnnxKto.Autodiff;
 using OnnxKto.Graphs;
 using OnnxKto.Models;
 using OnnxKto.Runtime;
@@ -97,10 +98,10 @@ public sealed class TrainingSession : IDisposable
             foreach (var name in _trainable)
             {
                 _training.BindInput(AccumulationBuffer(name), _resetGradient ? _zeroGradients[name] : _gradients[_latestGradient][name]);
-                _training.BindOutput(name + "_grad", _gradients[target][name]);
+                _training.BindOutput(GradientNames.Of(name), _gradients[target][name]);
             }
             foreach (var (name, value) in inputs) _training.BindInput(name, value);
-            foreach (var name in _training.OutputNames.Where(o => !o.EndsWith("_grad", StringComparison.Ordinal))) _training.BindOutputToHost(name);
+            foreach (var name in _training.OutputNames.Where(o => !GradientNames.IsGradient(o))) _training.BindOutputToHost(name);
             var metrics = _training.Run("run the training step");
             _latestGradient = target;
             _resetGradient = false;
@@ -146,7 +147,7 @@ public sealed class TrainingSession : IDisposable
             _optimizer.BindInput(name, value);
             _optimizer.BindOutput(OptimizerGraph.Updated(name), _parameterSets[next][name]);
         }
-        foreach (var name in _trainable) _optimizer.BindInput(name + "_grad", _gradients[_latestGradient][name]);
+        foreach (var name in _trainable) _optimizer.BindInput(GradientNames.Of(name), _gradients[_latestGradient][name]);
         _optimizer.BindOutputToHost(OptimizerGraph.GradNorm);
         double norm = _optimizer.Run("run the optimizer step")[OptimizerGraph.GradNorm].ToFloats()[0];
         LazyResetGrad();
