@@ -32,7 +32,7 @@ public static class ReverseModeAutodiff
         var lossValue = graph[loss];
         var wanted = wrt.Select(n => graph[n]).ToList();
         foreach (var w in wanted.Where(w => !w.Type.IsFloating()))
-            throw new ArgumentException($"Cannot differentiate with respect to '{w.Name}': its type {w.Type} is not floating point.");
+            throw new UserError($"Cannot differentiate with respect to '{w.Name}': its type {w.Type} is not floating point.");
         var stopped = (stop ?? []).Concat(graph.Detached).Select(n => graph[n]).ToHashSet();
 
         var active = ActiveValues(wanted, stopped);

@@ -31,6 +31,25 @@ public sealed class CommandLineTests
     }
 
     [TestMethod]
+    public void BadOptionValueIsOneErrorLineWithoutATrace()
+    {
+        var (code, _, error) = Run("device", "--device", "tpu");
+        Assert.AreEqual(1, code);
+        var lines = error.Trim().Split('\n');
+        Assert.AreEqual(1, lines.Length, error);
+        StringAssert.StartsWith(lines[0], "error: Unknown device 'tpu'");
+    }
+
+    [TestMethod]
+    public void VerboseAddsTheStackTrace()
+    {
+        var (code, _, error) = Run("device", "--device", "tpu", "-v");
+        Assert.AreEqual(1, code);
+        StringAssert.StartsWith(error, "error: Unknown device 'tpu'");
+        StringAssert.Contains(error, "at OnnxKto.Runtime.ExecutionDevice.Parse");
+    }
+
+    [TestMethod]
     public void ArtifactsTrainAndExportRunFromTheCommandLine()
     {
         using var dir = new TempFolder();

@@ -37,7 +37,7 @@ public sealed class RunFolder
     {
         bool started = File.Exists(Metrics) || Checkpoints().Count > 0;
         if (started && !resume && !overwrite)
-            throw new InvalidOperationException(
+            throw new UserError(
                 $"'{Path}' already holds a run ({(Checkpoints().Count > 0 ? $"checkpoints up to step {Checkpoints()[^1].Step}" : "metrics.jsonl")}). " +
                 "Add --resume to continue it, --overwrite to start over, or choose another --output.");
         if (overwrite && started)
