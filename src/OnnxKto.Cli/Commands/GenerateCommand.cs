@@ -1,6 +1,4 @@
 using System.CommandLine;
-using System.Text.Encodings.Web;
-using System.Text.Json;
 using OnnxKto.Data;
 using OnnxKto.Data.ChatTemplates;
 using OnnxKto.Generation;
@@ -60,23 +58,17 @@ internal static class GenerateCommand
     private static void WriteCompletions(TextGenerator generator, InferenceModel model, IReadOnlyList<Prompt> prompts, GenerationOptions options,
         int batchSize, string path)
     {
-        using var file = File.Create(path);
-        var writerOptions = new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+        using var lines = JsonLinesWriter.Create(path);
         int done = 0;
         foreach (var batch in prompts.Chunk(batchSize))
         {
             var completions = generator.Generate(batch.Select(p => p.Ids).ToList(), options);
             for (int i = 0; i < batch.Length; i++)
-            {
-                using (var json = new Utf8JsonWriter(file, writerOptions))
+                lines.WriteObject(json =>
                 {
-                    json.WriteStartObject();
                     json.WriteString("prompt", batch[i].Text);
                     json.WriteString("completion", model.Tokenizer.Decode(completions[i]));
-                    json.WriteEndObject();
-                }
-                file.WriteByte((byte)'\n');
-            }
+                });
             done += batch.Length;
             Console.Error.WriteLine($"generated {done}/{prompts.Count}");
         }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using OnnxKto.Data;
 using OnnxKto.Data.ChatTemplates;
 using OnnxKto.Generation;
@@ -38,18 +37,13 @@ internal static class LogpsCommand
             using var scorer = new CompletionScorer(inference);
             var logps = scorer.Score(shaped.Examples, Math.Max(1, parse.GetValue(batchSize)));
             var target = parse.GetValue(output)!;
-            using (var file = File.Create(target.FullName))
+            using (var lines = JsonLinesWriter.Create(target.FullName))
                 for (int i = 0; i < logps.Length; i++)
-                {
-                    using (var json = new Utf8JsonWriter(file))
+                    lines.WriteObject(json =>
                     {
-                        json.WriteStartObject();
                         json.WriteNumber("logps", logps[i]);
                         json.WriteBoolean("label", shaped.Examples[i].Label);
-                        json.WriteEndObject();
-                    }
-                    file.WriteByte((byte)'\n');
-                }
+                    });
             Console.WriteLine($"wrote {target.FullName}: {logps.Length} rows, mean logps {(logps.Length > 0 ? logps.Average() : 0):0.###}");
             return 0;
         });

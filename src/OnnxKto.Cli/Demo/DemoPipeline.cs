@@ -28,7 +28,7 @@ public sealed class DemoPipeline(string root, DemoSettings settings, Action<stri
         {
             data.Reset();
             var rows = AddOneTask.NoisyDemonstrations(train, settings.Demonstrations, settings.SloppyWhenOdd, settings.SloppyOtherwise, settings.Seed).ToList();
-            WriteJsonl(data.File("sft.jsonl"), rows.Select(r => new { prompt = r.Prompt, completion = r.Completion, label = true }));
+            WriteJsonl(data.File("sft.jsonl"), rows.Select(r => (r.Prompt, r.Completion, true)));
             int right = rows.Count(r => AddOneTask.IsCorrect(r.Prompt, r.Completion, ""));
             data.MarkComplete(new { demonstrations = rows.Count, correct = right });
             log($"[data] {rows.Count} demonstrations from a sloppy teacher, {100.0 * right / rows.Count:F1}% correct; {train.Count} training prompts, {heldOut.Count} held out");
@@ -43,8 +43,8 @@ public sealed class DemoPipeline(string root, DemoSettings settings, Action<stri
             log($"[samples] $ onnx-kto generate --model {reference.File("model")} --data <training prompts> --temperature {settings.SamplingTemperature} (x{settings.SamplesPerPrompt})");
             var generated = Generate(reference.File("model"), train.SelectMany(p => Enumerable.Repeat(p, settings.SamplesPerPrompt)).ToList(),
                 settings.SamplingTemperature, settings.Seed);
-            WriteJsonl(samples.File("kto.jsonl"), generated.Select(g => new { prompt = g.Prompt, completion = g.Completion, label = g.Correct }));
-            WriteJsonl(samples.File("desirable.jsonl"), generated.Where(g => g.Correct).Select(g => new { prompt = g.Prompt, completion = g.Completion, label = true }));
+            WriteJsonl(samples.File("kto.jsonl"), generated.Select(g => (g.Prompt, g.Completion, g.Correct)));
+            WriteJsonl(samples.File("desirable.jsonl"), generated.Where(g => g.Correct).Select(g => (g.Prompt, g.Completion, true)));
             int desirable = generated.Count(g => g.Correct);
             samples.MarkComplete(new { samples = generated.Count, desirable });
             log($"[samples] the verifier marked {desirable} of {generated.Count} samples desirable ({100.0 * desirable / generated.Count:F1}%)");
@@ -129,8 +129,9 @@ public sealed class DemoPipeline(string root, DemoSettings settings, Action<stri
         return accuracy;
     }
 
-    private static void WriteJsonl<T>(string path, IEnumerable<T> rows) =>
-        File.WriteAllLines(path, rows.Select(r => JsonSerializer.Serialize(r)));
+    /// <summary>A TRL-format dataset of (prompt, completion, label) rows, as <c>onnx-kto data unpair</c> writes them.</summary>
+    private static void WriteJsonl(string path, IEnumerable<(string Prompt, string Completion, bool Label)> rows) =>
+        KtoJsonlWriter.Write(rows.Select((r, i) => new TextExample(r.Prompt, r.Completion, r.Label, new RowLocation(path, i + 1, IsLine: true))), path);
 }
 
 /// <summary>Held-out greedy accuracies and what the KTO data looked like.</summary>

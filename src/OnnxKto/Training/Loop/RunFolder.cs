@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using OnnxKto.Data;
 using OnnxKto.Training.Artifacts;
 
 namespace OnnxKto.Training.Loop;
@@ -81,14 +82,11 @@ public sealed class RunFolder
         File.WriteAllLines(Metrics, kept);
     }
 
-    /// <summary>Appends one JSON object and flushes it to disk.</summary>
+    /// <summary>Appends one JSON object (non-finite values as null) and flushes it to disk.</summary>
     public void AppendMetrics(IReadOnlyDictionary<string, double> values)
     {
-        var line = JsonSerializer.Serialize(values.ToDictionary(v => v.Key, v => double.IsFinite(v.Value) ? (object)v.Value : null));
-        using var stream = new FileStream(Metrics, FileMode.Append, FileAccess.Write);
-        using var writer = new StreamWriter(stream);
-        writer.WriteLine(line);
-        writer.Flush();
-        stream.Flush(flushToDisk: true);
+        using var lines = JsonLinesWriter.Append(Metrics);
+        lines.WriteObject(values);
+        lines.FlushToDisk();
     }
 }
