@@ -17,17 +17,24 @@ internal static class DataCommand
     private static Command Unpair()
     {
         var input = new Argument<string>("IN") { Description = "Paired (prompt, chosen, rejected) data: a file, folder or glob." };
-        var output = new Argument<FileInfo>("OUT") { Description = "JSONL file to write (prompt, completion, label)." };
+        var output = OutOption.Create<FileInfo?>("JSONL file to write (prompt, completion, label).", required: false);
+        var outArgument = new Argument<FileInfo?>("OUT") { Description = "The same as -o/--out.", Arity = ArgumentArity.ZeroOrOne };
         var seed = new Option<int>("--seed") { Description = "Seed of the shuffle after unpairing.", DefaultValueFactory = _ => 42 };
         var skip = new Option<bool>("--skip-invalid") { Description = "Skip bad rows (and count them) instead of stopping." };
         var command = new Command("unpair", "Turn each (prompt, chosen, rejected) row into a desirable and an undesirable row, shuffled with a seed.")
         {
-            input, output, seed, skip,
+            input, outArgument, output, seed, skip,
         };
         command.SetAction(parse =>
         {
+            var target = (parse.GetValue(output), parse.GetValue(outArgument)) switch
+            {
+                ({ } option, null) => option,
+                (null, { } argument) => argument,
+                (null, null) => throw new UserError("data unpair needs the file to write: -o/--out FILE.jsonl."),
+                var (option, argument) => throw new UserError($"data unpair got two files to write, '{option.Name}' (-o/--out) and '{argument.Name}'; give one."),
+            };
             var dataset = KtoDataset.Load(parse.GetValue(input)!, new DataOptions { Seed = parse.GetValue(seed), SkipInvalid = parse.GetValue(skip) });
-            var target = parse.GetValue(output)!;
             KtoJsonlWriter.Write(dataset.Examples, target.FullName);
             Console.WriteLine($"wrote {target.FullName}: {dataset.Examples.Count} rows from {dataset.RowsRead} read ({dataset.PairsUnpaired} pairs unpaired, {dataset.InvalidRowsSkipped} invalid skipped)");
             foreach (var warning in dataset.Warnings) Console.WriteLine($"warning: {warning}");
@@ -39,7 +46,7 @@ internal static class DataCommand
     private static Command Inspect()
     {
         var input = new Argument<string>("FILE") { Description = "Dataset: a file, folder or glob." };
-        var model = new Option<string?>("--model") { Description = "Model folder or preset:NAME whose tokenizer measures token lengths (and whose chat template renders conversations)." };
+        var model = new Option<string?>("--model", "-m") { Description = "Model folder or preset:NAME whose tokenizer measures token lengths (and whose chat template renders conversations)." };
         var maxLength = new Option<int?>("--max-length") { Description = "max_length to evaluate.", DefaultValueFactory = _ => 1024 };
         var maxPromptLength = new Option<int?>("--max-prompt-length") { Description = "max_prompt_length to evaluate." };
         var template = new Option<string?>("--chat-template") { Description = $"Chat template for conversational rows: {string.Join(", ", ChatTemplateCatalog.Names)}." };

@@ -8,7 +8,8 @@ internal static class DemoCommand
 {
     public static Command Create()
     {
-        var output = new Option<DirectoryInfo>("--out") { Description = "Folder for every stage and the report.", DefaultValueFactory = _ => new DirectoryInfo("artifacts/demo") };
+        var output = OutOption.Create<DirectoryInfo>("Folder for every stage and the report.", required: false);
+        output.DefaultValueFactory = _ => new DirectoryInfo("artifacts/demo");
         var command = new Command("demo", "Align a small model with yes/no feedback end to end: noisy SFT reference, verifier-labelled samples, KTO, held-out accuracy and a report.")
         {
             output,

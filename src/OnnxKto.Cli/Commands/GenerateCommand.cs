@@ -11,10 +11,10 @@ internal static class GenerateCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Exported folder (model.onnx), Hugging Face checkpoint folder, or preset:NAME.", Required = true };
-        var prompt = new Option<string?>("--prompt") { Description = "Prompt text; the completion streams to stdout." };
-        var data = new Option<string?>("--data") { Description = "Dataset whose distinct prompts to complete (.parquet, .jsonl, .json; folder or glob); needs --out." };
-        var output = new Option<FileInfo?>("--out") { Description = "JSONL file of {prompt, completion} lines, with --data." };
+        var model = new Option<string>("--model", "-m") { Description = "Exported folder (model.onnx), Hugging Face checkpoint folder, or preset:NAME.", Required = true };
+        var prompt = new Option<string?>("--prompt", "-p") { Description = "Prompt text; the completion streams to stdout." };
+        var data = new Option<string?>("--data", "-d") { Description = "Dataset whose distinct prompts to complete (.parquet, .jsonl, .json; folder or glob); needs --out." };
+        var output = OutOption.Create<FileInfo?>("JSONL file of {prompt, completion} lines, with --data.", required: false);
         var maxNew = new Option<int>("--max-new-tokens") { Description = "Most tokens per completion.", DefaultValueFactory = _ => 128 };
         var temperature = new Option<double>("--temperature") { Description = "0 is greedy; above 0 samples.", DefaultValueFactory = _ => 0 };
         var topP = new Option<double>("--top-p") { Description = "Nucleus sampling mass, in (0, 1].", DefaultValueFactory = _ => 1 };
@@ -34,7 +34,7 @@ internal static class GenerateCommand
             options.Validate();
             string? text = parse.GetValue(prompt), dataset = parse.GetValue(data);
             if ((text is null) == (dataset is null))
-                throw new ArgumentException("Give either --prompt TEXT or --data FILE --out FILE.jsonl.");
+                throw new UserError("Give either --prompt TEXT or --data FILE -o FILE.jsonl.");
             var spec = parse.GetValue(model)!;
             using var inference = InferenceModel.Open(spec);
             var generator = new TextGenerator(inference);
@@ -45,7 +45,7 @@ internal static class GenerateCommand
                 Console.WriteLine();
                 return 0;
             }
-            var target = parse.GetValue(output) ?? throw new ArgumentException("--data needs --out FILE.jsonl for the completions.");
+            var target = parse.GetValue(output) ?? throw new UserError("--data needs -o/--out FILE.jsonl for the completions.");
             var chatTemplate = parse.GetValue(template) is { } name ? ChatTemplateCatalog.ByName(name)
                 : Presets.IsPreset(spec) ? null : ChatTemplateCatalog.FromTokenizerFolder(spec);
             var prompts = Prompt.FromDataset(KtoDataset.Load(dataset!), inference.Tokenizer, chatTemplate);

@@ -9,7 +9,7 @@ internal static class GradientsCommand
 {
     public static Command Create()
     {
-        var model = new Option<FileInfo>("--model") { Description = "Forward ONNX model.", Required = true };
+        var model = new Option<FileInfo>("--model", "-m") { Description = "Forward ONNX model.", Required = true };
         var loss = new Option<string>("--loss") { Description = "Name of the scalar value to differentiate.", Required = true };
         var wrt = new Option<string[]>("--wrt")
         {
@@ -17,7 +17,7 @@ internal static class GradientsCommand
             Required = true, AllowMultipleArgumentsPerToken = true,
         };
         var stop = new Option<string[]>("--stop") { Description = "Values no gradient flows through.", AllowMultipleArgumentsPerToken = true };
-        var output = new Option<FileInfo>("--out") { Description = "Where to write the model with <name>_grad outputs.", Required = true };
+        var output = OutOption.Create<FileInfo>("Where to write the model with <name>_grad outputs.");
 
         var command = new Command("gradients", "Differentiate an ONNX model: writes a copy that also outputs <name>_grad for each --wrt.")
         {

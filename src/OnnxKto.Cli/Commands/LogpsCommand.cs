@@ -11,10 +11,10 @@ internal static class LogpsCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Hugging Face checkpoint folder, preset:NAME, or an exported folder (model.onnx).", Required = true };
-        var data = new Option<string>("--data") { Description = "Dataset (.parquet, .jsonl, .json; folder or glob).", Required = true };
+        var model = new Option<string>("--model", "-m") { Description = "Hugging Face checkpoint folder, preset:NAME, or an exported folder (model.onnx).", Required = true };
+        var data = new Option<string>("--data", "-d") { Description = "Dataset (.parquet, .jsonl, .json; folder or glob).", Required = true };
         var maxLength = new Option<int?>("--max-length") { Description = "max_length: prompt+completion right-truncated to it (default: the model's context length)." };
-        var output = new Option<FileInfo>("--out") { Description = "JSONL file of {logps, label} lines, one per kept row.", Required = true };
+        var output = OutOption.Create<FileInfo>("JSONL file of {logps, label} lines, one per kept row.");
         var batchSize = new Option<int>("--batch-size") { Description = "Rows scored together.", DefaultValueFactory = _ => 4 };
         var template = new Option<string?>("--chat-template") { Description = $"Chat template for conversational rows: {string.Join(", ", ChatTemplateCatalog.Names)}." };
         var command = new Command("logps", "Sum of completion-token log-probs per row (prompt and padding masked, EOS counted), as TRL's KTO computes them.")

@@ -90,7 +90,7 @@ public sealed class DemoPipeline(string root, DemoSettings settings, Action<stri
         File.WriteAllText(stage.File("kto.yaml"), KtoConfigReader.ToYaml(config));
         log($"[{name}] $ onnx-kto artifacts --model {model} --config {stage.File("kto.yaml")} --out {stage.File("artifacts")}");
         ArtifactGenerator.Generate(ModelSource.Load(model, config.Seed), config, stage.File("artifacts"), line => log($"[{name}] {line}"));
-        log($"[{name}] $ onnx-kto train --artifacts {stage.File("artifacts")} --data {data} --config {stage.File("kto.yaml")} --output {stage.File("run")}");
+        log($"[{name}] $ onnx-kto train --artifacts {stage.File("artifacts")} --data {data} --config {stage.File("kto.yaml")} --out {stage.File("run")}");
         var options = new TrainOptions { Artifacts = stage.File("artifacts"), Data = data, Output = stage.File("run"), Config = config };
         var summary = new Trainer(options, line => log($"[{name}] {line}"), new TrainingProgress(Console.Out, !Console.IsOutputRedirected)).Run();
         log($"[{name}] $ onnx-kto export --checkpoint {stage.File("run")} --out {stage.File("model")}");

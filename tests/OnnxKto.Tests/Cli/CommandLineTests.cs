@@ -50,6 +50,28 @@ public sealed class CommandLineTests
     }
 
     [TestMethod]
+    public void DataUnpairWritesToDashOOrToTheOutArgument()
+    {
+        using var dir = new TempFolder();
+        var pairs = dir.WriteText("pairs.jsonl", "{\"prompt\": \"p\", \"chosen\": \"good\", \"rejected\": \"bad\"}\n");
+        var (code, output, error) = Run("data", "unpair", pairs, "-o", dir.File("a.jsonl"));
+        Assert.AreEqual(0, code, error);
+        StringAssert.Contains(output, "2 rows from 1 read");
+        Assert.AreEqual(0, Run("data", "unpair", pairs, dir.File("b.jsonl")).Code);
+        var rows = File.ReadAllLines(dir.File("a.jsonl"));
+        Assert.AreEqual(2, rows.Length);
+        CollectionAssert.AreEquivalent(new[] { "{\"prompt\":\"p\",\"completion\":\"good\",\"label\":true}", "{\"prompt\":\"p\",\"completion\":\"bad\",\"label\":false}" }, rows);
+        CollectionAssert.AreEqual(rows, File.ReadAllLines(dir.File("b.jsonl")));
+
+        var neither = Run("data", "unpair", pairs);
+        Assert.AreEqual(1, neither.Code);
+        StringAssert.StartsWith(neither.Error, "error: data unpair needs the file to write: -o/--out");
+        var both = Run("data", "unpair", pairs, dir.File("c.jsonl"), "--out", dir.File("d.jsonl"));
+        Assert.AreEqual(1, both.Code);
+        StringAssert.Contains(both.Error, "give one");
+    }
+
+    [TestMethod]
     public void ArtifactsTrainAndExportRunFromTheCommandLine()
     {
         using var dir = new TempFolder();

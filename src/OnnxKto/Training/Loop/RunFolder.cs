@@ -40,7 +40,7 @@ public sealed class RunFolder
         if (started && !resume && !overwrite)
             throw new UserError(
                 $"'{Path}' already holds a run ({(Checkpoints().Count > 0 ? $"checkpoints up to step {Checkpoints()[^1].Step}" : "metrics.jsonl")}). " +
-                "Add --resume to continue it, --overwrite to start over, or choose another --output.");
+                "Add --resume to continue it, --overwrite to start over, or choose another --out.");
         if (overwrite && started)
         {
             File.Delete(Metrics);
