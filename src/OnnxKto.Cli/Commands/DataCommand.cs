@@ -1,4 +1,5 @@
 using System.CommandLine;
+using OnnxKto.Cli.Terminal;
 using OnnxKto.Data;
 using OnnxKto.Data.ChatTemplates;
 using OnnxKto.Models;
@@ -69,7 +70,7 @@ internal static class DataCommand
             var tokenizer = LoadTokenizer(modelDir);
             var chatTemplate = options.ChatTemplate is null && modelDir is not null && !Presets.IsPreset(modelDir)
                 ? ChatTemplateCatalog.FromTokenizerFolder(modelDir) : null;
-            Print(DataInspector.Inspect(KtoDataset.Load(parse.GetValue(input)!, options), tokenizer, options, chatTemplate), options);
+            DataInspectionReport.Print(DataInspector.Inspect(KtoDataset.Load(parse.GetValue(input)!, options), tokenizer, options, chatTemplate), options);
             return 0;
         });
         return command;
@@ -77,25 +78,4 @@ internal static class DataCommand
 
     /// <summary>The tokenizer of <c>--model DIR|preset:NAME</c>, when given.</summary>
     private static ITextTokenizer? LoadTokenizer(string? model) => model is null ? null : ModelTokenizer.Load(model);
-
-    private static void Print(DataInspection inspection, DataOptions options)
-    {
-        var data = inspection.Dataset;
-        Console.WriteLine($"files: {data.Files.Count} ({string.Join(", ", data.Files.Take(3))}{(data.Files.Count > 3 ? ", ..." : "")})");
-        Console.WriteLine($"rows read: {data.RowsRead}, pairs unpaired: {data.PairsUnpaired}, invalid skipped: {data.InvalidRowsSkipped}, examples: {data.Examples.Count}");
-        var labels = inspection.Labels;
-        Console.WriteLine($"labels: {labels}; λ_D·n_D/(λ_U·n_U) = {labels.WeightedRatio(options.DesirableWeight, options.UndesirableWeight):0.###} (advised: 1 to 4/3)");
-        if (inspection.Lengths is { } lengths)
-        {
-            Console.WriteLine($"tokens (prompt+completion): p50 {lengths.P50}, p90 {lengths.P90}, p99 {lengths.P99}, max {lengths.Max}");
-            Console.WriteLine($"max_length {Limit(options.MaxLength)}, max_prompt_length {Limit(options.MaxPromptLength)}: would drop {lengths.WouldDrop}, cut {lengths.WouldCut}");
-        }
-        if (inspection.Shaping is { TokenizationMismatches: > 0 } shaping)
-            Console.WriteLine($"tokenization mismatches at the prompt/completion boundary: {shaping.TokenizationMismatches}");
-        var warnings = (inspection.Shaping?.Warnings ?? data.Warnings).Where(w => w != inspection.WeightAdvice);
-        foreach (var warning in warnings) Console.WriteLine($"warning: {warning}");
-        if (inspection.WeightAdvice is { } advice) Console.WriteLine($"warning: {advice}");
-    }
-
-    private static string Limit(int? value) => value?.ToString() ?? "none";
 }

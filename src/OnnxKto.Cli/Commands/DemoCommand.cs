@@ -1,5 +1,6 @@
 using System.CommandLine;
 using OnnxKto.Cli.Demo;
+using OnnxKto.Cli.Terminal;
 
 namespace OnnxKto.Cli.Commands;
 
@@ -18,7 +19,7 @@ internal static class DemoCommand
         {
             var root = parse.GetValue(output)!.FullName;
             Directory.CreateDirectory(root);
-            var result = new DemoPipeline(root, new DemoSettings(), line => Console.WriteLine(line)).Run();
+            var result = TrainingConsole.Run(console => new DemoPipeline(root, new DemoSettings(), console.WriteLine, console).Run());
             Console.WriteLine();
             Console.WriteLine(result.AccuracyLine);
             Console.WriteLine($"report: {Path.Combine(root, "report.md")}");

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using OnnxKto.Cli.Terminal;
 using OnnxKto.Training.Loop;
 
 namespace OnnxKto.Cli.Commands;
@@ -36,8 +37,7 @@ internal static class TrainCommand
                 Config = kto, Resume = parse.GetValue(resume), Overwrite = parse.GetValue(overwrite), SkipInvalid = parse.GetValue(skipInvalid),
                 Threads = parse.GetValue(threads), Device = parse.GetValue(device)!, Tf32 = parse.GetValue(tf32),
             };
-            var progress = new TrainingProgress(Console.Out, interactive: !Console.IsOutputRedirected);
-            new Trainer(options, line => Console.WriteLine(line), progress).Run();
+            TrainingConsole.Run(console => new Trainer(options, console.WriteLine, console).Run());
             return 0;
         });
         return command;

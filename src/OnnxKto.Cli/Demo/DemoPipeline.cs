@@ -14,9 +14,9 @@ namespace OnnxKto.Cli.Demo;
 /// The main job, end to end, through the same entry points the commands use: a noisy supervised stage makes a
 /// competent but unreliable reference; the reference samples completions that a verifier labels yes or no; KTO
 /// learns from those labels; held-out accuracy is compared with the reference and with fine-tuning on the desirable
-/// samples only. Each stage's folder is reused when already complete.
+/// samples only. Each stage's folder is reused when already complete; <paramref name="progress"/> follows each training run.
 /// </summary>
-public sealed class DemoPipeline(string root, DemoSettings settings, Action<string> log)
+public sealed class DemoPipeline(string root, DemoSettings settings, Action<string> log, ITrainingProgress? progress = null)
 {
     public DemoResult Run()
     {
@@ -92,7 +92,7 @@ public sealed class DemoPipeline(string root, DemoSettings settings, Action<stri
         ArtifactGenerator.Generate(ModelSource.Load(model, config.Seed), config, stage.File("artifacts"), line => log($"[{name}] {line}"));
         log($"[{name}] $ onnx-kto train --artifacts {stage.File("artifacts")} --data {data} --config {stage.File("kto.yaml")} --out {stage.File("run")}");
         var options = new TrainOptions { Artifacts = stage.File("artifacts"), Data = data, Output = stage.File("run"), Config = config };
-        var summary = new Trainer(options, line => log($"[{name}] {line}"), new TrainingProgress(Console.Out, !Console.IsOutputRedirected)).Run();
+        var summary = new Trainer(options, line => log($"[{name}] {line}"), progress).Run();
         log($"[{name}] $ onnx-kto export --checkpoint {stage.File("run")} --out {stage.File("model")}");
         ModelExporter.Export(stage.File("run"), stage.File("model"), log: line => log($"[{name}] {line}"));
         stage.MarkComplete(summary.Metrics);

@@ -50,6 +50,20 @@ public sealed class CommandLineTests
     }
 
     [TestMethod]
+    public void DataInspectPrintsOneFindingPerLineWhenRedirected()
+    {
+        using var dir = new TempFolder();
+        var data = dir.WriteText("d.jsonl", "{\"prompt\": \"a\", \"chosen\": \"b\", \"rejected\": \"c\"}\n" +
+            "{\"prompt\": \"d\", \"chosen\": \"e\", \"rejected\": \"f\"}\n");
+        var (code, output, error) = Run("data", "inspect", data);
+        Assert.AreEqual(0, code, error);
+        var lines = output.Split('\n', StringSplitOptions.TrimEntries);
+        foreach (var expected in new[] { "rows read: 2", "pairs unpaired: 2", "examples: 4", "labels: 2 desirable, 2 undesirable" })
+            CollectionAssert.Contains(lines, expected, output);
+        Assert.IsFalse(output.Contains('│'), "no table drawing when redirected");
+    }
+
+    [TestMethod]
     public void DataUnpairWritesToDashOOrToTheOutArgument()
     {
         using var dir = new TempFolder();

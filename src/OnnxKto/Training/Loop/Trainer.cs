@@ -18,7 +18,7 @@ namespace OnnxKto.Training.Loop;
 /// Everything that decides the trajectory (data order, KL pairs, reference values, optimizer state) is either fixed
 /// by the seed or saved in checkpoints, so a resumed run repeats an uninterrupted one step for step.
 /// </summary>
-public sealed class Trainer(TrainOptions options, Action<string> log, TrainingProgress? progress = null)
+public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingProgress? progress = null)
 {
     /// <summary>Non-finite updates in a row after which the run stops.</summary>
     public const int MaxConsecutiveNonFinite = 3;
