@@ -39,7 +39,7 @@ public sealed class CompletionScorer : IDisposable
         {
             int batch = chunk.Length, width = chunk.Max(e => e.PromptIds.Length + e.CompletionIds.Length);
             if (width > _model.Config.MaxPositions)
-                throw new ArgumentException($"An example has {width} tokens, more than the context length {_model.Config.MaxPositions} of {_model.Source}; set --max-length.");
+                throw new UserError($"An example has {width} tokens, more than the context length {_model.Config.MaxPositions} of {_model.Source}; set --max-length.");
             var ids = new long[batch * width];
             var mask = new long[batch * width];
             var completion = new long[batch * width];

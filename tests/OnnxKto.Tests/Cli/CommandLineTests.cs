@@ -34,6 +34,61 @@ public sealed class CommandLineTests
     }
 
     [TestMethod]
+    public void BadOptionValueIsOneErrorLineWithoutATrace()
+    {
+        var (code, _, error) = Run("device", "--device", "tpu");
+        Assert.AreEqual(1, code);
+        var lines = error.Trim().Split('\n');
+        Assert.AreEqual(1, lines.Length, error);
+        StringAssert.StartsWith(lines[0], "error: Unknown device 'tpu'");
+    }
+
+    [TestMethod]
+    public void VerboseAddsTheStackTrace()
+    {
+        var (code, _, error) = Run("device", "--device", "tpu", "-v");
+        Assert.AreEqual(1, code);
+        StringAssert.StartsWith(error, "error: Unknown device 'tpu'");
+        StringAssert.Contains(error, "at OnnxKto.Runtime.ExecutionDevice.Parse");
+    }
+
+    [TestMethod]
+    public void DataInspectPrintsOneFindingPerLineWhenRedirected()
+    {
+        using var dir = new TempFolder();
+        var data = dir.WriteText("d.jsonl", "{\"prompt\": \"a\", \"chosen\": \"b\", \"rejected\": \"c\"}\n" +
+            "{\"prompt\": \"d\", \"chosen\": \"e\", \"rejected\": \"f\"}\n");
+        var (code, output, error) = Run("data", "inspect", data);
+        Assert.AreEqual(0, code, error);
+        var lines = output.Split('\n', StringSplitOptions.TrimEntries);
+        foreach (var expected in new[] { "rows read: 2", "pairs unpaired: 2", "examples: 4", "labels: 2 desirable, 2 undesirable" })
+            CollectionAssert.Contains(lines, expected, output);
+        Assert.IsFalse(output.Contains('│'), "no table drawing when redirected");
+    }
+
+    [TestMethod]
+    public void DataUnpairWritesToDashOOrToTheOutArgument()
+    {
+        using var dir = new TempFolder();
+        var pairs = dir.WriteText("pairs.jsonl", "{\"prompt\": \"p\", \"chosen\": \"good\", \"rejected\": \"bad\"}\n");
+        var (code, output, error) = Run("data", "unpair", pairs, "-o", dir.File("a.jsonl"));
+        Assert.AreEqual(0, code, error);
+        StringAssert.Contains(output, "2 rows from 1 read");
+        Assert.AreEqual(0, Run("data", "unpair", pairs, dir.File("b.jsonl")).Code);
+        var rows = File.ReadAllLines(dir.File("a.jsonl"));
+        Assert.AreEqual(2, rows.Length);
+        CollectionAssert.AreEquivalent(new[] { "{\"prompt\":\"p\",\"completion\":\"good\",\"label\":true}", "{\"prompt\":\"p\",\"completion\":\"bad\",\"label\":false}" }, rows);
+        CollectionAssert.AreEqual(rows, File.ReadAllLines(dir.File("b.jsonl")));
+
+        var neither = Run("data", "unpair", pairs);
+        Assert.AreEqual(1, neither.Code);
+        StringAssert.StartsWith(neither.Error, "error: data unpair needs the file to write: -o/--out");
+        var both = Run("data", "unpair", pairs, dir.File("c.jsonl"), "--out", dir.File("d.jsonl"));
+        Assert.AreEqual(1, both.Code);
+        StringAssert.Contains(both.Error, "give one");
+    }
+
+    [TestMethod]
     public void ArtifactsTrainAndExportRunFromTheCommandLine()
     {
         using var dir = new TempFolder();

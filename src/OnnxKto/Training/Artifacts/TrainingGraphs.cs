@@ -19,7 +19,7 @@ public sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Reference,
     IReadOnlyList<ParameterSpec> Trainable, IReadOnlyList<ParameterSpec> Frozen)
 {
     /// <summary>Builds all four graphs from the model's hidden-state graph (<see cref="DecoderOptions.HiddenStates"/>).</summary>
-    /// <exception cref="ArgumentException">The trainable/frozen patterns select no parameter to train.</exception>
+    /// <exception cref="UserError">The trainable/frozen patterns select no parameter to train.</exception>
     public static TrainingGraphs Build(ModelGraph model, KtoConfig config)
     {
         if (model.Output.Name != ModelGraph.HiddenStatesName)
@@ -42,7 +42,7 @@ public sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Reference,
         bool Matches(IReadOnlyList<string> patterns, string name) => patterns.Any(p => Regex.IsMatch(name, p));
         var trainable = parameters.Where(p => (config.Trainable.Count == 0 || Matches(config.Trainable, p.Name)) && !Matches(config.Frozen, p.Name)).ToList();
         if (trainable.Count == 0)
-            throw new ArgumentException(
+            throw new UserError(
                 $"The trainable/frozen patterns leave no parameter to train (trainable: [{string.Join(", ", config.Trainable)}], frozen: [{string.Join(", ", config.Frozen)}]). " +
                 $"Parameter names look like '{parameters[0].Name}'.");
         return (trainable, parameters.Except(trainable).ToList());

@@ -112,7 +112,7 @@ public sealed class TrainingGraphsTests
     public void PatternsSelectingNothingAreAnError()
     {
         var model = ModelBuilders.For(TinyModels.Gpt2).Build(new DecoderOptions { HiddenStates = true });
-        var e = Assert.ThrowsExactly<ArgumentException>(() => TrainingGraphs.Build(model, new KtoConfig { Trainable = ["no_such_param"] }));
+        var e = Assert.ThrowsExactly<UserError>(() => TrainingGraphs.Build(model, new KtoConfig { Trainable = ["no_such_param"] }));
         StringAssert.Contains(e.Message, "no parameter to train");
     }
 
