@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.ML.OnnxRuntime;
 using OnnxKto.Graphs;
+using OnnxKto.Graphs.Serialization;
 
 namespace OnnxKto.Bench;
 
@@ -21,9 +22,7 @@ internal static class GemmPeak
             var b = new GraphBuilder(g);
             var a = g.AddInput("a", DataType.Float, new Shape(n, n));
             var w = g.AddInput("w", DataType.Float, new Shape(n, n));
-            var y = b.MatMul(a, w);
-            g.Rename(y, "y");
-            g.AddOutput(y);
+            b.Output(b.MatMul(a, w), "y");
             using var options = new SessionOptions { IntraOpNumThreads = Environment.ProcessorCount };
             using var session = new InferenceSession(OnnxModelFile.ToBytes(g), options);
             using var binding = session.CreateIoBinding();

@@ -10,9 +10,9 @@ internal static class ArtifactsCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Hugging Face checkpoint folder, or preset:NAME (" + string.Join(", ", Presets.Names) + ").", Required = true };
-        var config = new Option<FileInfo?>("--config") { Description = "kto.yaml with TRL KTOConfig keys; defaults when omitted." };
-        var output = new Option<DirectoryInfo>("--out") { Description = "Folder for the artifacts, e.g. artifacts/my-run.", Required = true };
+        var model = new Option<string>("--model", "-m") { Description = "Hugging Face checkpoint folder, or preset:NAME (" + string.Join(", ", Presets.Names) + ").", Required = true };
+        var config = new Option<FileInfo?>("--config", "-c") { Description = "kto.yaml with TRL KTOConfig keys; defaults when omitted." };
+        var output = OutOption.Create<DirectoryInfo>("Folder for the artifacts, e.g. artifacts/my-run.");
         var command = new Command("artifacts", "Generate KTO training artifacts: training, eval, reference and optimizer ONNX graphs, checkpoint and manifest.")
         {
             model, config, output,

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using OnnxKto.Cli.Terminal;
 using OnnxKto.Data;
 using OnnxKto.Data.ChatTemplates;
 using OnnxKto.Models;
@@ -17,17 +18,24 @@ internal static class DataCommand
     private static Command Unpair()
     {
         var input = new Argument<string>("IN") { Description = "Paired (prompt, chosen, rejected) data: a file, folder or glob." };
-        var output = new Argument<FileInfo>("OUT") { Description = "JSONL file to write (prompt, completion, label)." };
+        var output = OutOption.Create<FileInfo?>("JSONL file to write (prompt, completion, label).", required: false);
+        var outArgument = new Argument<FileInfo?>("OUT") { Description = "The same as -o/--out.", Arity = ArgumentArity.ZeroOrOne };
         var seed = new Option<int>("--seed") { Description = "Seed of the shuffle after unpairing.", DefaultValueFactory = _ => 42 };
         var skip = new Option<bool>("--skip-invalid") { Description = "Skip bad rows (and count them) instead of stopping." };
         var command = new Command("unpair", "Turn each (prompt, chosen, rejected) row into a desirable and an undesirable row, shuffled with a seed.")
         {
-            input, output, seed, skip,
+            input, outArgument, output, seed, skip,
         };
         command.SetAction(parse =>
         {
+            var target = (parse.GetValue(output), parse.GetValue(outArgument)) switch
+            {
+                ({ } option, null) => option,
+                (null, { } argument) => argument,
+                (null, null) => throw new UserError("data unpair needs the file to write: -o/--out FILE.jsonl."),
+                var (option, argument) => throw new UserError($"data unpair got two files to write, '{option.Name}' (-o/--out) and '{argument.Name}'; give one."),
+            };
             var dataset = KtoDataset.Load(parse.GetValue(input)!, new DataOptions { Seed = parse.GetValue(seed), SkipInvalid = parse.GetValue(skip) });
-            var target = parse.GetValue(output)!;
             KtoJsonlWriter.Write(dataset.Examples, target.FullName);
             Console.WriteLine($"wrote {target.FullName}: {dataset.Examples.Count} rows from {dataset.RowsRead} read ({dataset.PairsUnpaired} pairs unpaired, {dataset.InvalidRowsSkipped} invalid skipped)");
             foreach (var warning in dataset.Warnings) Console.WriteLine($"warning: {warning}");
@@ -39,7 +47,7 @@ internal static class DataCommand
     private static Command Inspect()
     {
         var input = new Argument<string>("FILE") { Description = "Dataset: a file, folder or glob." };
-        var model = new Option<string?>("--model") { Description = "Model folder or preset:NAME whose tokenizer measures token lengths (and whose chat template renders conversations)." };
+        var model = new Option<string?>("--model", "-m") { Description = "Model folder or preset:NAME whose tokenizer measures token lengths (and whose chat template renders conversations)." };
         var maxLength = new Option<int?>("--max-length") { Description = "max_length to evaluate.", DefaultValueFactory = _ => 1024 };
         var maxPromptLength = new Option<int?>("--max-prompt-length") { Description = "max_prompt_length to evaluate." };
         var template = new Option<string?>("--chat-template") { Description = $"Chat template for conversational rows: {string.Join(", ", ChatTemplateCatalog.Names)}." };
@@ -62,7 +70,7 @@ internal static class DataCommand
             var tokenizer = LoadTokenizer(modelDir);
             var chatTemplate = options.ChatTemplate is null && modelDir is not null && !Presets.IsPreset(modelDir)
                 ? ChatTemplateCatalog.FromTokenizerFolder(modelDir) : null;
-            Print(DataInspector.Inspect(KtoDataset.Load(parse.GetValue(input)!, options), tokenizer, options, chatTemplate), options);
+            DataInspectionReport.Print(DataInspector.Inspect(KtoDataset.Load(parse.GetValue(input)!, options), tokenizer, options, chatTemplate), options);
             return 0;
         });
         return command;
@@ -70,25 +78,4 @@ internal static class DataCommand
 
     /// <summary>The tokenizer of <c>--model DIR|preset:NAME</c>, when given.</summary>
     private static ITextTokenizer? LoadTokenizer(string? model) => model is null ? null : ModelTokenizer.Load(model);
-
-    private static void Print(DataInspection inspection, DataOptions options)
-    {
-        var data = inspection.Dataset;
-        Console.WriteLine($"files: {data.Files.Count} ({string.Join(", ", data.Files.Take(3))}{(data.Files.Count > 3 ? ", ..." : "")})");
-        Console.WriteLine($"rows read: {data.RowsRead}, pairs unpaired: {data.PairsUnpaired}, invalid skipped: {data.InvalidRowsSkipped}, examples: {data.Examples.Count}");
-        var labels = inspection.Labels;
-        Console.WriteLine($"labels: {labels}; λ_D·n_D/(λ_U·n_U) = {labels.WeightedRatio(options.DesirableWeight, options.UndesirableWeight):0.###} (advised: 1 to 4/3)");
-        if (inspection.Lengths is { } lengths)
-        {
-            Console.WriteLine($"tokens (prompt+completion): p50 {lengths.P50}, p90 {lengths.P90}, p99 {lengths.P99}, max {lengths.Max}");
-            Console.WriteLine($"max_length {Limit(options.MaxLength)}, max_prompt_length {Limit(options.MaxPromptLength)}: would drop {lengths.WouldDrop}, cut {lengths.WouldCut}");
-        }
-        if (inspection.Shaping is { TokenizationMismatches: > 0 } shaping)
-            Console.WriteLine($"tokenization mismatches at the prompt/completion boundary: {shaping.TokenizationMismatches}");
-        var warnings = (inspection.Shaping?.Warnings ?? data.Warnings).Where(w => w != inspection.WeightAdvice);
-        foreach (var warning in warnings) Console.WriteLine($"warning: {warning}");
-        if (inspection.WeightAdvice is { } advice) Console.WriteLine($"warning: {advice}");
-    }
-
-    private static string Limit(int? value) => value?.ToString() ?? "none";
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using OnnxKto.Cli.Demo;
+using OnnxKto.Cli.Terminal;
 
 namespace OnnxKto.Cli.Commands;
 
@@ -8,7 +9,8 @@ internal static class DemoCommand
 {
     public static Command Create()
     {
-        var output = new Option<DirectoryInfo>("--out") { Description = "Folder for every stage and the report.", DefaultValueFactory = _ => new DirectoryInfo("artifacts/demo") };
+        var output = OutOption.Create<DirectoryInfo>("Folder for every stage and the report.", required: false);
+        output.DefaultValueFactory = _ => new DirectoryInfo("artifacts/demo");
         var command = new Command("demo", "Align a small model with yes/no feedback end to end: noisy SFT reference, verifier-labelled samples, KTO, held-out accuracy and a report.")
         {
             output,
@@ -17,7 +19,7 @@ internal static class DemoCommand
         {
             var root = parse.GetValue(output)!.FullName;
             Directory.CreateDirectory(root);
-            var result = new DemoPipeline(root, new DemoSettings(), line => Console.WriteLine(line)).Run();
+            var result = TrainingConsole.Run(console => new DemoPipeline(root, new DemoSettings(), console.WriteLine, console).Run());
             Console.WriteLine();
             Console.WriteLine(result.AccuracyLine);
             Console.WriteLine($"report: {Path.Combine(root, "report.md")}");

@@ -9,7 +9,7 @@ internal static class ExportCommand
     public static Command Create()
     {
         var checkpoint = new Option<string>("--checkpoint") { Description = "Run folder (its highest checkpoint-<step>), RUN/checkpoint-N, or a checkpoint.safetensors file.", Required = true };
-        var output = new Option<DirectoryInfo>("--out") { Description = "Folder to write, e.g. exports/my-model.", Required = true };
+        var output = OutOption.Create<DirectoryInfo>("Folder to write, e.g. exports/my-model.");
         var optimize = new Option<bool>("--optimize") { Description = "Also write model.optimized.onnx, ONNX Runtime's optimized graph (loads only in ONNX Runtime)." };
         var command = new Command("export", "Export a checkpoint: model.onnx (+ .data) with a KV cache, genai_config.json, tokenizer files, model.safetensors and config.json.")
         {

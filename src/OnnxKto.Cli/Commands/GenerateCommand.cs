@@ -1,6 +1,4 @@
 using System.CommandLine;
-using System.Text.Encodings.Web;
-using System.Text.Json;
 using OnnxKto.Data;
 using OnnxKto.Data.ChatTemplates;
 using OnnxKto.Generation;
@@ -13,10 +11,10 @@ internal static class GenerateCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Exported folder (model.onnx), Hugging Face checkpoint folder, or preset:NAME.", Required = true };
-        var prompt = new Option<string?>("--prompt") { Description = "Prompt text; the completion streams to stdout." };
-        var data = new Option<string?>("--data") { Description = "Dataset whose distinct prompts to complete (.parquet, .jsonl, .json; folder or glob); needs --out." };
-        var output = new Option<FileInfo?>("--out") { Description = "JSONL file of {prompt, completion} lines, with --data." };
+        var model = new Option<string>("--model", "-m") { Description = "Exported folder (model.onnx), Hugging Face checkpoint folder, or preset:NAME.", Required = true };
+        var prompt = new Option<string?>("--prompt", "-p") { Description = "Prompt text; the completion streams to stdout." };
+        var data = new Option<string?>("--data", "-d") { Description = "Dataset whose distinct prompts to complete (.parquet, .jsonl, .json; folder or glob); needs --out." };
+        var output = OutOption.Create<FileInfo?>("JSONL file of {prompt, completion} lines, with --data.", required: false);
         var maxNew = new Option<int>("--max-new-tokens") { Description = "Most tokens per completion.", DefaultValueFactory = _ => 128 };
         var temperature = new Option<double>("--temperature") { Description = "0 is greedy; above 0 samples.", DefaultValueFactory = _ => 0 };
         var topP = new Option<double>("--top-p") { Description = "Nucleus sampling mass, in (0, 1].", DefaultValueFactory = _ => 1 };
@@ -36,7 +34,7 @@ internal static class GenerateCommand
             options.Validate();
             string? text = parse.GetValue(prompt), dataset = parse.GetValue(data);
             if ((text is null) == (dataset is null))
-                throw new ArgumentException("Give either --prompt TEXT or --data FILE --out FILE.jsonl.");
+                throw new UserError("Give either --prompt TEXT or --data FILE -o FILE.jsonl.");
             var spec = parse.GetValue(model)!;
             using var inference = InferenceModel.Open(spec);
             var generator = new TextGenerator(inference);
@@ -47,7 +45,7 @@ internal static class GenerateCommand
                 Console.WriteLine();
                 return 0;
             }
-            var target = parse.GetValue(output) ?? throw new ArgumentException("--data needs --out FILE.jsonl for the completions.");
+            var target = parse.GetValue(output) ?? throw new UserError("--data needs -o/--out FILE.jsonl for the completions.");
             var chatTemplate = parse.GetValue(template) is { } name ? ChatTemplateCatalog.ByName(name)
                 : Presets.IsPreset(spec) ? null : ChatTemplateCatalog.FromTokenizerFolder(spec);
             var prompts = Prompt.FromDataset(KtoDataset.Load(dataset!), inference.Tokenizer, chatTemplate);
@@ -60,23 +58,17 @@ internal static class GenerateCommand
     private static void WriteCompletions(TextGenerator generator, InferenceModel model, IReadOnlyList<Prompt> prompts, GenerationOptions options,
         int batchSize, string path)
     {
-        using var file = File.Create(path);
-        var writerOptions = new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+        using var lines = JsonLinesWriter.Create(path);
         int done = 0;
         foreach (var batch in prompts.Chunk(batchSize))
         {
             var completions = generator.Generate(batch.Select(p => p.Ids).ToList(), options);
             for (int i = 0; i < batch.Length; i++)
-            {
-                using (var json = new Utf8JsonWriter(file, writerOptions))
+                lines.WriteObject(json =>
                 {
-                    json.WriteStartObject();
                     json.WriteString("prompt", batch[i].Text);
                     json.WriteString("completion", model.Tokenizer.Decode(completions[i]));
-                    json.WriteEndObject();
-                }
-                file.WriteByte((byte)'\n');
-            }
+                });
             done += batch.Length;
             Console.Error.WriteLine($"generated {done}/{prompts.Count}");
         }

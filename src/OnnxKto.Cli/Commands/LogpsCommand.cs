@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using OnnxKto.Data;
 using OnnxKto.Data.ChatTemplates;
 using OnnxKto.Generation;
@@ -12,10 +11,10 @@ internal static class LogpsCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Hugging Face checkpoint folder, preset:NAME, or an exported folder (model.onnx).", Required = true };
-        var data = new Option<string>("--data") { Description = "Dataset (.parquet, .jsonl, .json; folder or glob).", Required = true };
+        var model = new Option<string>("--model", "-m") { Description = "Hugging Face checkpoint folder, preset:NAME, or an exported folder (model.onnx).", Required = true };
+        var data = new Option<string>("--data", "-d") { Description = "Dataset (.parquet, .jsonl, .json; folder or glob).", Required = true };
         var maxLength = new Option<int?>("--max-length") { Description = "max_length: prompt+completion right-truncated to it (default: the model's context length)." };
-        var output = new Option<FileInfo>("--out") { Description = "JSONL file of {logps, label} lines, one per kept row.", Required = true };
+        var output = OutOption.Create<FileInfo>("JSONL file of {logps, label} lines, one per kept row.");
         var batchSize = new Option<int>("--batch-size") { Description = "Rows scored together.", DefaultValueFactory = _ => 4 };
         var template = new Option<string?>("--chat-template") { Description = $"Chat template for conversational rows: {string.Join(", ", ChatTemplateCatalog.Names)}." };
         var command = new Command("logps", "Sum of completion-token log-probs per row (prompt and padding masked, EOS counted), as TRL's KTO computes them.")
@@ -38,18 +37,13 @@ internal static class LogpsCommand
             using var scorer = new CompletionScorer(inference);
             var logps = scorer.Score(shaped.Examples, Math.Max(1, parse.GetValue(batchSize)));
             var target = parse.GetValue(output)!;
-            using (var file = File.Create(target.FullName))
+            using (var lines = JsonLinesWriter.Create(target.FullName))
                 for (int i = 0; i < logps.Length; i++)
-                {
-                    using (var json = new Utf8JsonWriter(file))
+                    lines.WriteObject(json =>
                     {
-                        json.WriteStartObject();
                         json.WriteNumber("logps", logps[i]);
                         json.WriteBoolean("label", shaped.Examples[i].Label);
-                        json.WriteEndObject();
-                    }
-                    file.WriteByte((byte)'\n');
-                }
+                    });
             Console.WriteLine($"wrote {target.FullName}: {logps.Length} rows, mean logps {(logps.Length > 0 ? logps.Average() : 0):0.###}");
             return 0;
         });

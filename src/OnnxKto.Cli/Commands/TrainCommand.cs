@@ -1,4 +1,5 @@
 using System.CommandLine;
+using OnnxKto.Cli.Terminal;
 using OnnxKto.Training.Loop;
 
 namespace OnnxKto.Cli.Commands;
@@ -8,15 +9,15 @@ internal static class TrainCommand
 {
     public static Command Create()
     {
-        var artifacts = new Option<DirectoryInfo>("--artifacts") { Description = "Folder written by 'onnx-kto artifacts'.", Required = true };
-        var data = new Option<string>("--data") { Description = "Training data: .parquet, .jsonl, .json, a folder or a glob of shards.", Required = true };
+        var artifacts = new Option<DirectoryInfo>("--artifacts", "-a") { Description = "Folder written by 'onnx-kto artifacts'.", Required = true };
+        var data = new Option<string>("--data", "-d") { Description = "Training data: .parquet, .jsonl, .json, a folder or a glob of shards.", Required = true };
         var evalData = new Option<string?>("--eval-data") { Description = "Eval data, evaluated every eval_steps updates." };
-        var config = new Option<FileInfo?>("--config") { Description = "kto.yaml (TRL KTOConfig keys); the artifacts' config when omitted." };
-        var output = new Option<DirectoryInfo>("--output") { Description = "Run folder: metrics.jsonl, checkpoint-<step>/.", Required = true };
+        var config = new Option<FileInfo?>("--config", "-c") { Description = "kto.yaml (TRL KTOConfig keys); the artifacts' config when omitted." };
+        var output = OutOption.Create<DirectoryInfo>("Run folder: metrics.jsonl, checkpoint-<step>/.");
         var device = new Option<string>("--device") { Description = "cpu (default) or cuda[:N].", DefaultValueFactory = _ => "cpu" };
         var tf32 = new Option<bool>("--tf32") { Description = "CUDA: allow TF32 matrix products (faster; off keeps parity with CPU)." };
-        var resume = new Option<bool>("--resume") { Description = "Continue the run in --output from its last checkpoint." };
-        var overwrite = new Option<bool>("--overwrite") { Description = "Start over, deleting the run in --output." };
+        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint." };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Start over, deleting the run in --out." };
         var skipInvalid = new Option<bool>("--skip-invalid") { Description = "Skip invalid data rows (and count them) instead of stopping." };
         var threads = new Option<int>("--threads") { Description = "Intra-op threads (default: all cores)." };
         var command = new Command("train", "Train on KTO artifacts: precomputes reference log-probs, logs TRL metrics, checkpoints, resumes exactly.")
@@ -36,8 +37,7 @@ internal static class TrainCommand
                 Config = kto, Resume = parse.GetValue(resume), Overwrite = parse.GetValue(overwrite), SkipInvalid = parse.GetValue(skipInvalid),
                 Threads = parse.GetValue(threads), Device = parse.GetValue(device)!, Tf32 = parse.GetValue(tf32),
             };
-            var progress = new TrainingProgress(Console.Out, interactive: !Console.IsOutputRedirected);
-            new Trainer(options, line => Console.WriteLine(line), progress).Run();
+            TrainingConsole.Run(console => new Trainer(options, console.WriteLine, console).Run());
             return 0;
         });
         return command;

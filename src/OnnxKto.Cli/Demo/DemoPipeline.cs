@@ -14,9 +14,9 @@ namespace OnnxKto.Cli.Demo;
 /// The main job, end to end, through the same entry points the commands use: a noisy supervised stage makes a
 /// competent but unreliable reference; the reference samples completions that a verifier labels yes or no; KTO
 /// learns from those labels; held-out accuracy is compared with the reference and with fine-tuning on the desirable
-/// samples only. Each stage's folder is reused when already complete.
+/// samples only. Each stage's folder is reused when already complete; <paramref name="progress"/> follows each training run.
 /// </summary>
-public sealed class DemoPipeline(string root, DemoSettings settings, Action<string> log)
+public sealed class DemoPipeline(string root, DemoSettings settings, Action<string> log, ITrainingProgress? progress = null)
 {
     public DemoResult Run()
     {
@@ -28,7 +28,7 @@ public sealed class DemoPipeline(string root, DemoSettings settings, Action<stri
         {
             data.Reset();
             var rows = AddOneTask.NoisyDemonstrations(train, settings.Demonstrations, settings.SloppyWhenOdd, settings.SloppyOtherwise, settings.Seed).ToList();
-            WriteJsonl(data.File("sft.jsonl"), rows.Select(r => new { prompt = r.Prompt, completion = r.Completion, label = true }));
+            WriteJsonl(data.File("sft.jsonl"), rows.Select(r => (r.Prompt, r.Completion, true)));
             int right = rows.Count(r => AddOneTask.IsCorrect(r.Prompt, r.Completion, ""));
             data.MarkComplete(new { demonstrations = rows.Count, correct = right });
             log($"[data] {rows.Count} demonstrations from a sloppy teacher, {100.0 * right / rows.Count:F1}% correct; {train.Count} training prompts, {heldOut.Count} held out");
@@ -43,8 +43,8 @@ public sealed class DemoPipeline(string root, DemoSettings settings, Action<stri
             log($"[samples] $ onnx-kto generate --model {reference.File("model")} --data <training prompts> --temperature {settings.SamplingTemperature} (x{settings.SamplesPerPrompt})");
             var generated = Generate(reference.File("model"), train.SelectMany(p => Enumerable.Repeat(p, settings.SamplesPerPrompt)).ToList(),
                 settings.SamplingTemperature, settings.Seed);
-            WriteJsonl(samples.File("kto.jsonl"), generated.Select(g => new { prompt = g.Prompt, completion = g.Completion, label = g.Correct }));
-            WriteJsonl(samples.File("desirable.jsonl"), generated.Where(g => g.Correct).Select(g => new { prompt = g.Prompt, completion = g.Completion, label = true }));
+            WriteJsonl(samples.File("kto.jsonl"), generated.Select(g => (g.Prompt, g.Completion, g.Correct)));
+            WriteJsonl(samples.File("desirable.jsonl"), generated.Where(g => g.Correct).Select(g => (g.Prompt, g.Completion, true)));
             int desirable = generated.Count(g => g.Correct);
             samples.MarkComplete(new { samples = generated.Count, desirable });
             log($"[samples] the verifier marked {desirable} of {generated.Count} samples desirable ({100.0 * desirable / generated.Count:F1}%)");
@@ -90,9 +90,9 @@ public sealed class DemoPipeline(string root, DemoSettings settings, Action<stri
         File.WriteAllText(stage.File("kto.yaml"), KtoConfigReader.ToYaml(config));
         log($"[{name}] $ onnx-kto artifacts --model {model} --config {stage.File("kto.yaml")} --out {stage.File("artifacts")}");
         ArtifactGenerator.Generate(ModelSource.Load(model, config.Seed), config, stage.File("artifacts"), line => log($"[{name}] {line}"));
-        log($"[{name}] $ onnx-kto train --artifacts {stage.File("artifacts")} --data {data} --config {stage.File("kto.yaml")} --output {stage.File("run")}");
+        log($"[{name}] $ onnx-kto train --artifacts {stage.File("artifacts")} --data {data} --config {stage.File("kto.yaml")} --out {stage.File("run")}");
         var options = new TrainOptions { Artifacts = stage.File("artifacts"), Data = data, Output = stage.File("run"), Config = config };
-        var summary = new Trainer(options, line => log($"[{name}] {line}"), new TrainingProgress(Console.Out, !Console.IsOutputRedirected)).Run();
+        var summary = new Trainer(options, line => log($"[{name}] {line}"), progress).Run();
         log($"[{name}] $ onnx-kto export --checkpoint {stage.File("run")} --out {stage.File("model")}");
         ModelExporter.Export(stage.File("run"), stage.File("model"), log: line => log($"[{name}] {line}"));
         stage.MarkComplete(summary.Metrics);
@@ -129,8 +129,9 @@ public sealed class DemoPipeline(string root, DemoSettings settings, Action<stri
         return accuracy;
     }
 
-    private static void WriteJsonl<T>(string path, IEnumerable<T> rows) =>
-        File.WriteAllLines(path, rows.Select(r => JsonSerializer.Serialize(r)));
+    /// <summary>A TRL-format dataset of (prompt, completion, label) rows, as <c>onnx-kto data unpair</c> writes them.</summary>
+    private static void WriteJsonl(string path, IEnumerable<(string Prompt, string Completion, bool Label)> rows) =>
+        KtoJsonlWriter.Write(rows.Select((r, i) => new TextExample(r.Prompt, r.Completion, r.Label, new RowLocation(path, i + 1, IsLine: true))), path);
 }
 
 /// <summary>Held-out greedy accuracies and what the KTO data looked like.</summary>

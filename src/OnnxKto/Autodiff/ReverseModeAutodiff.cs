@@ -7,33 +7,37 @@ namespace OnnxKto.Autodiff;
 /// </summary>
 public static class ReverseModeAutodiff
 {
-    /// <summary>Name of the gradient output for value <paramref name="name"/>.</summary>
-    public static string GradientName(string name) => name + "_grad";
-
     /// <summary>
-    /// Returns a copy of <paramref name="forward"/> that also outputs <c>&lt;name&gt;_grad</c>, the gradient of the
-    /// scalar <paramref name="loss"/>, for every name in <paramref name="wrt"/>.
+    /// Returns a copy of <paramref name="forward"/> that also outputs the gradient of the scalar <paramref name="loss"/>
+    /// for every value in <paramref name="wrt"/>, named by <see cref="GradientNames.Of"/> (<c>&lt;name&gt;_grad</c>).
     /// </summary>
     /// <param name="forward">The forward graph; left unchanged.</param>
-    /// <param name="loss">Name of the value to differentiate (normally a scalar; otherwise its sum is).</param>
+    /// <param name="loss">The value to differentiate (normally a scalar; otherwise its sum is).</param>
     /// <param name="wrt">Inputs or initializers to differentiate with respect to.</param>
-    /// <param name="stop">Values no gradient flows through (like <c>torch.no_grad</c> / <c>detach</c>), in addition to the graph's <see cref="Graph.Detached"/> ones.</param>
+    /// <param name="stop">
+    /// Values no gradient flows through (like <c>torch.no_grad</c> / <c>detach</c>), in addition to the graph's
+    /// <see cref="Graph.Detached"/> ones. A loss that needs some should detach them itself (<see cref="GraphBuilder.Detach"/>).
+    /// </param>
     /// <remarks>
     /// Nodes are visited in reverse topological order; only those on a path from a wanted value to the loss get a
     /// backward. Gradients reaching a value along several paths are summed. Integer and boolean values carry no
     /// gradient. A wanted value with no path to the loss gets a zero gradient. An operator on the path with no rule
     /// is an error naming the operator and the node.
     /// </remarks>
+    /// <exception cref="ArgumentException">A value is not <paramref name="forward"/>'s, or a wanted value is not floating point.</exception>
     /// <exception cref="NotSupportedException">An operator on the gradient path has no rule.</exception>
-    public static Graph Gradients(Graph forward, string loss, IEnumerable<string> wrt, IEnumerable<string>? stop = null)
+    public static Graph Gradients(Graph forward, Value loss, IEnumerable<Value> wrt, IEnumerable<Value>? stop = null)
     {
         var graph = forward.Clone();
         var b = new GraphBuilder(graph);
-        var lossValue = graph[loss];
-        var wanted = wrt.Select(n => graph[n]).ToList();
+        Value Copy(Value v, string role) => forward.Owns(v)
+            ? graph[v.Name]
+            : throw new ArgumentException($"The {role} '{v.Name}' is not a value of graph '{forward.Name}': pass values of the graph being differentiated.");
+        var lossValue = Copy(loss, "loss");
+        var wanted = wrt.Select(w => Copy(w, "value to differentiate with respect to")).ToList();
         foreach (var w in wanted.Where(w => !w.Type.IsFloating()))
             throw new ArgumentException($"Cannot differentiate with respect to '{w.Name}': its type {w.Type} is not floating point.");
-        var stopped = (stop ?? []).Concat(graph.Detached).Select(n => graph[n]).ToHashSet();
+        var stopped = (stop ?? []).Select(s => Copy(s, "stop value")).Concat(graph.Detached).ToHashSet();
 
         var active = ActiveValues(wanted, stopped);
         var onPath = NodesOnPath(graph, lossValue, active);
@@ -50,18 +54,13 @@ public static class ReverseModeAutodiff
                 if (node.Domain is not ("" or "ai.onnx") || !GradientRules.ByOp.TryGetValue(node.OpType, out var rule))
                     throw new NotSupportedException(
                         $"No gradient rule for operator '{node.OpType}'{(node.Domain.Length > 0 ? $" (domain {node.Domain})" : "")} " +
-                        $"at node '{node.Name}', which lies between [{string.Join(", ", wanted.Select(w => w.Name))}] and '{loss}'. " +
+                        $"at node '{node.Name}', which lies between [{string.Join(", ", wanted.Select(w => w.Name))}] and '{lossValue.Name}'. " +
                         $"Rules exist for: {string.Join(", ", GradientRules.ByOp.Keys)}. Stop the gradient before it, or add a rule in Autodiff/Rules.");
                 using (b.Scope(node.Name.TrimStart('/')))
                     rule(new GradientContext(b, node, outputGradients, active.Contains, Add));
             }
             foreach (var w in wanted)
-            {
-                var g = Accumulate(b, contributions, w) ?? b.Fill(w, 0);
-                var output = b.Identity(g);
-                graph.Rename(output, GradientName(w.Name));
-                graph.AddOutput(output);
-            }
+                b.Output(Accumulate(b, contributions, w) ?? b.Fill(w, 0), GradientNames.Of(w.Name));
         }
         return graph;
     }

@@ -37,14 +37,14 @@ public sealed record DataOptions
     public double UndesirableWeight { get; init; } = 1.0;
 
     /// <summary>Checks that the limits make sense together.</summary>
-    /// <exception cref="ArgumentException">A limit is not positive, or max_prompt_length is not below max_length.</exception>
+    /// <exception cref="UserError">A limit is not positive, or max_prompt_length is not below max_length.</exception>
     public void Validate()
     {
-        if (MaxLength is <= 0) throw new ArgumentException($"max_length must be positive, got {MaxLength}.");
-        if (MaxPromptLength is <= 0) throw new ArgumentException($"max_prompt_length must be positive, got {MaxPromptLength}.");
+        if (MaxLength is <= 0) throw new UserError($"max_length must be positive, got {MaxLength}.");
+        if (MaxPromptLength is <= 0) throw new UserError($"max_prompt_length must be positive, got {MaxPromptLength}.");
         if (MaxLength is { } max && MaxPromptLength is { } prompt && prompt >= max)
-            throw new ArgumentException($"max_prompt_length ({prompt}) must be smaller than max_length ({max}) so completions keep some tokens.");
+            throw new UserError($"max_prompt_length ({prompt}) must be smaller than max_length ({max}) so completions keep some tokens.");
         if (DesirableWeight <= 0 || UndesirableWeight <= 0)
-            throw new ArgumentException($"desirable_weight and undesirable_weight must be positive, got {DesirableWeight} and {UndesirableWeight}.");
+            throw new UserError($"desirable_weight and undesirable_weight must be positive, got {DesirableWeight} and {UndesirableWeight}.");
     }
 }

@@ -20,8 +20,7 @@ public static class KtoDataShaper
     /// <param name="chatTemplate">The template for conversational rows; null to use <see cref="DataOptions.ChatTemplate"/>
     /// (e.g. the caller passes <see cref="ChatTemplateCatalog.FromTokenizerFolder"/>'s result when that option is unset).</param>
     /// <returns>The examples kept and the report.</returns>
-    /// <exception cref="ArgumentException">Inconsistent options or an unknown chat_template name.</exception>
-    /// <exception cref="InvalidOperationException">Conversational rows but no chat template.</exception>
+    /// <exception cref="UserError">Inconsistent options, an unknown chat_template name, or conversational rows but no chat template.</exception>
     /// <exception cref="InvalidDataException">A row cannot be tokenized (without skip_invalid).</exception>
     public static ShapedDataset Shape(KtoDataset dataset, ITextTokenizer tokenizer, DataOptions options, ChatTemplate? chatTemplate = null)
     {

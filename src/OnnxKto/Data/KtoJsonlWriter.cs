@@ -1,4 +1,3 @@
-using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace OnnxKto.Data;
@@ -9,19 +8,15 @@ namespace OnnxKto.Data;
 /// </summary>
 public static class KtoJsonlWriter
 {
-    private static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     /// <summary>Writes one line per example to <paramref name="path"/> (replacing the file).</summary>
     /// <param name="examples">Examples in the order to write.</param>
     /// <param name="path">Output <c>.jsonl</c> file; its folder must exist.</param>
     public static void Write(IEnumerable<KtoExample> examples, string path)
     {
-        using var file = File.Create(path);
+        using var lines = JsonLinesWriter.Create(path);
         foreach (var example in examples)
-        {
-            using (var json = new Utf8JsonWriter(file, Options))
+            lines.WriteObject(json =>
             {
-                json.WriteStartObject();
                 switch (example)
                 {
                     case TextExample text:
@@ -38,10 +33,7 @@ public static class KtoJsonlWriter
                         break;
                 }
                 json.WriteBoolean("label", example.Label);
-                json.WriteEndObject();
-            }
-            file.WriteByte((byte)'\n');
-        }
+            });
     }
 
     private static void WriteMessages(Utf8JsonWriter json, string name, IReadOnlyList<ChatMessage> messages)

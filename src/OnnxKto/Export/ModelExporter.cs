@@ -1,4 +1,5 @@
 using OnnxKto.Graphs;
+using OnnxKto.Graphs.Serialization;
 using OnnxKto.Models;
 using OnnxKto.Models.Builders;
 using OnnxKto.Models.Checkpoints;
@@ -25,14 +26,14 @@ public static class ModelExporter
     /// <param name="outDir">Output folder; must not be the source model's folder.</param>
     /// <param name="optimize">Also save ORT's optimized graph (ORT-specific fused operators; loads only in ONNX Runtime).</param>
     /// <param name="log">Progress lines.</param>
-    /// <exception cref="ArgumentException">The output folder is the source model's folder.</exception>
+    /// <exception cref="UserError">The output folder is the source model's folder.</exception>
     /// <exception cref="DirectoryNotFoundException">The model folder recorded for the checkpoint no longer exists.</exception>
     public static IReadOnlyList<string> Export(ModelSource source, string outDir, bool optimize = false, Action<string>? log = null)
     {
         log ??= _ => { };
         var root = Path.GetFullPath(outDir);
         if (!source.IsPreset && Path.GetFullPath(source.Spec).TrimEnd(Path.DirectorySeparatorChar) == root.TrimEnd(Path.DirectorySeparatorChar))
-            throw new ArgumentException($"Export folder '{root}' is the model's own folder; choose another --out so its files are not overwritten.");
+            throw new UserError($"Export folder '{root}' is the model's own folder; choose another --out so its files are not overwritten.");
         if (!source.IsPreset && !Directory.Exists(source.Spec))
             throw new DirectoryNotFoundException($"Model folder '{source.Spec}' (recorded in the artifacts' manifest) does not exist; config.json and the tokenizer are copied from it.");
         Directory.CreateDirectory(root);

@@ -26,9 +26,7 @@ public sealed class CompletionScorer : IDisposable
         var logits = g.AddInput(Logits, DataType.Float, new Shape("batch", "seq", model.Config.VocabSize));
         var ids = g.AddInput(Ids, DataType.Int64, new Shape("batch", "seq"));
         var completion = g.AddInput(CompletionMask, DataType.Int64, new Shape("batch", "seq"));
-        var logps = b.Identity(CompletionStatistics.FromLogits(b, logits, ids, completion).SequenceLogps);
-        g.Rename(logps, Logps);
-        g.AddOutput(logps);
+        b.Output(CompletionStatistics.FromLogits(b, logits, ids, completion).SequenceLogps, Logps);
         _statistics = new OnnxSession(g);
     }
 
@@ -41,7 +39,7 @@ public sealed class CompletionScorer : IDisposable
         {
             int batch = chunk.Length, width = chunk.Max(e => e.PromptIds.Length + e.CompletionIds.Length);
             if (width > _model.Config.MaxPositions)
-                throw new ArgumentException($"An example has {width} tokens, more than the context length {_model.Config.MaxPositions} of {_model.Source}; set --max-length.");
+                throw new UserError($"An example has {width} tokens, more than the context length {_model.Config.MaxPositions} of {_model.Source}; set --max-length.");
             var ids = new long[batch * width];
             var mask = new long[batch * width];
             var completion = new long[batch * width];

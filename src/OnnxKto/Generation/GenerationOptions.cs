@@ -15,11 +15,11 @@ public sealed record GenerationOptions
     /// <summary>[<c>seed</c>] Seed of the sampler, so a run can be repeated, e.g. 42.</summary>
     public int Seed { get; init; } = 42;
 
-    /// <exception cref="ArgumentException">A value out of range.</exception>
+    /// <exception cref="UserError">A value out of range.</exception>
     public void Validate()
     {
-        if (MaxNewTokens <= 0) throw new ArgumentException($"max_new_tokens must be positive, got {MaxNewTokens}.");
-        if (Temperature < 0 || double.IsNaN(Temperature)) throw new ArgumentException($"temperature must be 0 (greedy) or positive, got {Temperature}.");
-        if (TopP is <= 0 or > 1 || double.IsNaN(TopP)) throw new ArgumentException($"top_p must be in (0, 1], got {TopP}.");
+        if (MaxNewTokens <= 0) throw new UserError($"max_new_tokens must be positive, got {MaxNewTokens}.");
+        if (Temperature < 0 || double.IsNaN(Temperature)) throw new UserError($"temperature must be 0 (greedy) or positive, got {Temperature}.");
+        if (TopP is <= 0 or > 1 || double.IsNaN(TopP)) throw new UserError($"top_p must be in (0, 1], got {TopP}.");
     }
 }

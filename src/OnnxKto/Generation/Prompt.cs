@@ -13,7 +13,7 @@ public sealed record Prompt(string Text, int[] Ids)
     /// The distinct prompts of a dataset in first-seen order (an unpaired preference pair shares one prompt), tokenized
     /// as training tokenizes them: text as is, conversations through the chat template with the generation prompt.
     /// </summary>
-    /// <exception cref="InvalidOperationException">Conversational rows and no chat template.</exception>
+    /// <exception cref="UserError">Conversational rows and no chat template.</exception>
     public static IReadOnlyList<Prompt> FromDataset(KtoDataset dataset, ITextTokenizer tokenizer, ChatTemplate? template)
     {
         string bos = tokenizer.BosTokenId is { } id ? tokenizer.Decode([id]) : "";
@@ -26,7 +26,7 @@ public sealed record Prompt(string Text, int[] Ids)
                 TextExample text => Rendered(text.Prompt),
                 TokenIdsExample ids => new Prompt(tokenizer.Decode(ids.PromptIds), ids.PromptIds),
                 ConversationExample chat => Rendered(template?.Render(chat.Prompt, true, bos, tokenizer.EosToken)
-                    ?? throw new InvalidOperationException($"{chat.Origin} is conversational but no chat template is known; pass --chat-template ({string.Join(", ", ChatTemplateCatalog.Names)}).")),
+                    ?? throw new UserError($"{chat.Origin} is conversational but no chat template is known; pass --chat-template ({string.Join(", ", ChatTemplateCatalog.Names)}).")),
                 _ => throw new ArgumentException($"Unknown example type {example.GetType().Name}."),
             };
             if (seen.Add(string.Join(",", prompt.Ids))) prompts.Add(prompt);

@@ -12,14 +12,14 @@ public sealed class TextGenerator(InferenceModel model)
     /// <param name="options">Sampling and stopping.</param>
     /// <param name="onToken">Called with (prompt index, token id) as each token is chosen, for streaming.</param>
     /// <returns>The new token ids per prompt, EOS excluded.</returns>
-    /// <exception cref="ArgumentException">An empty prompt, or one that fills the context length.</exception>
+    /// <exception cref="UserError">An empty prompt, or one that fills the context length.</exception>
     public IReadOnlyList<int[]> Generate(IReadOnlyList<int[]> prompts, GenerationOptions options, Action<int, int>? onToken = null)
     {
         options.Validate();
         int batch = prompts.Count, width = prompts.Max(p => p.Length), context = model.Config.MaxPositions, eos = model.EosTokenId;
         for (int b = 0; b < batch; b++)
             if (prompts[b].Length == 0 || prompts[b].Length >= context)
-                throw new ArgumentException($"Prompt {b + 1} has {prompts[b].Length} tokens; it needs at least 1 and fewer than the context length {context}.");
+                throw new UserError($"Prompt {b + 1} has {prompts[b].Length} tokens; it needs at least 1 and fewer than the context length {context}.");
 
         // Left padding keeps every row's last prompt token in the last column.
         var ids = new long[batch * width];

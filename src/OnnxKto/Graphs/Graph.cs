@@ -2,12 +2,16 @@ namespace OnnxKto.Graphs;
 
 /// <summary>
 /// An ONNX graph in memory: inputs, initializers, nodes in topological order, outputs.
-/// Every value has a unique name; nodes are appended by a <see cref="GraphBuilder"/>.
+/// Every value has a unique name; nodes are appended by a <see cref="GraphBuilder"/>, which also names outputs
+/// (<see cref="GraphBuilder.Output"/>). The lists are read-only: the methods below keep them and the values' links consistent.
 /// </summary>
 public sealed class Graph
 {
     private readonly Dictionary<string, Value> _values = new(StringComparer.Ordinal);
     private readonly HashSet<string> _nodeNames = new(StringComparer.Ordinal);
+    private readonly List<Value> _inputs = [], _initializers = [], _outputs = [];
+    private readonly List<Node> _nodes = [];
+    private readonly HashSet<Value> _detached = [];
 
     public Graph(string name = "graph", int opset = DefaultOpset)
     {
@@ -23,16 +27,23 @@ public sealed class Graph
     /// <summary>Standard-domain opset version.</summary>
     public int Opset { get; set; }
 
-    public List<Value> Inputs { get; } = [];
-    public List<Value> Initializers { get; } = [];
-    public List<Node> Nodes { get; } = [];
-    public List<Value> Outputs { get; } = [];
+    /// <summary>Graph inputs, in order.</summary>
+    public IReadOnlyList<Value> Inputs => _inputs;
+
+    /// <summary>Constant tensors (<see cref="Value.Data"/> set), in order.</summary>
+    public IReadOnlyList<Value> Initializers => _initializers;
+
+    /// <summary>Nodes in topological order.</summary>
+    public IReadOnlyList<Node> Nodes => _nodes;
+
+    /// <summary>Graph outputs, in order.</summary>
+    public IReadOnlyList<Value> Outputs => _outputs;
 
     /// <summary>
     /// Values no gradient flows through (like <c>torch.Tensor.detach</c>), recorded by <see cref="GraphBuilder.Detach"/>;
     /// autodiff treats them as stop values. Kept in memory only: ONNX has no such marker.
     /// </summary>
-    public HashSet<string> Detached { get; } = new(StringComparer.Ordinal);
+    public IReadOnlySet<Value> Detached => _detached;
 
     /// <summary>Every value by name.</summary>
     public IReadOnlyDictionary<string, Value> Values => _values;
@@ -49,7 +60,7 @@ public sealed class Graph
     public Value AddInput(string name, DataType type, Shape shape)
     {
         var v = NewValue(name, type, shape, exactName: true);
-        Inputs.Add(v);
+        _inputs.Add(v);
         return v;
     }
 
@@ -58,21 +69,39 @@ public sealed class Graph
     {
         var v = NewValue(name, data.Type, data.Shape, exactName: true);
         v.Data = data;
-        Initializers.Add(v);
+        _initializers.Add(v);
         return v;
     }
 
-    /// <summary>Marks <paramref name="value"/> as a graph output.</summary>
+    /// <summary>True when <paramref name="value"/> is this graph's value (not a same-named value of another graph).</summary>
+    public bool Owns(Value value) => _values.TryGetValue(value.Name, out var v) && ReferenceEquals(v, value);
+
+    /// <summary>Marks <paramref name="value"/> as the last graph output; nothing changes when it already is an output.</summary>
+    /// <exception cref="ArgumentException">The value belongs to another graph.</exception>
     public void AddOutput(Value value)
     {
-        if (!ReferenceEquals(this[value.Name], value))
-            throw new ArgumentException($"Value '{value.Name}' does not belong to graph '{Name}'.");
-        if (!Outputs.Contains(value)) Outputs.Add(value);
+        CheckOwned(value);
+        if (!_outputs.Contains(value)) _outputs.Add(value);
     }
 
+    /// <summary>Makes <paramref name="value"/> output number <paramref name="index"/>, moving it there when it already is an output.</summary>
+    /// <exception cref="ArgumentException">The value belongs to another graph.</exception>
+    public void InsertOutput(int index, Value value)
+    {
+        CheckOwned(value);
+        _outputs.Remove(value);
+        _outputs.Insert(index, value);
+    }
+
+    /// <summary>Stops <paramref name="value"/> being a graph output (it stays in the graph); false when it was none.</summary>
+    public bool RemoveOutput(Value value) => _outputs.Remove(value);
+
     /// <summary>Renames a value (e.g. before it becomes a graph output with a public name).</summary>
+    /// <exception cref="ArgumentException">Another value already has <paramref name="newName"/>.</exception>
     public void Rename(Value value, string newName)
     {
+        CheckOwned(value);
+        if (value.Name == newName) return;
         if (_values.ContainsKey(newName))
             throw new ArgumentException($"Graph '{Name}' already has a value named '{newName}'.");
         _values.Remove(value.Name);
@@ -107,8 +136,57 @@ public sealed class Graph
                 throw new ArgumentException($"Input '{input.Name}' of {opType} does not belong to graph '{Name}'.");
         var node = new Node(UniqueNodeName(name), opType, domain, inputs, attributes);
         foreach (var input in inputs) input?.Uses.Add(node);
-        Nodes.Add(node);
+        _nodes.Add(node);
         return node;
+    }
+
+    internal void MarkDetached(Value value)
+    {
+        CheckOwned(value);
+        _detached.Add(value);
+    }
+
+    /// <summary>Removes the nodes <paramref name="remove"/> selects, unlinking them from their inputs' uses.</summary>
+    internal void RemoveNodes(Func<Node, bool> remove)
+    {
+        foreach (var node in _nodes.Where(remove))
+            foreach (var input in node.Inputs) input?.Uses.Remove(node);
+        _nodes.RemoveAll(n => remove(n));
+    }
+
+    /// <summary>Removes graph inputs and initializers that <paramref name="remove"/> selects (pruning).</summary>
+    internal void RemoveSources(Func<Value, bool> remove)
+    {
+        _inputs.RemoveAll(v => remove(v));
+        _initializers.RemoveAll(v => remove(v));
+    }
+
+    /// <summary>Turns graph input <paramref name="input"/> into an initializer holding <paramref name="data"/>.</summary>
+    internal void Freeze(Value input, TensorData data)
+    {
+        if (!_inputs.Remove(input)) throw new ArgumentException($"'{input.Name}' is not an input of graph '{Name}'.");
+        input.Data = data;
+        input.Shape = data.Shape;
+        _initializers.Add(input);
+    }
+
+    /// <summary>
+    /// Removes <paramref name="node"/>; each of its outputs that another node still reads becomes a graph input
+    /// (how tests hold a value fixed, e.g. to feed the forward of an op ORT has no float64 kernel for).
+    /// </summary>
+    internal void ReplaceWithInputs(Node node)
+    {
+        RemoveNodes(n => ReferenceEquals(n, node));
+        foreach (var o in node.Outputs.Where(o => o.Uses.Count > 0))
+        {
+            o.Producer = null;
+            _inputs.Add(o);
+        }
+    }
+
+    private void CheckOwned(Value value)
+    {
+        if (!Owns(value)) throw new ArgumentException($"Value '{value.Name}' does not belong to graph '{Name}'.");
     }
 
     /// <summary>A deep copy: new values and nodes with the same names, shapes and data.</summary>
@@ -130,7 +208,7 @@ public sealed class Graph
             }
         }
         foreach (var v in Outputs) copy.AddOutput(copy[v.Name]);
-        copy.Detached.UnionWith(Detached);
+        foreach (var v in Detached) copy.MarkDetached(copy[v.Name]);
         return copy;
     }
 

@@ -19,7 +19,7 @@ public sealed partial class GraphBuilder
     public Value Detach(Value x)
     {
         var detached = Identity(x);
-        Graph.Detached.Add(detached.Name);
+        Graph.MarkDetached(detached);
         return detached;
     }
     public Value Where(Value condition, Value x, Value y) => Op("Where", [condition, x, y]);

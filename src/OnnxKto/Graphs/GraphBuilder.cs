@@ -90,6 +90,20 @@ public sealed partial class GraphBuilder
     }
 
     /// <summary>
+    /// Makes <paramref name="value"/> a graph output called <paramref name="name"/> and returns the output value.
+    /// A node output that is not yet a graph output is renamed in place; a graph input, an initializer or a value
+    /// already output under its own name is first copied by an Identity, since ONNX names each output once.
+    /// </summary>
+    /// <exception cref="ArgumentException">The graph already has another value called <paramref name="name"/>.</exception>
+    public Value Output(Value value, string name)
+    {
+        var output = value.Producer is null || Graph.Outputs.Contains(value) ? Identity(value) : value;
+        Graph.Rename(output, name);
+        Graph.AddOutput(output);
+        return output;
+    }
+
+    /// <summary>
     /// Records a shape the caller knows but inference cannot derive (e.g. a Reshape to a computed shape tensor
     /// whose symbols the model builder knows). The rank must match what inference found, if it found one.
     /// </summary>

@@ -25,14 +25,7 @@ public static class GraphFreezing
                 throw new ArgumentException($"Graph '{graph.Name}': tensor {data} does not fit input '{name}' of type {input.Type} and shape {input.Shape?.ToString() ?? "[?]"}.");
         }
         var frozen = graph.Clone();
-        foreach (var (name, data) in values)
-        {
-            var input = frozen[name];
-            frozen.Inputs.Remove(input);
-            input.Data = data;
-            input.Shape = data.Shape;
-            frozen.Initializers.Add(input);
-        }
+        foreach (var (name, data) in values) frozen.Freeze(frozen[name], data);
         return frozen;
     }
 }

@@ -19,12 +19,9 @@ public static class GraphPruning
             foreach (var i in node.Inputs) if (i is not null) needed.Add(i.Name);
         }
         var pruned = graph.Clone();
-        foreach (var node in pruned.Nodes.Where(n => !keptNodes.Contains(n.Name)))
-            foreach (var i in node.Inputs) i?.Uses.Remove(node);
-        pruned.Nodes.RemoveAll(n => !keptNodes.Contains(n.Name));
-        pruned.Inputs.RemoveAll(v => !needed.Contains(v.Name));
-        pruned.Initializers.RemoveAll(v => !needed.Contains(v.Name));
-        pruned.Outputs.Clear();
+        pruned.RemoveNodes(n => !keptNodes.Contains(n.Name));
+        pruned.RemoveSources(v => !needed.Contains(v.Name));
+        foreach (var o in pruned.Outputs.ToList()) pruned.RemoveOutput(o);
         foreach (var w in wanted) pruned.AddOutput(pruned[w.Name]);
         return pruned;
     }

@@ -24,13 +24,13 @@ public static class Presets
     public static bool IsPreset(string model) => model.StartsWith(Prefix, StringComparison.Ordinal);
 
     /// <summary>The configuration of <c>preset:NAME</c> (or NAME).</summary>
-    /// <exception cref="ArgumentException">Listing the presets, for an unknown name.</exception>
+    /// <exception cref="UserError">Listing the presets, for an unknown name.</exception>
     public static ModelConfig Get(string name)
     {
         var key = IsPreset(name) ? name[Prefix.Length..] : name;
         return ByName.TryGetValue(key, out var config)
             ? config
-            : throw new ArgumentException($"Unknown preset '{key}'. Presets: {string.Join(", ", ByName.Keys.Select(k => Prefix + k))}.");
+            : throw new UserError($"Unknown preset '{key}'. Presets: {string.Join(", ", ByName.Keys.Select(k => Prefix + k))}.");
     }
 
     private static ModelConfig Gpt2(int hidden, int layers, int heads, int positions) => new()

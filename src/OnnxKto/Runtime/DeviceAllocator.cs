@@ -1,6 +1,7 @@
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using OnnxKto.Graphs;
+using OnnxKto.Graphs.Serialization;
 
 namespace OnnxKto.Runtime;
 
@@ -95,9 +96,7 @@ public sealed class DeviceAllocator : IDisposable
         var graph = new Graph("device_probe");
         var b = new GraphBuilder(graph);
         var x = graph.AddInput("x", DataType.Float, new Shape("n"));
-        var y = b.Identity(x);
-        graph.Rename(y, "y");
-        graph.AddOutput(y);
+        b.Output(x, "y");
         try
         {
             return new InferenceSession(OnnxModelFile.ToBytes(graph), options);

@@ -13,7 +13,7 @@ public static class DeviceProbe
 {
     /// <summary>Runs the check and returns report lines; throws if any part fails.</summary>
     /// <exception cref="DeviceUnavailableException">The device cannot be used, with what is missing and how to fix it.</exception>
-    /// <exception cref="InvalidOperationException">Data came back changed from the device.</exception>
+    /// <exception cref="DeviceUnavailableException">Data came back changed from the device.</exception>
     public static IReadOnlyList<string> Run(ExecutionDevice device, DeviceSessionSettings? settings = null)
     {
         var lines = new List<string>
@@ -56,7 +56,7 @@ public static class DeviceProbe
         var got = back.GetTensorDataAsSpan<float>();
         for (int i = 0; i < n; i++)
             if (got[i] != host[i])
-                throw new InvalidOperationException($"Device round trip on {device} changed element {i}: wrote {host[i]}, read {got[i]}.");
+                throw new DeviceUnavailableException($"Device round trip on {device} changed element {i}: wrote {host[i]}, read {got[i]}.");
         lines.Add($"io-binding round trip host → {device} → host: {n} floats equal");
         return lines;
     }

@@ -47,7 +47,7 @@ public sealed partial record ExecutionDevice
     public bool IsCuda => Kind == DeviceKind.Cuda;
 
     /// <summary>Parses <c>cpu</c>, <c>cuda</c> (GPU 0) or <c>cuda:N</c>, ignoring case and surrounding spaces.</summary>
-    /// <exception cref="ArgumentException">Anything else, quoting the value and the accepted forms.</exception>
+    /// <exception cref="UserError">Anything else, quoting the value and the accepted forms.</exception>
     public static ExecutionDevice Parse(string? text)
     {
         var t = (text ?? "").Trim().ToLowerInvariant();
@@ -56,7 +56,7 @@ public sealed partial record ExecutionDevice
         var m = CudaWithId().Match(t);
         if (m.Success && int.TryParse(m.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var id))
             return Cuda(id);
-        throw new ArgumentException(
+        throw new UserError(
             $"Unknown device '{text}'. Use 'cpu', 'cuda' (GPU 0) or 'cuda:N' for GPU N (e.g. cuda:1).");
     }
 

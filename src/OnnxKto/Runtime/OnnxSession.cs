@@ -1,5 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 using OnnxKto.Graphs;
+using OnnxKto.Graphs.Serialization;
 
 namespace OnnxKto.Runtime;
 

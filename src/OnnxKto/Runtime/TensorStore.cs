@@ -1,5 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 using OnnxKto.Graphs;
+using OnnxKto.Graphs.Serialization;
 
 namespace OnnxKto.Runtime;
 
@@ -53,9 +54,7 @@ internal sealed class TensorStore : IDisposable
         {
             var g = new Graph("copy");
             var x = g.AddInput("x", type, new Shape(Enumerable.Range(0, rank).Select(i => Dim.Sym($"d{i}"))));
-            var y = new GraphBuilder(g).Identity(x);
-            g.Rename(y, "y");
-            g.AddOutput(y);
+            new GraphBuilder(g).Output(x, "y");
             session = OrtCalls.Guard($"create a copy session on {_device}", () => new InferenceSession(OnnxModelFile.ToBytes(g), _options));
             _copiers[(type, rank)] = session;
         }

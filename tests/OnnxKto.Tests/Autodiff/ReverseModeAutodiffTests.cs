@@ -16,7 +16,7 @@ public sealed class ReverseModeAutodiffTests
         using (b.Scope("layer"))
             y = b.Op("Sin", [x]);
         var loss = b.Op("ReduceSum", [y], ("keepdims", 0L));
-        var e = Assert.ThrowsExactly<NotSupportedException>(() => ReverseModeAutodiff.Gradients(g, loss.Name, ["x"]));
+        var e = Assert.ThrowsExactly<NotSupportedException>(() => ReverseModeAutodiff.Gradients(g, loss, [x]));
         StringAssert.Contains(e.Message, "'Sin'");
         StringAssert.Contains(e.Message, "/layer/Sin");
     }
@@ -31,7 +31,7 @@ public sealed class ReverseModeAutodiffTests
         var index = b.Op("ArgMax", [x], ("keepdims", 1L));
         var picked = b.Gather(x, index);
         var loss = b.Op("ReduceSum", [b.Mul(picked, b.Op("ReduceSum", [b.Op("Sin", [other])], ("keepdims", 1L)))], ("keepdims", 0L));
-        var backward = ReverseModeAutodiff.Gradients(g, loss.Name, ["x"]);
+        var backward = ReverseModeAutodiff.Gradients(g, loss, [x]);
         Assert.IsTrue(backward.Contains("x_grad"));
     }
 
@@ -43,7 +43,7 @@ public sealed class ReverseModeAutodiffTests
         var a = g.AddInput("a", DataType.Double, new Shape(3));
         var c = b.Exp(a);
         var loss = b.Op("ReduceSum", [b.Mul(a, c)], ("keepdims", 0L));
-        var backward = ReverseModeAutodiff.Gradients(g, loss.Name, ["a"], stop: [c.Name]);
+        var backward = ReverseModeAutodiff.Gradients(g, loss, [a], stop: [c]);
         double[] at = [0.3, -1.2, 2.0];
         var grad = Run(backward, ("a", at))["a_grad"].ToDoubles();
         for (int i = 0; i < 3; i++) Assert.AreEqual(Math.Exp(at[i]), grad[i], 1e-12);
@@ -56,7 +56,7 @@ public sealed class ReverseModeAutodiffTests
         var a = g.AddInput("a", DataType.Double, new Shape(3));
         var loss = b.Op("ReduceSum", [b.Mul(a, b.Detach(b.Exp(a)))], ("keepdims", 0L));
         double[] at = [0.3, -1.2, 2.0];
-        var grad = Run(ReverseModeAutodiff.Gradients(g, loss.Name, ["a"]), ("a", at))["a_grad"].ToDoubles();
+        var grad = Run(ReverseModeAutodiff.Gradients(g, loss, [a]), ("a", at))["a_grad"].ToDoubles();
         for (int i = 0; i < 3; i++) Assert.AreEqual(Math.Exp(at[i]), grad[i], 1e-12);
     }
 
@@ -69,7 +69,7 @@ public sealed class ReverseModeAutodiffTests
         var reference = g.AddInput("reference", DataType.Double, new Shape(2));
         var refScaled = b.Mul(reference, b.Scalar(3, DataType.Double));
         var loss = b.Op("ReduceSum", [b.Op("Sigmoid", [b.Sub(policy, refScaled)])], ("keepdims", 0L));
-        var backward = ReverseModeAutodiff.Gradients(g, loss.Name, ["policy", "reference"], stop: ["reference"]);
+        var backward = ReverseModeAutodiff.Gradients(g, loss, [policy, reference], stop: [reference]);
 
         var result = Run(backward, ("policy", [0.5, -0.25]), ("reference", [0.1, 0.2]));
         CollectionAssert.AreEqual(new double[] { 0, 0 }, result["reference_grad"].ToDoubles());
@@ -86,7 +86,7 @@ public sealed class ReverseModeAutodiffTests
         var (g, b) = NewGraph();
         var x = g.AddInput("x", DataType.Double, new Shape(3));
         var loss = b.Op("ReduceSum", [b.Mul(b.Mul(x, x), x)], ("keepdims", 0L));
-        var backward = ReverseModeAutodiff.Gradients(g, loss.Name, ["x"]);
+        var backward = ReverseModeAutodiff.Gradients(g, loss, [x]);
         double[] at = [1.5, -2, 0.5];
         var grad = Run(backward, ("x", at))["x_grad"].ToDoubles();
         for (int i = 0; i < 3; i++) Assert.AreEqual(3 * at[i] * at[i], grad[i], 1e-12);
@@ -97,9 +97,9 @@ public sealed class ReverseModeAutodiffTests
     {
         var (g, b) = NewGraph();
         var x = g.AddInput("x", DataType.Double, new Shape(2));
-        g.AddInput("unused", DataType.Double, new Shape(2, 2));
+        var unused = g.AddInput("unused", DataType.Double, new Shape(2, 2));
         var loss = b.Op("ReduceSum", [x], ("keepdims", 0L));
-        var backward = ReverseModeAutodiff.Gradients(g, loss.Name, ["x", "unused"]);
+        var backward = ReverseModeAutodiff.Gradients(g, loss, [x, unused]);
         var result = Run(backward, ("x", [1, 2]), ("unused", [1, 2, 3, 4]));
         CollectionAssert.AreEqual(new double[4], result["unused_grad"].ToDoubles());
     }
@@ -110,7 +110,7 @@ public sealed class ReverseModeAutodiffTests
         var (g, b) = NewGraph();
         var ids = g.AddInput("ids", DataType.Int64, new Shape(2));
         var loss = b.Op("ReduceSum", [b.Cast(ids, DataType.Float)], ("keepdims", 0L));
-        var e = Assert.ThrowsExactly<ArgumentException>(() => ReverseModeAutodiff.Gradients(g, loss.Name, ["ids"]));
+        var e = Assert.ThrowsExactly<ArgumentException>(() => ReverseModeAutodiff.Gradients(g, loss, [ids]));
         StringAssert.Contains(e.Message, "ids");
     }
 
@@ -122,9 +122,34 @@ public sealed class ReverseModeAutodiffTests
         var loss = b.Op("ReduceSum", [b.Exp(x)], ("keepdims", 0L));
         g.AddOutput(loss);
         int nodes = g.Nodes.Count;
-        ReverseModeAutodiff.Gradients(g, loss.Name, ["x"]);
+        ReverseModeAutodiff.Gradients(g, loss, [x]);
         Assert.AreEqual(nodes, g.Nodes.Count);
         Assert.AreEqual(1, g.Outputs.Count);
+    }
+
+    [TestMethod]
+    public void ValueOfAnotherGraphIsAnErrorNamingIt()
+    {
+        var (g, b) = NewGraph();
+        var x = g.AddInput("x", DataType.Float, new Shape(2));
+        var loss = b.Op("ReduceSum", [x], ("keepdims", 0L));
+        var other = new Graph("other").AddInput("x", DataType.Float, new Shape(2));
+        var e = Assert.ThrowsExactly<ArgumentException>(() => ReverseModeAutodiff.Gradients(g, loss, [other]));
+        StringAssert.Contains(e.Message, "'x'");
+        StringAssert.Contains(e.Message, "'test'");
+    }
+
+    [TestMethod]
+    public void DetachSurvivesARenameOfTheDetachedValue()
+    {
+        // Detached values are tracked as values, so naming one as an output keeps it detached.
+        var (g, b) = NewGraph();
+        var a = g.AddInput("a", DataType.Double, new Shape(3));
+        var detached = b.Output(b.Detach(b.Exp(a)), "exp_a");
+        var loss = b.Op("ReduceSum", [b.Mul(a, detached)], ("keepdims", 0L));
+        double[] at = [0.3, -1.2, 2.0];
+        var grad = Run(ReverseModeAutodiff.Gradients(g, loss, [a]), ("a", at))["a_grad"].ToDoubles();
+        for (int i = 0; i < 3; i++) Assert.AreEqual(Math.Exp(at[i]), grad[i], 1e-12);
     }
 
     private static (Graph, GraphBuilder) NewGraph()

@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using OnnxKto.Graphs;
+using OnnxKto.Graphs.Serialization;
+using OnnxKto.Runtime;
 using OnnxKto.Tests.TestUtil;
 
 namespace OnnxKto.Tests.Cli;
@@ -31,6 +34,61 @@ public sealed class CommandLineTests
     }
 
     [TestMethod]
+    public void BadOptionValueIsOneErrorLineWithoutATrace()
+    {
+        var (code, _, error) = Run("device", "--device", "tpu");
+        Assert.AreEqual(1, code);
+        var lines = error.Trim().Split('\n');
+        Assert.AreEqual(1, lines.Length, error);
+        StringAssert.StartsWith(lines[0], "error: Unknown device 'tpu'");
+    }
+
+    [TestMethod]
+    public void VerboseAddsTheStackTrace()
+    {
+        var (code, _, error) = Run("device", "--device", "tpu", "-v");
+        Assert.AreEqual(1, code);
+        StringAssert.StartsWith(error, "error: Unknown device 'tpu'");
+        StringAssert.Contains(error, "at OnnxKto.Runtime.ExecutionDevice.Parse");
+    }
+
+    [TestMethod]
+    public void DataInspectPrintsOneFindingPerLineWhenRedirected()
+    {
+        using var dir = new TempFolder();
+        var data = dir.WriteText("d.jsonl", "{\"prompt\": \"a\", \"chosen\": \"b\", \"rejected\": \"c\"}\n" +
+            "{\"prompt\": \"d\", \"chosen\": \"e\", \"rejected\": \"f\"}\n");
+        var (code, output, error) = Run("data", "inspect", data);
+        Assert.AreEqual(0, code, error);
+        var lines = output.Split('\n', StringSplitOptions.TrimEntries);
+        foreach (var expected in new[] { "rows read: 2", "pairs unpaired: 2", "examples: 4", "labels: 2 desirable, 2 undesirable" })
+            CollectionAssert.Contains(lines, expected, output);
+        Assert.IsFalse(output.Contains('│'), "no table drawing when redirected");
+    }
+
+    [TestMethod]
+    public void DataUnpairWritesToDashOOrToTheOutArgument()
+    {
+        using var dir = new TempFolder();
+        var pairs = dir.WriteText("pairs.jsonl", "{\"prompt\": \"p\", \"chosen\": \"good\", \"rejected\": \"bad\"}\n");
+        var (code, output, error) = Run("data", "unpair", pairs, "-o", dir.File("a.jsonl"));
+        Assert.AreEqual(0, code, error);
+        StringAssert.Contains(output, "2 rows from 1 read");
+        Assert.AreEqual(0, Run("data", "unpair", pairs, dir.File("b.jsonl")).Code);
+        var rows = File.ReadAllLines(dir.File("a.jsonl"));
+        Assert.AreEqual(2, rows.Length);
+        CollectionAssert.AreEquivalent(new[] { "{\"prompt\":\"p\",\"completion\":\"good\",\"label\":true}", "{\"prompt\":\"p\",\"completion\":\"bad\",\"label\":false}" }, rows);
+        CollectionAssert.AreEqual(rows, File.ReadAllLines(dir.File("b.jsonl")));
+
+        var neither = Run("data", "unpair", pairs);
+        Assert.AreEqual(1, neither.Code);
+        StringAssert.StartsWith(neither.Error, "error: data unpair needs the file to write: -o/--out");
+        var both = Run("data", "unpair", pairs, dir.File("c.jsonl"), "--out", dir.File("d.jsonl"));
+        Assert.AreEqual(1, both.Code);
+        StringAssert.Contains(both.Error, "give one");
+    }
+
+    [TestMethod]
     public void ArtifactsTrainAndExportRunFromTheCommandLine()
     {
         using var dir = new TempFolder();
@@ -47,6 +105,33 @@ public sealed class CommandLineTests
         var again = Run("train", "--artifacts", dir.File("artifacts"), "--data", data, "--output", dir.File("run"));
         Assert.AreEqual(1, again.Code);
         StringAssert.Contains(again.Error, "--resume");
+    }
+
+    [TestMethod]
+    public void GradientsLooksUpValuesByName()
+    {
+        using var dir = new TempFolder();
+        var g = new Graph("forward");
+        var b = new GraphBuilder(g);
+        var x = g.AddInput("x", DataType.Float, new Shape(3));
+        var c = b.Exp(x);
+        b.Output(b.Op("ReduceSum", [b.Mul(x, c)], ("keepdims", 0L)), "loss");
+        b.Output(c, "c");
+        OnnxModelFile.Save(g, dir.File("forward.onnx"));
+
+        var (code, _, error) = Run("gradients", "--model", dir.File("forward.onnx"), "--loss", "loss", "--wrt", "x", "--stop", "c", "--out", dir.File("backward.onnx"));
+        Assert.AreEqual(0, code, error);
+        var backward = OnnxModelFile.Load(dir.File("backward.onnx"));
+        CollectionAssert.Contains(backward.Outputs.Select(o => o.Name).ToList(), "x_grad");
+        using var session = new OnnxSession(backward, optimize: false);
+        float[] at = [0.5f, -1, 2];
+        var grad = session.Run(new Dictionary<string, TensorData> { ["x"] = TensorData.FromFloats([3], at) })["x_grad"].ToFloats();
+        for (int i = 0; i < 3; i++) Assert.AreEqual(MathF.Exp(at[i]), grad[i], 1e-5f, "c stopped: d/dx Σ x·c = c");
+
+        var missing = Run("gradients", "--model", dir.File("forward.onnx"), "--loss", "loss", "--wrt", "y", "--out", dir.File("other.onnx"));
+        Assert.AreEqual(1, missing.Code);
+        StringAssert.Contains(missing.Error, "--wrt 'y'");
+        StringAssert.Contains(missing.Error, "inputs: x");
     }
 
     private static (int Code, string Output, string Error) Run(params string[] args)

@@ -107,7 +107,7 @@ public sealed class KtoDataShaperTests
     {
         var example = new ConversationExample([new ChatMessage("user", "hi")], [new ChatMessage("assistant", "yo")], true, At);
 
-        var e = Assert.ThrowsExactly<InvalidOperationException>(() => Shape(new DataOptions(), example));
+        var e = Assert.ThrowsExactly<UserError>(() => Shape(new DataOptions(), example));
 
         StringAssert.Contains(e.Message, "set chat_template");
     }
@@ -152,7 +152,7 @@ public sealed class KtoDataShaperTests
     [TestMethod]
     public void InconsistentLimitsAreRefused()
     {
-        var e = Assert.ThrowsExactly<ArgumentException>(() => Shape(new DataOptions { MaxLength = 4, MaxPromptLength = 4 }, new TextExample("a", "b", true, At)));
+        var e = Assert.ThrowsExactly<UserError>(() => Shape(new DataOptions { MaxLength = 4, MaxPromptLength = 4 }, new TextExample("a", "b", true, At)));
         StringAssert.Contains(e.Message, "max_prompt_length (4) must be smaller than max_length (4)");
     }
 }

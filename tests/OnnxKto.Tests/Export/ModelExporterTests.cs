@@ -2,6 +2,7 @@ using System.Text.Json;
 using OnnxKto.Export;
 using OnnxKto.Generation;
 using OnnxKto.Graphs;
+using OnnxKto.Graphs.Serialization;
 using OnnxKto.Models;
 using OnnxKto.Models.Builders;
 using OnnxKto.Models.Checkpoints;
@@ -182,7 +183,7 @@ public sealed class ModelExporterTests
     {
         using var dir = new TempFolder();
         TinyRuns.WriteModelFolder(dir.Path, TinyModels.Gpt2, seed: 3);
-        var e = Assert.ThrowsExactly<ArgumentException>(() => ModelExporter.Export(ModelSource.Load(dir.Path), dir.Path));
+        var e = Assert.ThrowsExactly<UserError>(() => ModelExporter.Export(ModelSource.Load(dir.Path), dir.Path));
         StringAssert.Contains(e.Message, "--out");
     }
 

@@ -73,7 +73,7 @@ public sealed class TextGeneratorTests
         using var _ = model;
         var outputs = new TextGenerator(model).Generate([[1, 2, 3, 4, 5, 6, 7, 8, 9, 1]], new GenerationOptions { MaxNewTokens = 50 });
         Assert.AreEqual(6, outputs[0].Length, "10 prompt tokens + 6 new fill the 16 positions");
-        var e = Assert.ThrowsExactly<ArgumentException>(() => new TextGenerator(model).Generate([new int[16]], new GenerationOptions()));
+        var e = Assert.ThrowsExactly<UserError>(() => new TextGenerator(model).Generate([new int[16]], new GenerationOptions()));
         StringAssert.Contains(e.Message, "context length 16");
     }
 

@@ -42,7 +42,7 @@ public sealed class TokenSamplerTests
     [DataRow(5, 1.0, 0.0, "top_p")]
     public void OptionsOutOfRangeAreRefused(int maxNew, double temperature, double topP, string key)
     {
-        var e = Assert.ThrowsExactly<ArgumentException>(() => new GenerationOptions { MaxNewTokens = maxNew, Temperature = temperature, TopP = topP }.Validate());
+        var e = Assert.ThrowsExactly<UserError>(() => new GenerationOptions { MaxNewTokens = maxNew, Temperature = temperature, TopP = topP }.Validate());
         StringAssert.Contains(e.Message, key);
     }
 }

@@ -34,7 +34,7 @@ public sealed class ExecutionDeviceTests
     [DataRow("cpu:0")]
     public void Parse_rejects_anything_else_quoting_the_value_and_the_accepted_forms(string text)
     {
-        var e = Assert.ThrowsExactly<ArgumentException>(() => ExecutionDevice.Parse(text));
+        var e = Assert.ThrowsExactly<UserError>(() => ExecutionDevice.Parse(text));
 
         StringAssert.Contains(e.Message, $"'{text}'");
         StringAssert.Contains(e.Message, "'cpu'");

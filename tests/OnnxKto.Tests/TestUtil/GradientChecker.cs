@@ -19,7 +19,7 @@ public static class GradientChecker
     /// and compares with finite differences at <paramref name="feeds"/>. Returns the largest relative error.
     /// </summary>
     public static double Check(Graph forward, string output, IReadOnlyDictionary<string, TensorData> feeds,
-        IReadOnlyList<string> wrt, IEnumerable<string>? stop = null, int seed = 1, int maxElementsPerInput = 48)
+        IReadOnlyList<string> wrt, int seed = 1, int maxElementsPerInput = 48)
     {
         var rng = new Random(seed);
         var withLoss = forward.Clone();
@@ -32,22 +32,20 @@ public static class GradientChecker
 
         var b = new GraphBuilder(withLoss);
         var r = withLoss.AddInput("probe", DataType.Double, probe.Shape);
-        var loss = b.Op("ReduceSum", [b.Mul(y, r)], ("keepdims", 0L));
-        withLoss.Rename(loss, "loss");
-        withLoss.Outputs.Clear();
-        withLoss.AddOutput(loss);
+        foreach (var o in withLoss.Outputs.ToList()) withLoss.RemoveOutput(o);
+        var loss = b.Output(b.Op("ReduceSum", [b.Mul(y, r)], ("keepdims", 0L)), "loss");
 
         var allFeeds = new Dictionary<string, TensorData>(feeds) { ["probe"] = probe };
-        var backward = ReverseModeAutodiff.Gradients(withLoss, "loss", wrt, stop);
+        var backward = ReverseModeAutodiff.Gradients(withLoss, loss, wrt.Select(n => withLoss[n]));
         using var gradSession = new OnnxSession(backward, optimize: false);
-        var analytic = gradSession.Run(allFeeds, wrt.Select(ReverseModeAutodiff.GradientName));
+        var analytic = gradSession.Run(allFeeds, wrt.Select(GradientNames.Of));
         using var lossSession = new OnnxSession(withLoss, optimize: false);
 
         double worst = 0;
         foreach (var name in wrt)
         {
             var x = allFeeds[name].ToDoubles();
-            var grad = analytic[ReverseModeAutodiff.GradientName(name)];
+            var grad = analytic[GradientNames.Of(name)];
             CollectionAssert.AreEqual(allFeeds[name].Dims, grad.Dims, $"gradient of '{name}' has the wrong shape");
             var a = grad.ToDoubles();
             var elements = Enumerable.Range(0, x.Length).OrderBy(_ => rng.Next()).Take(maxElementsPerInput).ToArray();

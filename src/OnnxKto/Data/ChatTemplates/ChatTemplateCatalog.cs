@@ -14,14 +14,14 @@ public static partial class ChatTemplateCatalog
     public static IReadOnlyList<string> Names { get; } = ["chatml", "llama3", "zephyr", "mistral"];
 
     /// <summary>The built-in template called <paramref name="name"/> (case-insensitive).</summary>
-    /// <exception cref="ArgumentException">No built-in template has that name.</exception>
+    /// <exception cref="UserError">No built-in template has that name.</exception>
     public static ChatTemplate ByName(string name) => name.ToLowerInvariant() switch
     {
         "chatml" => new ChatMLTemplate(),
         "llama3" => new Llama3Template(),
         "zephyr" => new ZephyrTemplate(),
         "mistral" => new MistralTemplate(),
-        _ => throw new ArgumentException($"Unknown chat_template '{name}'. Built-in templates: {string.Join(", ", Names)}."),
+        _ => throw new UserError($"Unknown chat_template '{name}'. Built-in templates: {string.Join(", ", Names)}."),
     };
 
     /// <summary>

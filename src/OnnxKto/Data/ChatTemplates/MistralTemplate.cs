@@ -20,9 +20,9 @@ public sealed class MistralTemplate : ChatTemplate
         {
             var message = messages[i];
             if (message.Role is not ("user" or "assistant"))
-                throw new ArgumentException($"the mistral chat template supports only user and assistant roles, found '{message.Role}' in message {i + 1} (merge a system message into the first user message, or use another chat_template).");
+                throw new UserError($"the mistral chat template supports only user and assistant roles, found '{message.Role}' in message {i + 1} (merge a system message into the first user message, or use another chat_template).");
             if (message.Role == "user" != (i % 2 == 0))
-                throw new ArgumentException($"the mistral chat template needs roles alternating user/assistant/user/..., but message {i + 1} is '{message.Role}'.");
+                throw new UserError($"the mistral chat template needs roles alternating user/assistant/user/..., but message {i + 1} is '{message.Role}'.");
             if (message.Role == "user") text.Append("[INST] ").Append(message.Content).Append(" [/INST]");
             else text.Append(message.Content).Append(eosToken);
         }

@@ -44,7 +44,7 @@ internal sealed class ExampleTokenizer(ITextTokenizer tokenizer, ChatTemplate? t
                 return (text.Prompt, text.Prompt + completion);
             case ConversationExample chat:
                 if (template is null)
-                    throw new InvalidOperationException(
+                    throw new UserError(
                         $"{chat.Origin} is conversational (lists of messages) but no chat template is known: set chat_template to one of {string.Join(", ", ChatTemplateCatalog.Names)}, or use a tokenizer folder whose tokenizer_config.json has a chat_template.");
                 try
                 {

@@ -1,7 +1,7 @@
 using Google.Protobuf;
 using Onnx;
 
-namespace OnnxKto.Graphs;
+namespace OnnxKto.Graphs.Serialization;
 
 /// <summary>
 /// Reads and writes <c>.onnx</c> files. Large models keep their initializers in an external data file

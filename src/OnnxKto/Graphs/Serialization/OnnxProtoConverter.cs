@@ -1,7 +1,7 @@
 using Google.Protobuf;
 using Onnx;
 
-namespace OnnxKto.Graphs;
+namespace OnnxKto.Graphs.Serialization;
 
 /// <summary>Converts between our <see cref="Graph"/> and ONNX's protobuf <see cref="ModelProto"/>.</summary>
 internal static class OnnxProtoConverter

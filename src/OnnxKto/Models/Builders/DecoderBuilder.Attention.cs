@@ -25,11 +25,7 @@ public abstract partial class DecoderBuilder
             kh = B.Concat(2, B.Graph.AddInput(ModelGraph.PastKey(layer), Precision, past), kh);
             vh = B.Concat(2, B.Graph.AddInput(ModelGraph.PastValue(layer), Precision, past), vh);
             foreach (var (value, name) in new[] { (kh, ModelGraph.PresentKey(layer)), (vh, ModelGraph.PresentValue(layer)) })
-            {
-                var present = B.Identity(B.AssumeShape(value, new Shape("batch", hkv, "total_seq", d)));
-                B.Graph.Rename(present, name);
-                B.Graph.AddOutput(present);
-            }
+                B.Output(B.AssumeShape(value, new Shape("batch", hkv, "total_seq", d)), name);
         }
         kh = RepeatKv(kh);
         vh = RepeatKv(vh);

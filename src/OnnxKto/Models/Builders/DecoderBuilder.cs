@@ -5,7 +5,9 @@ namespace OnnxKto.Models.Builders;
 /// <summary>
 /// Builds a decoder-only language model's forward graph from a <see cref="ModelConfig"/>. The skeleton lives here
 /// (embedding → layers → final norm → head); architectures override the pieces that differ.
-/// The residual stream is kept as rows (batch·seq, E) so every projection is one GEMM.
+/// The residual stream is kept as rows (batch·seq, E) so every projection is one GEMM. Node names follow the
+/// Hugging Face module tree as ONNX Runtime GenAI names them: each layer, attention and MLP block, norm and projection
+/// opens its own name scope (<c>/layers.0/attn/q_proj/Gemm</c>, <c>/layers.0/input_layernorm/Mul</c>).
 /// </summary>
 public abstract partial class DecoderBuilder
 {
@@ -42,25 +44,25 @@ public abstract partial class DecoderBuilder
         for (int i = 0; i < Config.NumLayers; i++)
             using (B.Scope($"layers.{i}"))
                 x = MakeLayer(i, x, context);
-        using (B.Scope("final"))
+        x = MakeFinalNorm(x);
+        var head = HeadWeight();                                          // (V, E)
+        if (options.HiddenStates)
         {
-            x = MakeFinalNorm(x);
-            var head = HeadWeight();                                      // (V, E)
-            if (options.HiddenStates)
-            {
-                // The caller applies the head to the rows it needs (the training graphs: completion tokens only).
-                var hidden = B.Identity(x);
-                graph.Rename(hidden, ModelGraph.HiddenStatesName);
-                graph.Outputs.Insert(0, hidden);
-                return new ModelGraph(graph, Config, _parameters.ToList(), hidden, head.Name);
-            }
-            var rows = B.Op("Gemm", [x, head], ("transB", 1L));          // (N, V)
-            var logits = B.Reshape(rows, B.Concat(0, context.BatchSeq, B.Ints(Config.VocabSize)));
-            B.AssumeShape(logits, new Shape("batch", "seq", Config.VocabSize));
-            graph.Rename(logits, ModelGraph.LogitsName);
-            graph.Outputs.Insert(0, logits);
-            return new ModelGraph(graph, Config, _parameters.ToList(), logits, head.Name);
+            // The caller applies the head to the rows it needs (the training graphs: completion tokens only).
+            var hidden = B.Output(x, ModelGraph.HiddenStatesName);
+            graph.InsertOutput(0, hidden);
+            return new ModelGraph(graph, Config, _parameters.ToList(), hidden, head.Name);
         }
+        Value logits;
+        using (B.Scope("lm_head"))
+        {
+            var rows = B.Op("Gemm", [x, head], ("transB", 1L));          // (N, V)
+            logits = B.AssumeShape(B.Reshape(rows, B.Concat(0, context.BatchSeq, B.Ints(Config.VocabSize))),
+                new Shape("batch", "seq", Config.VocabSize));
+        }
+        logits = B.Output(logits, ModelGraph.LogitsName);
+        graph.InsertOutput(0, logits);
+        return new ModelGraph(graph, Config, _parameters.ToList(), logits, head.Name);
     }
 
     /// <summary>Token (and, for GPT-2, position) embeddings as rows (N, E).</summary>
@@ -84,9 +86,34 @@ public abstract partial class DecoderBuilder
         return B.Graph.AddInput(name, Precision, new Shape(shape.Select(Dim.Of)));
     }
 
-    /// <summary>y = x·W (+ b) on rows; <paramref name="weightIsOutIn"/> for PyTorch Linear's [out, in] layout.</summary>
-    protected Value Linear(Value x, Value weight, Value? bias, bool weightIsOutIn) =>
-        B.Op("Gemm", [x, weight, bias], ("transB", weightIsOutIn ? 1L : 0L));
+    /// <summary>True for PyTorch Linear's [out, in] weights (the default); GPT-2's Conv1D stores them [in, out].</summary>
+    protected virtual bool LinearWeightIsOutIn => true;
+
+    /// <summary>
+    /// The Linear module (GPT-2: Conv1D) Hugging Face calls <paramref name="module"/>: declares <c>module.weight</c>
+    /// (and <c>module.bias</c>, zero-initialised, no weight decay) and returns y = x·W (+ b) on rows,
+    /// (N, <paramref name="inFeatures"/>) → (N, <paramref name="outFeatures"/>), under the module's name scope.
+    /// </summary>
+    /// <param name="x">Input rows (N, in).</param>
+    /// <param name="module">Hugging Face module path, e.g. <c>model.layers.0.self_attn.q_proj</c>.</param>
+    /// <param name="inFeatures">Input features.</param>
+    /// <param name="outFeatures">Output features.</param>
+    /// <param name="bias">Whether the module has a bias.</param>
+    /// <param name="std">Standard deviation of the weight's normal initialisation.</param>
+    protected Value Linear(Value x, string module, long inFeatures, long outFeatures, bool bias, double std = 0.02)
+    {
+        var weight = Param($"{module}.weight", LinearWeightIsOutIn ? [outFeatures, inFeatures] : [inFeatures, outFeatures],
+            ParameterInit.Normal, std);
+        var b = bias ? Param($"{module}.bias", [outFeatures], ParameterInit.Zeros, decay: false) : null;
+        using (ModuleScope(module))
+            return B.Op("Gemm", [x, weight, b], ("transB", LinearWeightIsOutIn ? 1L : 0L));
+    }
+
+    /// <summary>
+    /// Opens the name scope of the Hugging Face module <paramref name="module"/>: its last segment
+    /// (<c>model.layers.0.self_attn.q_proj</c> → <c>q_proj</c>), nested in the scopes already open (<c>/layers.0/attn</c>).
+    /// </summary>
+    protected IDisposable ModuleScope(string module) => B.Scope(module[(module.LastIndexOf('.') + 1)..]);
 
     private ForwardContext MakeContext(Value ids, Value mask, DecoderOptions options)
     {

@@ -10,44 +10,45 @@ public sealed class Gpt2Builder(ModelConfig config) : DecoderBuilder(config)
 {
     private const string Prefix = "transformer";
 
+    // Conv1D: y = x·W + b with W stored [in, out].
+    protected override bool LinearWeightIsOutIn => false;
+
     protected override Value MakeEmbedding(Value ids, ForwardContext context)
     {
-        var wte = Param($"{Prefix}.wte.weight", [Config.VocabSize, Config.HiddenSize], ParameterInit.Normal);
-        var wpe = Param($"{Prefix}.wpe.weight", [Config.MaxPositions, Config.HiddenSize], ParameterInit.Normal, std: 0.01);
-        var x = B.Add(B.Gather(wte, ids), B.Gather(wpe, context.Positions));   // (B, T, E)
-        return B.Reshape(x, -1, Config.HiddenSize);                            // (N, E)
+        var tokens = Embedding($"{Prefix}.wte", Config.VocabSize, 0.02, ids);
+        var positions = Embedding($"{Prefix}.wpe", Config.MaxPositions, 0.01, context.Positions);
+        return B.Reshape(B.Add(tokens, positions), -1, Config.HiddenSize);    // (B, T, E) → (N, E)
+    }
+
+    private Value Embedding(string module, long rows, double std, Value indices)
+    {
+        var table = Param($"{module}.weight", [rows, Config.HiddenSize], ParameterInit.Normal, std);
+        using (ModuleScope(module)) return B.Gather(table, indices);
     }
 
     // ln_1 → attn → +res → ln_2 → mlp → +res
     protected override Value MakeLayer(int layer, Value x, ForwardContext context)
     {
         string p = $"{Prefix}.h.{layer}";
-        long e = Config.HiddenSize;
+        long e = Config.HiddenSize, inner = Config.IntermediateSize;
         // GPT-2 scales the residual projections' init by 1/√(2·layers).
         double projStd = 0.02 / Math.Sqrt(2 * Config.NumLayers);
-        Value attnOut;
+        var h = LayerNorm($"{p}.ln_1", x);
         using (B.Scope("attn"))
         {
-            var h = LayerNorm($"{p}.ln_1", x);
-            var qkv = Linear(h, Param($"{p}.attn.c_attn.weight", [e, 3 * e], ParameterInit.Normal),
-                Param($"{p}.attn.c_attn.bias", [3 * e], ParameterInit.Zeros, decay: false), weightIsOutIn: false);
+            var qkv = Linear(h, $"{p}.attn.c_attn", e, 3 * e, bias: true);
             var parts = B.Ops("Split", 3, [qkv], ("axis", 1L), ("num_outputs", 3L));   // q, k, v: (N, E)
             var mixed = Attention(layer, parts[0], parts[1], parts[2], context);
-            attnOut = Linear(mixed, Param($"{p}.attn.c_proj.weight", [e, e], ParameterInit.Normal, projStd),
-                Param($"{p}.attn.c_proj.bias", [e], ParameterInit.Zeros, decay: false), weightIsOutIn: false);
+            h = Linear(mixed, $"{p}.attn.c_proj", e, e, bias: true, projStd);
         }
-        x = B.Add(x, attnOut);
+        x = B.Add(x, h);
+        h = LayerNorm($"{p}.ln_2", x);
         using (B.Scope("mlp"))
         {
-            long inner = Config.IntermediateSize;
-            var h = LayerNorm($"{p}.ln_2", x);
-            h = Linear(h, Param($"{p}.mlp.c_fc.weight", [e, inner], ParameterInit.Normal),
-                Param($"{p}.mlp.c_fc.bias", [inner], ParameterInit.Zeros, decay: false), weightIsOutIn: false);
-            h = GeluTanh(h);
-            h = Linear(h, Param($"{p}.mlp.c_proj.weight", [inner, e], ParameterInit.Normal, projStd),
-                Param($"{p}.mlp.c_proj.bias", [e], ParameterInit.Zeros, decay: false), weightIsOutIn: false);
-            return B.Add(x, h);
+            h = GeluTanh(Linear(h, $"{p}.mlp.c_fc", e, inner, bias: true));
+            h = Linear(h, $"{p}.mlp.c_proj", inner, e, bias: true, projStd);
         }
+        return B.Add(x, h);
     }
 
     protected override Value MakeFinalNorm(Value x) => LayerNorm($"{Prefix}.ln_f", x);
@@ -55,11 +56,13 @@ public sealed class Gpt2Builder(ModelConfig config) : DecoderBuilder(config)
     // Tied head: logits = x · wteᵀ.
     protected override Value HeadWeight() => B.Graph[$"{Prefix}.wte.weight"];
 
-    private Value LayerNorm(string name, Value x) =>
-        B.Op("LayerNormalization", [x,
-                Param($"{name}.weight", [Config.HiddenSize], ParameterInit.Ones, decay: false),
-                Param($"{name}.bias", [Config.HiddenSize], ParameterInit.Zeros, decay: false)],
-            ("axis", -1L), ("epsilon", (float)Config.NormEpsilon));
+    private Value LayerNorm(string name, Value x)
+    {
+        var weight = Param($"{name}.weight", [Config.HiddenSize], ParameterInit.Ones, decay: false);
+        var bias = Param($"{name}.bias", [Config.HiddenSize], ParameterInit.Zeros, decay: false);
+        using (ModuleScope(name))
+            return B.Op("LayerNormalization", [x, weight, bias], ("axis", -1L), ("epsilon", (float)Config.NormEpsilon));
+    }
 
     // gelu_new(h) = ½h(1 + tanh(√(2/π)(h + 0.044715h³)))
     private Value GeluTanh(Value h)

@@ -13,33 +13,33 @@ public sealed class LlamaBuilder(ModelConfig config) : DecoderBuilder(config)
     protected override Value MakeEmbedding(Value ids, ForwardContext context)
     {
         var table = Param($"{Prefix}.embed_tokens.weight", [Config.VocabSize, Config.HiddenSize], ParameterInit.Normal);
-        return B.Reshape(B.Gather(table, ids), -1, Config.HiddenSize);  // (N, E)
+        using (ModuleScope($"{Prefix}.embed_tokens"))
+            return B.Reshape(B.Gather(table, ids), -1, Config.HiddenSize);  // (N, E)
     }
 
     // input_layernorm → attn → +res → post_attention_layernorm → SwiGLU mlp → +res
     protected override Value MakeLayer(int layer, Value x, ForwardContext context)
     {
         string p = $"{Prefix}.layers.{layer}";
-        long e = Config.HiddenSize, d = Config.HeadDim;
-        Value attnOut;
+        long e = Config.HiddenSize, d = Config.HeadDim, inner = Config.IntermediateSize;
+        var h = RmsNorm($"{p}.input_layernorm", x);
         using (B.Scope("attn"))
         {
-            var h = RmsNorm($"{p}.input_layernorm", x);
-            var q = Projection(h, $"{p}.self_attn.q_proj", Config.NumHeads * d, e, Config.AttentionBias);
-            var k = Projection(h, $"{p}.self_attn.k_proj", Config.NumKvHeads * d, e, Config.AttentionBias);
-            var v = Projection(h, $"{p}.self_attn.v_proj", Config.NumKvHeads * d, e, Config.AttentionBias);
-            attnOut = Projection(Attention(layer, q, k, v, context), $"{p}.self_attn.o_proj", e, Config.NumHeads * d, bias: false);
+            var q = Linear(h, $"{p}.self_attn.q_proj", e, Config.NumHeads * d, Config.AttentionBias);
+            var k = Linear(h, $"{p}.self_attn.k_proj", e, Config.NumKvHeads * d, Config.AttentionBias);
+            var v = Linear(h, $"{p}.self_attn.v_proj", e, Config.NumKvHeads * d, Config.AttentionBias);
+            h = Linear(Attention(layer, q, k, v, context), $"{p}.self_attn.o_proj", Config.NumHeads * d, e, bias: false);
         }
-        x = B.Add(x, attnOut);
+        x = B.Add(x, h);
+        h = RmsNorm($"{p}.post_attention_layernorm", x);
         using (B.Scope("mlp"))
         {
-            long inner = Config.IntermediateSize;
-            var h = RmsNorm($"{p}.post_attention_layernorm", x);
-            var gate = Projection(h, $"{p}.mlp.gate_proj", inner, e, bias: false);
-            var up = Projection(h, $"{p}.mlp.up_proj", inner, e, bias: false);
+            var gate = Linear(h, $"{p}.mlp.gate_proj", e, inner, bias: false);
+            var up = Linear(h, $"{p}.mlp.up_proj", e, inner, bias: false);
             var swiglu = B.Mul(B.Mul(gate, B.Sigmoid(gate)), up);  // silu(gate) ⊙ up
-            return B.Add(x, Projection(swiglu, $"{p}.mlp.down_proj", e, inner, bias: false));
+            h = Linear(swiglu, $"{p}.mlp.down_proj", inner, e, bias: false);
         }
+        return B.Add(x, h);
     }
 
     protected override Value MakeFinalNorm(Value x) => RmsNorm($"{Prefix}.norm", x);
@@ -62,14 +62,11 @@ public sealed class LlamaBuilder(ModelConfig config) : DecoderBuilder(config)
         return (B.Op("Cos", [full]), B.Op("Sin", [full]));
     }
 
-    private Value Projection(Value x, string name, long outFeatures, long inFeatures, bool bias) =>
-        Linear(x, Param($"{name}.weight", [outFeatures, inFeatures], ParameterInit.Normal),
-            bias ? Param($"{name}.bias", [outFeatures], ParameterInit.Zeros, decay: false) : null, weightIsOutIn: true);
-
     // y = x / √(mean(x²) + ε) ⊙ w
     private Value RmsNorm(string name, Value x)
     {
         var weight = Param($"{name}.weight", [Config.HiddenSize], ParameterInit.Ones, decay: false);
+        using var _ = ModuleScope(name);
         var meanSquare = B.ReduceMean(B.Mul(x, x), [-1], keepDims: true);
         var inverse = B.Op("Reciprocal", [B.Sqrt(B.Add(meanSquare, Const(Config.NormEpsilon)))]);
         return B.Mul(B.Mul(x, inverse), weight);

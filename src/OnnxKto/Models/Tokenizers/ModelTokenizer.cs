@@ -63,7 +63,7 @@ public sealed class ModelTokenizer : ITextTokenizer
         if (folderOrPreset.StartsWith(PresetPrefix, StringComparison.Ordinal))
             return folderOrPreset.Length > PresetPrefix.Length
                 ? Gpt2()
-                : throw new ArgumentException($"'{folderOrPreset}' names no preset; write e.g. '{PresetPrefix}gpt2'.", nameof(folderOrPreset));
+                : throw new UserError($"'{folderOrPreset}' names no preset; write e.g. '{PresetPrefix}gpt2'.");
         return TokenizerFolder.Load(folderOrPreset);
     }
 

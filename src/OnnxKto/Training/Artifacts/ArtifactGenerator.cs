@@ -1,4 +1,5 @@
 using OnnxKto.Graphs;
+using OnnxKto.Graphs.Serialization;
 using OnnxKto.Models;
 using OnnxKto.Models.Builders;
 using OnnxKto.Training.Configuration;

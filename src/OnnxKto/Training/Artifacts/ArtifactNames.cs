@@ -1,3 +1,5 @@
+using OnnxKto.Autodiff;
+
 namespace OnnxKto.Training.Artifacts;
 
 /// <summary>File and tensor names shared by the artifact generator and the runtime.</summary>
@@ -30,5 +32,5 @@ public static class ArtifactNames
     public const string CompletionTokens = "completion_tokens";
 
     /// <summary>Gradient accumulated so far, fed to the training graph, which outputs it plus this step's gradient.</summary>
-    public static string AccumulationBuffer(string parameter) => parameter + "_grad.accumulation.buffer";
+    public static string AccumulationBuffer(string parameter) => GradientNames.Of(parameter) + ".accumulation.buffer";
 }

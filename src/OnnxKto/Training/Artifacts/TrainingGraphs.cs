@@ -19,13 +19,13 @@ public sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Reference,
     IReadOnlyList<ParameterSpec> Trainable, IReadOnlyList<ParameterSpec> Frozen)
 {
     /// <summary>Builds all four graphs from the model's hidden-state graph (<see cref="DecoderOptions.HiddenStates"/>).</summary>
-    /// <exception cref="ArgumentException">The trainable/frozen patterns select no parameter to train.</exception>
+    /// <exception cref="UserError">The trainable/frozen patterns select no parameter to train.</exception>
     public static TrainingGraphs Build(ModelGraph model, KtoConfig config)
     {
         if (model.Output.Name != ModelGraph.HiddenStatesName)
             throw new ArgumentException("Training graphs need the model's hidden states: build it with DecoderOptions { HiddenStates = true }.");
         var (trainable, frozen) = Select(model.Parameters, config);
-        var eval = BuildLossGraph(model, config, "eval");
+        var eval = BuildLossGraph(model, config, "eval").Graph;
         var training = BuildTraining(model, config, trainable);
         var reference = BuildReference(model);
         var optimizer = OptimizerGraph.Build(trainable, config.OptimizerSettings);
@@ -42,7 +42,7 @@ public sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Reference,
         bool Matches(IReadOnlyList<string> patterns, string name) => patterns.Any(p => Regex.IsMatch(name, p));
         var trainable = parameters.Where(p => (config.Trainable.Count == 0 || Matches(config.Trainable, p.Name)) && !Matches(config.Frozen, p.Name)).ToList();
         if (trainable.Count == 0)
-            throw new ArgumentException(
+            throw new UserError(
                 $"The trainable/frozen patterns leave no parameter to train (trainable: [{string.Join(", ", config.Trainable)}], frozen: [{string.Join(", ", config.Frozen)}]). " +
                 $"Parameter names look like '{parameters[0].Name}'.");
         return (trainable, parameters.Except(trainable).ToList());
@@ -50,13 +50,11 @@ public sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Reference,
 
     private static Graph BuildTraining(ModelGraph model, KtoConfig config, IReadOnlyList<ParameterSpec> trainable)
     {
-        var g = BuildLossGraph(model, config, "training");
-        var b = new GraphBuilder(g);
+        var (g, loss) = BuildLossGraph(model, config, "training");
         // Hugging Face divides the loss by the accumulation steps; the runtime feeds 1/steps here.
         var scale = g.AddInput(LossScale, model.Output.Type, Shape.Scalar);
-        var scaled = b.Mul(g[Loss], scale);
-        var stop = new[] { PolicyKlLogps, ReferenceLogps, ReferenceKlLogps }.Where(g.Contains);
-        var withGradients = ReverseModeAutodiff.Gradients(g, scaled.Name, trainable.Select(p => p.Name), stop);
+        var scaled = new GraphBuilder(g).Mul(loss, scale);
+        var withGradients = ReverseModeAutodiff.Gradients(g, scaled, trainable.Select(p => g[p.Name]));
         AddAccumulation(withGradients, trainable, model.Output.Type);
         return withGradients;
     }
@@ -68,26 +66,25 @@ public sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Reference,
         using var _ = b.Scope("accumulate");
         foreach (var p in trainable)
         {
-            var name = ReverseModeAutodiff.GradientName(p.Name);
+            var name = GradientNames.Of(p.Name);
             var stepGradient = g[name];
-            g.Outputs.Remove(stepGradient);
+            g.RemoveOutput(stepGradient);
             g.Rename(stepGradient, name + ".step");
             var buffer = g.AddInput(AccumulationBuffer(p.Name), precision, new Shape(p.Shape.Select(Dim.Of)));
-            var total = b.Add(buffer, stepGradient);
-            g.Rename(total, name);
-            g.AddOutput(total);
+            b.Output(b.Add(buffer, stepGradient), name);
         }
     }
 
     /// <summary>Forward passes, loss and metrics: the eval graph, and the training graph before gradients.</summary>
-    private static Graph BuildLossGraph(ModelGraph model, KtoConfig config, string name)
+    private static (Graph Graph, Value Loss) BuildLossGraph(ModelGraph model, KtoConfig config, string name)
     {
         var g = new Graph(name);
         var b = new GraphBuilder(g);
         var parameters = model.Parameters.ToDictionary(p => p.Name, p => g.AddInput(p.Name, model.Output.Type, new Shape(p.Shape.Select(Dim.Of))));
         var policy = Sequences(b, model, parameters, "policy", InputIds, AttentionMask, CompletionMask, "seq");
+        Value loss;
         if (config.LossType == LossType.Sft)
-            Output(b, SftLoss.Build(b, policy), Loss);
+            loss = b.Output(SftLoss.Build(b, policy), Loss);
         else
         {
             var label = g.AddInput(Label, DataType.Bool, new Shape("batch"));
@@ -95,25 +92,22 @@ public sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Reference,
             Value? policyKl = null, referenceKl = null;
             if (config.LossType == LossType.Kto)
             {
-                // The mismatched pairs: same parameters, no gradient. The named value is what the loss reads,
-                // so stopping it by name cuts the whole KL branch out of the backward pass.
+                // The mismatched pairs: same parameters; the loss detaches what it computes from them.
                 var kl = Sequences(b, model, parameters, "kl", KlInputIds, KlAttentionMask, KlCompletionMask, "kl_seq");
-                policyKl = Output(b, kl.SequenceLogps, PolicyKlLogps);
+                policyKl = b.Output(kl.SequenceLogps, PolicyKlLogps);
                 referenceKl = g.AddInput(ReferenceKlLogps, model.Output.Type, new Shape("batch"));
             }
-            var loss = KtoLoss.Build(b, config.LossSettings, policy.SequenceLogps, reference, policyKl, referenceKl, label);
-            Output(b, loss.Loss, Loss);
-            Output(b, loss.Rewards, Rewards);
-            Output(b, loss.Kl, Kl);
+            var outputs = KtoLoss.Build(b, config.LossSettings, policy.SequenceLogps, reference, policyKl, referenceKl, label);
+            loss = b.Output(outputs.Loss, Loss);
+            b.Output(outputs.Rewards, Rewards);
+            b.Output(outputs.Kl, Kl);
         }
-        Output(b, policy.SequenceLogps, PolicyLogps);
-        Output(b, policy.LogitsSum, LogitsSum);
-        Output(b, policy.TokenCount, CompletionTokens);
+        b.Output(policy.SequenceLogps, PolicyLogps);
+        b.Output(policy.LogitsSum, LogitsSum);
+        b.Output(policy.TokenCount, CompletionTokens);
         // The loss comes first, as ORT's training artifacts order their outputs.
-        var lossOutput = g[Loss];
-        g.Outputs.Remove(lossOutput);
-        g.Outputs.Insert(0, lossOutput);
-        return g;
+        g.InsertOutput(0, loss);
+        return (g, loss);
     }
 
     private static Graph BuildReference(ModelGraph model)
@@ -121,8 +115,8 @@ public sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Reference,
         var g = new Graph("reference");
         var b = new GraphBuilder(g);
         var parameters = model.Parameters.ToDictionary(p => p.Name, p => g.AddInput(p.Name, model.Output.Type, new Shape(p.Shape.Select(Dim.Of))));
-        Output(b, Sequences(b, model, parameters, "policy", InputIds, AttentionMask, CompletionMask, "seq").SequenceLogps, ReferenceLogps);
-        Output(b, Sequences(b, model, parameters, "kl", KlInputIds, KlAttentionMask, KlCompletionMask, "kl_seq").SequenceLogps, ReferenceKlLogps);
+        b.Output(Sequences(b, model, parameters, "policy", InputIds, AttentionMask, CompletionMask, "seq").SequenceLogps, ReferenceLogps);
+        b.Output(Sequences(b, model, parameters, "kl", KlInputIds, KlAttentionMask, KlCompletionMask, "kl_seq").SequenceLogps, ReferenceKlLogps);
         return g;
     }
 
@@ -140,13 +134,5 @@ public sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Reference,
         var hidden = GraphComposer.Inline(b, model.Graph, inputs, scope, new Dictionary<string, string> { ["seq"] = seq })[ModelGraph.HiddenStatesName];
         using (b.Scope(scope))
             return CompletionStatistics.FromHiddenStates(b, hidden, parameters[model.HeadWeight], inputs[ModelGraph.InputIds], completionMask);
-    }
-
-    private static Value Output(GraphBuilder b, Value value, string name)
-    {
-        var named = b.Identity(value);
-        b.Graph.Rename(named, name);
-        b.Graph.AddOutput(named);
-        return named;
     }
 }

@@ -36,22 +36,22 @@ public sealed class TrainingPlan
     /// <param name="exampleCount">Examples in the shaped dataset.</param>
     /// <param name="config">Batch size, accumulation, epochs/max_steps, sampling strategy, seed.</param>
     /// <param name="pairsForKl">The loss pairs each prompt with its neighbour's completion (kto): micro-batches of one are refused.</param>
-    /// <exception cref="ArgumentException">A kto batch size of 1, or too little data for one update.</exception>
+    /// <exception cref="UserError">A kto batch size of 1, or too little data for one update.</exception>
     public static TrainingPlan Create(int exampleCount, KtoConfig config, bool pairsForKl)
     {
         int batch = config.PerDeviceTrainBatchSize, accumulate = config.GradientAccumulationSteps;
         if (pairsForKl && batch < 2)
-            throw new ArgumentException(
+            throw new UserError(
                 "per_device_train_batch_size must be at least 2 for loss_type 'kto': the KL estimate pairs each prompt with another " +
                 "example's completion in the same micro-batch, and a batch of one would pair an example with itself (the KL term would " +
                 "equal the implied reward). Use 2 or more (TRL recommends at least 4), or loss_type 'apo_zero_unpaired'.");
         var warnings = new List<string>();
         var epochBatches = MicroBatches(Enumerable.Range(0, exampleCount).ToArray(), batch, pairsForKl, warnings);
         if (epochBatches.Count == 0)
-            throw new ArgumentException($"The dataset has {exampleCount} usable examples: not enough for one micro-batch of {batch}.");
+            throw new UserError($"The dataset has {exampleCount} usable examples: not enough for one micro-batch of {batch}.");
         int updatesPerEpoch = (epochBatches.Count + accumulate - 1) / accumulate;
         int total = config.MaxSteps > 0 ? config.MaxSteps : (int)Math.Ceiling(config.NumTrainEpochs * updatesPerEpoch);
-        if (total <= 0) throw new ArgumentException("The run has no updates: set num_train_epochs or max_steps to a positive value.");
+        if (total <= 0) throw new UserError("The run has no updates: set num_train_epochs or max_steps to a positive value.");
 
         var updates = new List<PlannedUpdate>(total);
         for (int epoch = 0; updates.Count < total; epoch++)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using OnnxKto.Data;
 using OnnxKto.Training.Artifacts;
 
 namespace OnnxKto.Training.Loop;
@@ -37,9 +38,9 @@ public sealed class RunFolder
     {
         bool started = File.Exists(Metrics) || Checkpoints().Count > 0;
         if (started && !resume && !overwrite)
-            throw new InvalidOperationException(
+            throw new UserError(
                 $"'{Path}' already holds a run ({(Checkpoints().Count > 0 ? $"checkpoints up to step {Checkpoints()[^1].Step}" : "metrics.jsonl")}). " +
-                "Add --resume to continue it, --overwrite to start over, or choose another --output.");
+                "Add --resume to continue it, --overwrite to start over, or choose another --out.");
         if (overwrite && started)
         {
             File.Delete(Metrics);
@@ -81,14 +82,11 @@ public sealed class RunFolder
         File.WriteAllLines(Metrics, kept);
     }
 
-    /// <summary>Appends one JSON object and flushes it to disk.</summary>
+    /// <summary>Appends one JSON object (non-finite values as null) and flushes it to disk.</summary>
     public void AppendMetrics(IReadOnlyDictionary<string, double> values)
     {
-        var line = JsonSerializer.Serialize(values.ToDictionary(v => v.Key, v => double.IsFinite(v.Value) ? (object)v.Value : null));
-        using var stream = new FileStream(Metrics, FileMode.Append, FileAccess.Write);
-        using var writer = new StreamWriter(stream);
-        writer.WriteLine(line);
-        writer.Flush();
-        stream.Flush(flushToDisk: true);
+        using var lines = JsonLinesWriter.Append(Metrics);
+        lines.WriteObject(values);
+        lines.FlushToDisk();
     }
 }

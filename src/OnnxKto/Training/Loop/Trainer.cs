@@ -18,7 +18,7 @@ namespace OnnxKto.Training.Loop;
 /// Everything that decides the trajectory (data order, KL pairs, reference values, optimizer state) is either fixed
 /// by the seed or saved in checkpoints, so a resumed run repeats an uninterrupted one step for step.
 /// </summary>
-public sealed class Trainer(TrainOptions options, Action<string> log, TrainingProgress? progress = null)
+public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingProgress? progress = null)
 {
     /// <summary>Non-finite updates in a row after which the run stops.</summary>
     public const int MaxConsecutiveNonFinite = 3;
@@ -99,7 +99,7 @@ public sealed class Trainer(TrainOptions options, Action<string> log, TrainingPr
                 nonFinite++;
                 log($"warning: update {k + 1} skipped: non-finite {(finite ? "gradient norm" : "loss")} ({nonFinite} in a row)");
                 if (nonFinite >= MaxConsecutiveNonFinite)
-                    throw new InvalidOperationException(
+                    throw new UserError(
                         $"{nonFinite} updates in a row had a non-finite loss or gradient norm; stopping. The last good checkpoint is " +
                         $"{(lastCheckpoint.Length > 0 ? lastCheckpoint : "the artifacts' initial one")}. Lower learning_rate or check the data.");
                 session.LazyResetGrad();
@@ -217,7 +217,7 @@ public sealed class Trainer(TrainOptions options, Action<string> log, TrainingPr
         Check("trainable", string.Join("|", _config.Trainable), string.Join("|", baked.Trainable));
         Check("frozen", string.Join("|", _config.Frozen), string.Join("|", baked.Frozen));
         if (differences.Count > 0)
-            throw new InvalidOperationException(
+            throw new UserError(
                 $"The config differs from the one the artifacts in '{options.Artifacts}' were generated with, in settings baked into the graphs: " +
                 $"{string.Join("; ", differences)}. Regenerate the artifacts with this config ('onnx-kto artifacts ... --config').");
     }

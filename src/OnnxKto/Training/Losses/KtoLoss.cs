@@ -13,7 +13,9 @@ public sealed record KtoLossOutputs(Value Loss, Value Rewards, Value Kl);
 /// r = log πθ(y|x) − log πref(y|x);
 /// kto: desirable λ_D·(1 − σ(β(r − z0))), undesirable λ_U·(1 − σ(β(z0 − r))), z0 = max(0, mean(KL policy − KL reference));
 /// apo_zero_unpaired: desirable λ_D·(1 − σ(βr)), undesirable λ_U·σ(βr).
-/// The batch loss divides by n, not by Σλ. No gradient may flow through z0: differentiate with the KL log-probs stopped.
+/// The batch loss divides by n, not by Σλ. The loss detaches what carries no gradient, as TRL does: z0
+/// (<c>kl.detach()</c>; TRL computes the KL pass under <c>torch.no_grad()</c>) and the reference log-probs (πref is
+/// frozen), so the caller differentiates the loss with respect to the parameters and needs no stop values.
 /// Constants take the element type of the inputs, so the same graph runs in float32 or float64.
 /// </summary>
 public static class KtoLoss
@@ -31,13 +33,13 @@ public static class KtoLoss
         using var _ = b.Scope("kto_loss");
         Value C(double v) => b.ScalarLike(v, policy);
         var beta = C(settings.Beta);
-        var logRatio = b.Sub(policy, reference);                                       // r
+        var logRatio = b.Sub(policy, b.Detach(reference));                             // r
         Value desirable, undesirable, kl;
         switch (settings.LossType)
         {
             case LossType.Kto:
                 if (policyKl is null || referenceKl is null) throw new ArgumentException("The kto loss needs the KL log-probs.");
-                kl = b.Op("Max", [b.ReduceMean(b.Sub(policyKl, referenceKl), [0], keepDims: false), C(0)]);
+                kl = b.Detach(b.Op("Max", [b.ReduceMean(b.Sub(policyKl, referenceKl), [0], keepDims: false), C(0)]));
                 desirable = b.Sub(C(1), b.Sigmoid(b.Mul(beta, b.Sub(logRatio, kl))));
                 undesirable = b.Sub(C(1), b.Sigmoid(b.Mul(beta, b.Sub(kl, logRatio))));
                 break;

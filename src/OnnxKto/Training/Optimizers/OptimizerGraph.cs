@@ -1,3 +1,4 @@
+using OnnxKto.Autodiff;
 using OnnxKto.Graphs;
 using OnnxKto.Models.Builders;
 
@@ -35,7 +36,7 @@ public static class OptimizerGraph
         var inputs = trainable.Select(p => (
             Spec: p,
             Param: g.AddInput(p.Name, DataType.Float, new Shape(p.Shape.Select(Dim.Of))),
-            Grad: g.AddInput(p.Name + "_grad", DataType.Float, new Shape(p.Shape.Select(Dim.Of))),
+            Grad: g.AddInput(GradientNames.Of(p.Name), DataType.Float, new Shape(p.Shape.Select(Dim.Of))),
             State: StateNames(settings.Kind, p.Name).Select(s => g.AddInput(s, DataType.Float, new Shape(p.Shape.Select(Dim.Of)))).ToArray()))
             .ToList();
 
@@ -55,10 +56,10 @@ public static class OptimizerGraph
             {
                 var clipped = coefficient is null ? grad : b.Mul(grad, coefficient);
                 var (newParam, newState) = update(spec, param, clipped, state);
-                Output(b, newParam, Updated(spec.Name));
-                for (int i = 0; i < state.Length; i++) Output(b, newState[i], Updated(state[i].Name));
+                b.Output(newParam, Updated(spec.Name));
+                for (int i = 0; i < state.Length; i++) b.Output(newState[i], Updated(state[i].Name));
             }
-        Output(b, norm, GradNorm);
+        b.Output(norm, GradNorm);
         return g;
     }
 
@@ -99,12 +100,5 @@ public static class OptimizerGraph
             var buffer = b.Add(b.Mul(state[0], C(s.Momentum)), withDecay);
             return (b.Sub(p, b.Mul(lr, buffer)), [buffer]);
         };
-    }
-
-    private static void Output(GraphBuilder b, Value v, string name)
-    {
-        var named = b.Identity(v);
-        b.Graph.Rename(named, name);
-        b.Graph.AddOutput(named);
     }
 }

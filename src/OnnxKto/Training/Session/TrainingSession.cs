@@ -1,3 +1,4 @@
+using OnnxKto.Autodiff;
 using OnnxKto.Graphs;
 using OnnxKto.Models;
 using OnnxKto.Runtime;
@@ -110,10 +111,10 @@ public sealed class TrainingSession : IDisposable
             foreach (var p in _manifest.Parameters.Where(p => p.Trainable))
             {
                 _training.BindInput(AccumulationBuffer(p.Name), _resetGradient ? _zerosByShape[string.Join(",", p.Shape)] : _gradients[_latestGradient][p.Name]);
-                _training.BindOutput(p.Name + "_grad", _gradients[target][p.Name]);
+                _training.BindOutput(GradientNames.Of(p.Name), _gradients[target][p.Name]);
             }
             foreach (var (name, value) in inputs) _training.BindInput(name, value);
-            foreach (var name in _training.OutputNames.Where(o => !o.EndsWith("_grad", StringComparison.Ordinal))) _training.BindOutputToHost(name);
+            foreach (var name in _training.OutputNames.Where(o => !GradientNames.IsGradient(o))) _training.BindOutputToHost(name);
             var metrics = _training.Run("run the training step");
             _latestGradient = target;
             _resetGradient = false;

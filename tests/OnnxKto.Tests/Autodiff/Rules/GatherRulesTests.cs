@@ -56,7 +56,7 @@ public sealed class GatherRulesTests
         var x = t.Input("x", "2x5x7", declared: new Shape("batch", "seq", 7));
         var y = t.B.Op("GatherElements", [x, idx], ("axis", -1L));
         var loss = t.B.Op("ReduceSum", [y], ("keepdims", 0L));
-        var backward = OnnxKto.Autodiff.ReverseModeAutodiff.Gradients(t.Graph, loss.Name, ["x"]);
+        var backward = OnnxKto.Autodiff.ReverseModeAutodiff.Gradients(t.Graph, loss, [x]);
         Assert.IsFalse(backward.Nodes.Any(n => n.OpType == "ScatterElements"));
     }
 

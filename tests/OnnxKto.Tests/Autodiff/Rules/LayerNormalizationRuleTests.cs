@@ -24,19 +24,19 @@ public sealed class LayerNormalizationRuleTests
     {
         var (graph, feeds, dims) = Build(DataType.Double, axis, withBias);
         var wrt = withBias ? new[] { "x", "scale", "bias" } : ["x", "scale"];
-        var backward = GraphPruning.KeepOutputs(ReverseModeAutodiff.Gradients(graph, "loss", wrt), wrt.Select(w => w + "_grad"));
+        var backward = GraphPruning.KeepOutputs(Gradients(graph, wrt), wrt.Select(GradientNames.Of));
         var ln = backward.Nodes.Single(n => n.OpType == "LayerNormalization");
         var reference = Reference(feeds, dims, axis, withBias);
         foreach (var (output, data) in ln.Outputs.Zip(new[] { reference.Y, reference.Mean, reference.InvStd }))
             if (output.Uses.Count > 0) feeds[output.Name] = TensorData.FromDoubles(output.Shape!.ToLongs(), data);
-        ReplaceWithInputs(backward, ln);
+        backward.ReplaceWithInputs(ln);
 
         using var session = new OnnxSession(backward, optimize: false);
         var analytic = session.Run(feeds.Where(f => backward.Contains(f.Key) && backward.Inputs.Contains(backward[f.Key]))
             .ToDictionary(f => f.Key, f => f.Value));
         foreach (var name in wrt)
         {
-            double rel = RelativeError(analytic[name + "_grad"].ToDoubles(), Numeric(feeds, dims, axis, withBias, name));
+            double rel = RelativeError(analytic[GradientNames.Of(name)].ToDoubles(), Numeric(feeds, dims, axis, withBias, name));
             Assert.IsTrue(rel < GradientChecker.Tolerance, $"d loss / d {name}: relative error {rel:E2}");
         }
     }
@@ -46,12 +46,12 @@ public sealed class LayerNormalizationRuleTests
     {
         var (graph, feeds, dims) = Build(DataType.Float, -1, withBias: true);
         var wrt = new[] { "x", "scale", "bias" };
-        using var session = new OnnxSession(ReverseModeAutodiff.Gradients(graph, "loss", wrt), optimize: true);
+        using var session = new OnnxSession(Gradients(graph, wrt), optimize: true);
         var analytic = session.Run(feeds);
         var f64 = feeds.ToDictionary(f => f.Key, f => TensorData.FromDoubles(f.Value.Dims, f.Value.ToDoublesWidened()));
         foreach (var name in wrt)
         {
-            var a = analytic[name + "_grad"].ToFloats().Select(v => (double)v).ToArray();
+            var a = analytic[GradientNames.Of(name)].ToFloats().Select(v => (double)v).ToArray();
             double rel = RelativeError(a, Numeric(f64, dims, -1, true, name));
             Assert.IsTrue(rel < 1e-5, $"d loss / d {name}: relative error {rel:E2} in float32");
         }
@@ -61,7 +61,7 @@ public sealed class LayerNormalizationRuleTests
     public void BackwardReusesForwardStatistics()
     {
         var (graph, _, _) = Build(DataType.Float, -1, withBias: false);
-        var backward = ReverseModeAutodiff.Gradients(graph, "loss", ["x", "scale"]);
+        var backward = Gradients(graph, ["x", "scale"]);
         var forward = backward.Nodes.Single(n => n.OpType == "LayerNormalization");
         Assert.AreEqual(3, forward.Outputs.Count, "the forward node now also outputs Mean and InvStdDev");
         Assert.IsTrue(forward.Outputs[1].Uses.Count > 0 && forward.Outputs[2].Uses.Count > 0);
@@ -89,8 +89,7 @@ public sealed class LayerNormalizationRuleTests
         Value?[] inputs = withBias ? [x, In("scale"), In("bias")] : [x, In("scale")];
         var y = b.Op("LayerNormalization", inputs, ("axis", (long)axis), ("epsilon", (float)Epsilon), ("stash_type", (long)type));
         var loss = b.Op("ReduceSum", [b.Mul(y, In("r"))], ("keepdims", 0L));
-        g.Rename(loss, "loss");
-        g.AddOutput(loss);
+        b.Output(loss, "loss");
         return (g, feeds, dims);
     }
 
@@ -140,15 +139,6 @@ public sealed class LayerNormalizationRuleTests
     private static double RelativeError(double[] a, double[] n) =>
         Math.Sqrt(a.Zip(n, (p, q) => (p - q) * (p - q)).Sum()) / Math.Max(Math.Sqrt(n.Sum(q => q * q)), 1e-12);
 
-    /// <summary>Removes <paramref name="node"/>; its outputs become graph inputs.</summary>
-    private static void ReplaceWithInputs(Graph g, Node node)
-    {
-        g.Nodes.Remove(node);
-        foreach (var i in node.Inputs) i?.Uses.Remove(node);
-        foreach (var o in node.Outputs.Where(o => o.Uses.Count > 0))
-        {
-            o.Producer = null;
-            g.Inputs.Add(o);
-        }
-    }
+    private static Graph Gradients(Graph g, IEnumerable<string> wrt) =>
+        ReverseModeAutodiff.Gradients(g, g["loss"], wrt.Select(n => g[n]));
 }

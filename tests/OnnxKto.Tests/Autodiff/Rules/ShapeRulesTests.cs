@@ -86,7 +86,7 @@ public sealed class ShapeRulesTests
         var b = new GraphBuilder(g);
         var x = g.AddInput("x", DataType.Float, new Shape(3));
         var loss = b.Op("ReduceSum", [b.Cast(x, DataType.Double)], ("keepdims", 0L));
-        var backward = OnnxKto.Autodiff.ReverseModeAutodiff.Gradients(g, loss.Name, ["x"]);
+        var backward = OnnxKto.Autodiff.ReverseModeAutodiff.Gradients(g, loss, [x]);
         Assert.AreEqual(DataType.Float, backward["x_grad"].Type);
         Assert.AreEqual(new Shape(3), backward["x_grad"].Shape);
     }

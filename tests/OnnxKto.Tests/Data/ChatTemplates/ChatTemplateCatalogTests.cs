@@ -59,7 +59,7 @@ public sealed class ChatTemplateCatalogTests
     [TestMethod]
     public void UnknownNameListsTheBuiltIns()
     {
-        var e = Assert.ThrowsExactly<ArgumentException>(() => ChatTemplateCatalog.ByName("vicuna"));
+        var e = Assert.ThrowsExactly<UserError>(() => ChatTemplateCatalog.ByName("vicuna"));
         StringAssert.Contains(e.Message, "chatml, llama3, zephyr, mistral");
         Assert.IsInstanceOfType<Llama3Template>(ChatTemplateCatalog.ByName("Llama3"));
     }

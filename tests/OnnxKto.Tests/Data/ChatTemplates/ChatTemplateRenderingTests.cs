@@ -65,8 +65,8 @@ public sealed class ChatTemplateRenderingTests
     public void MistralRefusesWhatItsJinjaRefuses()
     {
         var template = new MistralTemplate();
-        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => template.Render([System, User], false, "<s>", "</s>")).Message, "'system'");
-        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => template.Render([User, User], false, "<s>", "</s>")).Message, "alternating");
+        StringAssert.Contains(Assert.ThrowsExactly<UserError>(() => template.Render([System, User], false, "<s>", "</s>")).Message, "'system'");
+        StringAssert.Contains(Assert.ThrowsExactly<UserError>(() => template.Render([User, User], false, "<s>", "</s>")).Message, "alternating");
     }
 
     [TestMethod]

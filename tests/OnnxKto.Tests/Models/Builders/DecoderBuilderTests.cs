@@ -70,4 +70,28 @@ public sealed class DecoderBuilderTests
         Assert.IsTrue(model.Parameters.Where(p => p.Name.EndsWith(".bias") || p.Name.Contains("norm") || p.Name.Contains("ln_")).All(p => !p.Decay),
             "biases and normalisation weights are excluded from weight decay");
     }
+
+    /// <summary>
+    /// Node names read like the Hugging Face module tree, as ONNX Runtime GenAI names them: each projection, norm and
+    /// embedding opens its own scope under its layer and block.
+    /// </summary>
+    [TestMethod]
+    [DataRow("llama", "/layers.0/attn/q_proj/Gemm", "/layers.1/mlp/down_proj/Gemm", "/layers.0/input_layernorm/", "/norm/", "/lm_head/Gemm")]
+    [DataRow("gpt2", "/layers.0/attn/c_attn/Gemm", "/layers.1/mlp/c_proj/Gemm", "/layers.0/ln_1/LayerNormalization", "/ln_f/LayerNormalization", "/wte/Gather")]
+    public void NodesAreNamedAfterTheirModules(string architecture, params string[] expected)
+    {
+        var graph = ModelBuilders.For(TinyModels.ByName(architecture)).Build().Graph;
+        var names = graph.Nodes.Select(n => n.Name).ToList();
+        foreach (var name in expected)
+            Assert.IsTrue(names.Any(n => n.StartsWith(name, StringComparison.Ordinal)), $"{architecture}: no node named {name}...; nodes: {string.Join(", ", names.Take(40))}");
+
+        // Every projection's scope is the module whose weight it reads: model.layers.0.self_attn.q_proj.weight → .../q_proj/Gemm.
+        var projections = graph.Nodes.Where(n => n.OpType == "Gemm" && n.Inputs[1]!.Name.StartsWith(architecture == "gpt2" ? "transformer.h." : "model.layers.")).ToList();
+        Assert.AreEqual(architecture == "gpt2" ? 2 * 4 : 2 * 7, projections.Count);
+        foreach (var node in projections)
+        {
+            var module = node.Inputs[1]!.Name.Split('.');                          // [prefix, h|layers, i, block, leaf, weight]
+            Assert.AreEqual($"/layers.{module[2]}/{(module[3] == "mlp" ? "mlp" : "attn")}/{module[4]}/Gemm", node.Name);
+        }
+    }
 }

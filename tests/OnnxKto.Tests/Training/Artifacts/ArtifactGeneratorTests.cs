@@ -1,4 +1,5 @@
 using OnnxKto.Graphs;
+using OnnxKto.Graphs.Serialization;
 using OnnxKto.Models;
 using OnnxKto.Tests.TestUtil;
 using OnnxKto.Training.Artifacts;
@@ -51,7 +52,7 @@ public sealed class ArtifactGeneratorTests
     [TestMethod]
     public void UnknownPresetListsThePresets()
     {
-        var e = Assert.ThrowsExactly<ArgumentException>(() => ModelSource.Load("preset:gpt5"));
+        var e = Assert.ThrowsExactly<UserError>(() => ModelSource.Load("preset:gpt5"));
         StringAssert.Contains(e.Message, "preset:gpt2-tiny");
     }
 }

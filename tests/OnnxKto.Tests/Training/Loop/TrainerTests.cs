@@ -148,7 +148,7 @@ public sealed class TrainerTests
         var artifacts = TinyRun.Artifacts(TinyRun.WriteModel(dir.File("model")), dir.File("artifacts"), config);
         var lines = new List<string>();
         var options = new TrainOptions { Artifacts = artifacts, Data = TinyRun.WriteData(dir.File("d.jsonl"), 32), Output = dir.File("run"), Config = config, Threads = 1 };
-        var e = Assert.ThrowsExactly<InvalidOperationException>(() => new Trainer(options, lines.Add).Run());
+        var e = Assert.ThrowsExactly<UserError>(() => new Trainer(options, lines.Add).Run());
         StringAssert.Contains(e.Message, "non-finite");
         Assert.IsTrue(lines.Count(l => l.Contains("skipped")) >= Trainer.MaxConsecutiveNonFinite);
         var kept = Directory.GetDirectories(dir.File("run"), "checkpoint-*").Select(Path.GetFileName).ToList();
@@ -162,7 +162,7 @@ public sealed class TrainerTests
         using var dir = new TempFolder();
         var config = Toy with { PerDeviceTrainBatchSize = 1 };
         var artifacts = TinyRun.Artifacts(TinyRun.WriteModel(dir.File("model")), dir.File("artifacts"), config);
-        var e = Assert.ThrowsExactly<ArgumentException>(() => Train(artifacts, TinyRun.WriteData(dir.File("d.jsonl"), 8), dir.File("run"), config));
+        var e = Assert.ThrowsExactly<UserError>(() => Train(artifacts, TinyRun.WriteData(dir.File("d.jsonl"), 8), dir.File("run"), config));
         StringAssert.Contains(e.Message, "pair an example with itself");
     }
 
@@ -175,7 +175,7 @@ public sealed class TrainerTests
         var data = TinyRun.WriteData(dir.File("d.jsonl"), 16);
         Train(artifacts, data, dir.File("run"), config);
         var before = File.ReadAllText(dir.File("run/metrics.jsonl"));
-        var e = Assert.ThrowsExactly<InvalidOperationException>(() => Train(artifacts, data, dir.File("run"), config));
+        var e = Assert.ThrowsExactly<UserError>(() => Train(artifacts, data, dir.File("run"), config));
         StringAssert.Contains(e.Message, "--resume");
         Assert.AreEqual(before, File.ReadAllText(dir.File("run/metrics.jsonl")), "nothing already saved is lost");
     }
@@ -185,7 +185,7 @@ public sealed class TrainerTests
     {
         using var dir = new TempFolder();
         var artifacts = TinyRun.Artifacts(TinyRun.WriteModel(dir.File("model")), dir.File("artifacts"), Toy);
-        var e = Assert.ThrowsExactly<InvalidOperationException>(() =>
+        var e = Assert.ThrowsExactly<UserError>(() =>
             Train(artifacts, TinyRun.WriteData(dir.File("d.jsonl"), 16), dir.File("run"), Toy with { Beta = 0.5 }));
         StringAssert.Contains(e.Message, "beta");
     }

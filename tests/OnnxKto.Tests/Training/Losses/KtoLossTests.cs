@@ -58,6 +58,21 @@ public sealed class KtoLossTests
         for (int i = 0; i < 4; i++) Assert.AreEqual(expected[i], grad[i], 1e-10, $"example {i}");
     }
 
+    /// <summary>
+    /// TRL detaches z0 and never trains the reference: differentiated with respect to every log-prob and given no stop
+    /// values, the loss still passes gradient to the policy log-probs alone.
+    /// </summary>
+    [TestMethod]
+    public void OnlyThePolicyLogpsCarryGradient()
+    {
+        var r = Run(LossType.Kto, Policy, Reference, Labels, KlPolicy, KlReference, wrtAll: true);
+        Assert.AreEqual(0.3, r["kl"][0], 1e-12, "z0 is positive, so without the detach it would pass gradient");
+        foreach (var name in new[] { "reference_grad", "kl_policy_grad", "kl_reference_grad" })
+            CollectionAssert.AreEqual(new double[4], r[name], name);
+        double[] expected = [-0.0062423500, 0.0062400107, -0.0062423500, 0.0062236679];
+        for (int i = 0; i < 4; i++) Assert.AreEqual(expected[i], r["policy_grad"][i], 1e-10, $"example {i}");
+    }
+
     [TestMethod]
     public void RewardsAreBetaTimesLogRatio()
     {
@@ -66,7 +81,7 @@ public sealed class KtoLossTests
     }
 
     private static Dictionary<string, double[]> Run(LossType type, double[] policy, double[] reference, bool[] labels,
-        double[]? klPolicy, double[]? klReference, double desirableWeight = 1)
+        double[]? klPolicy, double[]? klReference, double desirableWeight = 1, bool wrtAll = false)
     {
         int n = policy.Length;
         var g = new Graph("loss");
@@ -78,15 +93,13 @@ public sealed class KtoLossTests
         var kr = klReference is null ? null : In("kl_reference");
         var label = g.AddInput("label", DataType.Bool, new Shape(n));
         var outputs = KtoLoss.Build(b, new LossSettings(type, 0.1, desirableWeight, 1), p, r, kp, kr, label);
-        foreach (var (v, name) in new[] { (outputs.Loss, "loss"), (outputs.Kl, "kl"), (outputs.Rewards, "rewards") })
-        {
-            var named = b.Identity(v);
-            g.Rename(named, name);
-            g.AddOutput(named);
-        }
+        var loss = b.Output(outputs.Loss, "loss");
+        b.Output(outputs.Kl, "kl");
+        b.Output(outputs.Rewards, "rewards");
         var perExample = g.Values.Values.Single(v => v.Producer?.OpType == "Where" && v.Name.Contains("kto_loss"));
         g.AddOutput(perExample);
-        var backward = ReverseModeAutodiff.Gradients(g, "loss", ["policy"], kp is null ? null : ["kl_policy"]);
+        var wrt = wrtAll ? g.Inputs.Where(i => i.Type == DataType.Double).ToArray() : [p];
+        var backward = ReverseModeAutodiff.Gradients(g, loss, wrt);
 
         var feeds = new Dictionary<string, TensorData>
         {
@@ -97,10 +110,12 @@ public sealed class KtoLossTests
         if (klReference is not null) feeds["kl_reference"] = TensorData.FromDoubles([n], klReference);
         using var session = new OnnxSession(backward, optimize: false);
         var result = session.Run(feeds);
-        return new Dictionary<string, double[]>
+        var values = new Dictionary<string, double[]>
         {
             ["loss"] = result["loss"].ToDoubles(), ["kl"] = result["kl"].ToDoubles(), ["rewards"] = result["rewards"].ToDoubles(),
-            ["per"] = result[perExample.Name].ToDoubles(), ["policy_grad"] = result["policy_grad"].ToDoubles(),
+            ["per"] = result[perExample.Name].ToDoubles(),
         };
+        foreach (var w in wrt) values[GradientNames.Of(w.Name)] = result[GradientNames.Of(w.Name)].ToDoubles();
+        return values;
     }
 }

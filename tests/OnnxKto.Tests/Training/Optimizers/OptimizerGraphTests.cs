@@ -1,3 +1,4 @@
+using OnnxKto.Autodiff;
 using OnnxKto.Graphs;
 using OnnxKto.Models.Builders;
 using OnnxKto.Runtime;
@@ -45,7 +46,7 @@ public sealed class OptimizerGraphTests
             foreach (var s in Specs)
             {
                 feeds[s.Name] = TensorData.FromFloats(s.Shape, graphParam[s.Name]);
-                feeds[s.Name + "_grad"] = TensorData.FromFloats(s.Shape, grads[s.Name].Select(v => (float)v).ToArray());
+                feeds[GradientNames.Of(s.Name)] = TensorData.FromFloats(s.Shape, grads[s.Name].Select(v => (float)v).ToArray());
                 foreach (var n in OptimizerGraph.StateNames(kind, s.Name)) feeds[n] = TensorData.FromFloats(s.Shape, graphState[n]);
             }
             var result = session.Run(feeds);

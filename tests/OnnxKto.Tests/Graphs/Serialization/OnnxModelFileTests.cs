@@ -1,9 +1,10 @@
 using Google.Protobuf;
 using Onnx;
 using OnnxKto.Graphs;
+using OnnxKto.Graphs.Serialization;
 using OnnxKto.Runtime;
 
-namespace OnnxKto.Tests.Graphs;
+namespace OnnxKto.Tests.Graphs.Serialization;
 
 [TestClass]
 public sealed class OnnxModelFileTests
@@ -85,9 +86,7 @@ public sealed class OnnxModelFileTests
         var x = g.AddInput("x", DataType.Float, new Shape("batch", 4));
         var w = g.AddInitializer("w", TensorData.FromFloats([4, 64], Enumerable.Range(0, 256).Select(i => (i % 17) / 17f).ToArray()));
         var bias = g.AddInitializer("bias", TensorData.FromFloats([64], Enumerable.Range(0, 64).Select(i => i / 64f).ToArray()));
-        var y = b.Op("Softmax", [b.Add(b.MatMul(x, w), bias)], ("axis", -1L));
-        g.Rename(y, "y");
-        g.AddOutput(y);
+        b.Output(b.Op("Softmax", [b.Add(b.MatMul(x, w), bias)], ("axis", -1L)), "y");
         return g;
     }
 
