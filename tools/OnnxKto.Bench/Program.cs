@@ -2,6 +2,16 @@ using OnnxKto.Bench;
 using OnnxKto.Models;
 
 // make bench: throughput on this machine, reported against its measured GEMM peak, with eager PyTorch side by side.
+if (args.Length == 5 && args[0] == MemoryBench.ChildFlag)
+{
+    MemoryBench.RunChild(args[1], int.Parse(args[2]), int.Parse(args[3]), int.Parse(args[4]));
+    return;
+}
+if (args.Length == 1 && args[0] == "--memory")   // the memory rows alone
+{
+    MemoryBench.Run();
+    return;
+}
 Console.WriteLine($"OnnxKto benchmarks on {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
 var peak = GemmPeak.Measure();
 Console.WriteLine($"GEMM peak (fp32, ORT CPU MatMul): {peak:F1} GFLOP/s");
@@ -21,3 +31,5 @@ Console.WriteLine();
 Console.WriteLine("Same KTO step, GPT-2 E=256 L=4 V=50257, batch 8 x 128, in eager PyTorch on this machine:");
 if (TorchComparison.TokensPerSecond("gpt2-mini") is double torch)
     Console.WriteLine($"| OnnxKto {results[0].TokensPerSecond:F0} tokens/s | PyTorch {torch:F0} tokens/s | ratio {results[0].TokensPerSecond / torch:F2}x |");
+
+MemoryBench.Run();

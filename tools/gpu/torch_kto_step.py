@@ -5,12 +5,15 @@ The step is the one OnnxKto runs (docs/DESIGN.md, "The KTO loss, exactly"):
   policy forward + backward on the batch; a policy forward under no_grad on the KL batch (completions rotated by
   one within the micro-batch); reference log-probs precomputed once and cached (so no reference forward per step,
   unless --ref-in-step); KTO loss (TRL semantics); AdamW.
-The model is GPT-2 shaped (pre-LN, GELU tanh MLP, tied embeddings), random weights, written here in plain PyTorch
-(nanoGPT style) so nothing is downloaded.
+The model is GPT-2 shaped (pre-LN, GELU tanh MLP, tied embeddings) or, for the llama shapes, Llama shaped (RMSNorm,
+rotary embeddings, grouped-query attention, SwiGLU, untied head); random weights, written here in plain PyTorch
+(nanoGPT style) so nothing is downloaded. The result line reports peak memory too: RSS on the CPU, allocated device
+memory on CUDA.
 
   python3 tools/gpu/torch_kto_step.py --device cuda                      # GPT-2 small, batch 8 x 512, fp32
   python3 tools/gpu/torch_kto_step.py --device cuda --tf32               # same with TF32 matmuls
   python3 tools/gpu/torch_kto_step.py --device cpu --shape tiny --steps 2   # smoke test anywhere with torch
+  python3 tools/gpu/torch_kto_step.py --device cpu --shape smollm2-135m --batch 4 --seq 256 --gradient-checkpointing
 
 Prints a human line and a `RESULT {json}` line: tokens/s (batch tokens B*T per optimizer step), step ms, model
 FLOPs utilisation against --peak-tflops (defaults: H100 SXM dense fp32 67, TF32 495).
@@ -19,6 +22,7 @@ import argparse
 import json
 import os
 import math
+import resource
 import statistics
 import sys
 import time
@@ -26,12 +30,18 @@ import time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+import torch.utils.checkpoint
 
 SHAPES = {
     # name: (layers, heads, embd, vocab, positions, batch, seq)
     "gpt2-small": (12, 12, 768, 50257, 1024, 8, 512),
     "gpt2-mini": (4, 4, 256, 50257, 512, 8, 128),  # the CPU benchmark's shape (make bench)
     "tiny": (2, 4, 64, 512, 64, 4, 32),
+}
+LLAMA_SHAPES = {
+    # name: (layers, heads, kv_heads, embd, intermediate, vocab, batch, seq)
+    "smollm2-135m": (30, 9, 3, 576, 1728, 49152, 4, 256),  # the memory benchmark's shape (make bench)
+    "llama-tiny": (2, 4, 2, 64, 176, 512, 4, 32),
 }
 
 
@@ -82,6 +92,78 @@ class Gpt2(nn.Module):
         return self.ln_f(x) @ self.wte.weight.T  # (B, T, V), tied lm_head
 
 
+class RmsNorm(nn.Module):
+    def __init__(self, e, eps=1e-6):
+        super().__init__()
+        self.weight, self.eps = nn.Parameter(torch.ones(e)), eps
+
+    def forward(self, x):
+        return self.weight * (x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps))
+
+
+def rotate(x, cos, sin):
+    half = x.shape[-1] // 2
+    return x * cos + torch.cat([-x[..., half:], x[..., :half]], dim=-1) * sin
+
+
+class LlamaBlock(nn.Module):
+    # norm → attn (rotary, grouped-query) → +res → norm → SwiGLU mlp → +res
+    def __init__(self, e, h, kv, inter, sdpa):
+        super().__init__()
+        self.h, self.kv, self.d, self.sdpa = h, kv, e // h, sdpa
+        self.input_layernorm, self.post_attention_layernorm = RmsNorm(e), RmsNorm(e)
+        self.q_proj, self.k_proj = nn.Linear(e, h * self.d, bias=False), nn.Linear(e, kv * self.d, bias=False)
+        self.v_proj, self.o_proj = nn.Linear(e, kv * self.d, bias=False), nn.Linear(h * self.d, e, bias=False)
+        self.gate_proj, self.up_proj = nn.Linear(e, inter, bias=False), nn.Linear(e, inter, bias=False)
+        self.down_proj = nn.Linear(inter, e, bias=False)
+
+    def attn(self, x, mask, cos, sin):
+        b, t, _ = x.shape
+        q = rotate(self.q_proj(x).view(b, t, self.h, self.d).transpose(1, 2), cos, sin)    # (B, H, T, D)
+        k = rotate(self.k_proj(x).view(b, t, self.kv, self.d).transpose(1, 2), cos, sin)   # (B, KV, T, D)
+        v = self.v_proj(x).view(b, t, self.kv, self.d).transpose(1, 2)
+        k, v = (z.repeat_interleave(self.h // self.kv, dim=1) for z in (k, v))
+        if self.sdpa:
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+        else:
+            att = ((q @ k.transpose(-2, -1)) / math.sqrt(self.d)).masked_fill(~mask, float("-inf")).softmax(dim=-1)
+            y = att @ v
+        return self.o_proj(y.transpose(1, 2).reshape(b, t, self.h * self.d))
+
+    def forward(self, x, mask, cos, sin):
+        x = x + self.attn(self.input_layernorm(x), mask, cos, sin)
+        h = self.post_attention_layernorm(x)
+        return x + self.down_proj(F.silu(self.gate_proj(h)) * self.up_proj(h))
+
+
+class Llama(nn.Module):
+    def __init__(self, layers, heads, kv, e, inter, vocab, sdpa, theta=10000.0):
+        super().__init__()
+        self.embed_tokens = nn.Embedding(vocab, e)
+        self.layers = nn.ModuleList(LlamaBlock(e, heads, kv, inter, sdpa) for _ in range(layers))
+        self.norm, self.lm_head = RmsNorm(e), nn.Linear(e, vocab, bias=False)
+        self.inv_freq = 1.0 / theta ** (torch.arange(0, e // heads, 2).float() / (e // heads))
+        self.checkpointing = False
+        for p in self.parameters():
+            if p.dim() > 1:
+                nn.init.normal_(p, std=0.02)
+
+    def forward(self, ids, attention_mask):
+        b, t = ids.shape
+        pos = (attention_mask.cumsum(1) - 1).clamp(min=0).float()
+        angles = pos[:, None, :, None] * self.inv_freq.to(ids.device)[None, None, None, :]          # (B, 1, T, D/2)
+        cos, sin = (torch.cat([f(angles)] * 2, dim=-1) for f in (torch.cos, torch.sin))
+        causal = torch.ones(t, t, dtype=torch.bool, device=ids.device).tril()
+        mask = (causal[None, None] & attention_mask.bool()[:, None, None, :]) | torch.eye(t, dtype=torch.bool, device=ids.device)
+        x = self.embed_tokens(ids)
+        for layer in self.layers:
+            if self.checkpointing and torch.is_grad_enabled():
+                x = torch.utils.checkpoint.checkpoint(layer, x, mask, cos, sin, use_reentrant=False)
+            else:
+                x = layer(x, mask, cos, sin)
+        return self.lm_head(self.norm(x))  # (B, T, V)
+
+
 def completion_logps(logits, ids, completion_mask):
     """Sum over completion tokens of log softmax(logits[t-1])[ids[t]]: logsumexp minus the gathered logit."""
     logits, labels, m = logits[:, :-1].float(), ids[:, 1:], completion_mask[:, 1:].float()
@@ -96,16 +178,22 @@ def kto_loss(policy, ref, kl_policy, kl_ref, desirable, beta=0.1, w_d=1.0, w_u=1
     return losses.mean()
 
 
-def model_flops_per_step(layers, e, vocab, b, t):
-    """PaLM-style: 6N + 12·L·T·E per trained token (fwd+bwd), 2N + 4·L·T·E per KL-pass token (fwd only)."""
-    n = layers * 12 * e * e + e * vocab  # blocks' matmuls + lm_head (embedding lookups are free)
+def model_flops_per_step(n, layers, e, b, t):
+    """PaLM-style: 6N + 12·L·T·E per trained token (fwd+bwd), 2N + 4·L·T·E per KL-pass token (fwd only);
+    N counts the parameters that multiply activations (embedding lookups are free)."""
     return b * t * (6 * n + 12 * layers * t * e) + b * t * (2 * n + 4 * layers * t * e)
+
+
+def peak_memory_mib(dev):
+    if dev.type == "cuda":
+        return torch.cuda.max_memory_allocated(dev) / 2**20
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--device", default="cuda")
-    ap.add_argument("--shape", choices=SHAPES, default="gpt2-small")
+    ap.add_argument("--shape", choices=[*SHAPES, *LLAMA_SHAPES], default="gpt2-small")
     ap.add_argument("--batch", type=int)
     ap.add_argument("--seq", type=int)
     ap.add_argument("--steps", type=int, default=10, help="timed steps")
@@ -116,10 +204,18 @@ def main():
     ap.add_argument("--fused-adamw", action="store_true", help="AdamW(fused=True) instead of the default foreach")
     ap.add_argument("--ref-in-step", action="store_true", help="also run the reference model (no_grad) every step")
     ap.add_argument("--peak-tflops", type=float, help="for MFU; default H100 SXM dense: 67 fp32, 495 TF32")
+    ap.add_argument("--gradient-checkpointing", action="store_true", help="llama shapes: recompute each layer in backward")
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
 
-    layers, heads, e, vocab, positions, b, t = SHAPES[a.shape]
+    if a.shape in LLAMA_SHAPES:
+        layers, heads, kv, e, inter, vocab, b, t = LLAMA_SHAPES[a.shape]
+        make = lambda: Llama(layers, heads, kv, e, inter, vocab, a.attention == "sdpa")
+        matmul_params = layers * (2 * e * e + 2 * e * (e // heads) * kv + 3 * e * inter) + e * vocab
+    else:
+        layers, heads, e, vocab, positions, b, t = SHAPES[a.shape]
+        make = lambda: Gpt2(layers, heads, e, vocab, positions, a.attention == "sdpa")
+        matmul_params = layers * 12 * e * e + e * vocab
     b, t = a.batch or b, a.seq or t
     assert b >= 2, "KTO's KL pass pairs example i with completion i-1: a batch needs 2 or more"
     dev = torch.device(a.device)
@@ -130,8 +226,9 @@ def main():
     torch.backends.cudnn.allow_tf32 = a.tf32
     torch.set_float32_matmul_precision("high" if a.tf32 else "highest")
 
-    model = Gpt2(layers, heads, e, vocab, positions, a.attention == "sdpa").to(dev)
-    reference = Gpt2(layers, heads, e, vocab, positions, a.attention == "sdpa").to(dev).eval() if a.ref_in_step else None
+    model = make().to(dev)
+    model.checkpointing = a.gradient_checkpointing
+    reference = make().to(dev).eval() if a.ref_in_step else None
     opt = torch.optim.AdamW(model.parameters(), lr=5e-7, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
                             **({"fused": True} if a.fused_adamw else {}))
 
@@ -173,16 +270,18 @@ def main():
     step_s = statistics.median(times)
     tokens_per_s = b * t / step_s
     peak = a.peak_tflops or (495.0 if a.tf32 else 67.0)
-    mfu = model_flops_per_step(layers, e, vocab, b, t) / step_s / (peak * 1e12)
+    mfu = model_flops_per_step(matmul_params, layers, e, b, t) / step_s / (peak * 1e12)
     result = {
         "impl": "pytorch-eager", "shape": a.shape, "batch": b, "seq": t, "device": str(dev),
         "gpu": torch.cuda.get_device_name(dev) if dev.type == "cuda" else None, "torch": torch.__version__,
         "tf32": a.tf32, "attention": a.attention, "fused_adamw": a.fused_adamw, "ref_in_step": a.ref_in_step,
         "steps": a.steps, "step_ms": round(step_s * 1e3, 3), "tokens_per_second": round(tokens_per_s, 1),
         "mfu": round(mfu, 4), "peak_tflops": peak, "loss": float(loss),
+        "gradient_checkpointing": a.gradient_checkpointing, "peak_memory_mib": round(peak_memory_mib(dev), 1),
     }
     print(f"pytorch eager {a.shape} b={b} t={t} tf32={a.tf32} attention={a.attention}: "
-          f"{step_s * 1e3:.1f} ms/step, {tokens_per_s:,.0f} tokens/s, MFU {mfu:.1%} of {peak} TFLOP/s")
+          f"{step_s * 1e3:.1f} ms/step, {tokens_per_s:,.0f} tokens/s, MFU {mfu:.1%} of {peak} TFLOP/s, "
+          f"peak memory {peak_memory_mib(dev):,.0f} MiB")
     print("RESULT " + json.dumps(result))
     if not math.isfinite(float(loss)):
         sys.exit("loss is not finite")

@@ -191,7 +191,7 @@ public sealed class TrainingSession : IDisposable
             optimizer.BindInput(name, value);
             optimizer.BindOutput(OptimizerGraph.Updated(name), _parameterSets[next][name]);
         }
-        foreach (var name in _trainable) optimizer.BindInput(name + "_grad", _gradients[_latestGradient][name]);
+        foreach (var name in _trainable) optimizer.BindInput(GradientNames.Of(name), _gradients[_latestGradient][name]);
         optimizer.BindOutputToHost(OptimizerGraph.GradNorm);
         double norm = optimizer.Run("run the optimizer step")[OptimizerGraph.GradNorm].ToFloats()[0];
         if (double.IsFinite(norm)) _current = next;
