@@ -1,7 +1,6 @@
 using System.CommandLine;
 using OnnxKto.Data;
 using OnnxKto.Data.ChatTemplates;
-using OnnxKto.Models;
 using OnnxKto.Models.Tokenizers;
 
 namespace OnnxKto.Cli.Commands;

@@ -4,7 +4,6 @@ using System.Text.Json;
 using OnnxKto.Data;
 using OnnxKto.Data.ChatTemplates;
 using OnnxKto.Generation;
-using OnnxKto.Models;
 
 namespace OnnxKto.Cli.Commands;
 

@@ -3,7 +3,6 @@ using System.Text.Json;
 using OnnxKto.Data;
 using OnnxKto.Data.ChatTemplates;
 using OnnxKto.Generation;
-using OnnxKto.Models;
 
 namespace OnnxKto.Cli.Commands;
 

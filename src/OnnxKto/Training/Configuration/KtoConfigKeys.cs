@@ -55,7 +55,7 @@ public static class KtoConfigKeys
         Schedule.Key("gradient_accumulation_steps", PositiveInteger, s => s.GradientAccumulationSteps, (s, v) => s with { GradientAccumulationSteps = v },
             "Micro-batches per optimizer update."),
         Schedule.Key("train_sampling_strategy", Choice<SamplingStrategy>(SamplingStrategyNames.ToConfigName), s => s.TrainSamplingStrategy,
-            (s, v) => s with { TrainSamplingStrategy = v }, "Ours: random (one seeded shuffle per epoch) or sequential (TRL's order)."),
+            (s, v) => s with { TrainSamplingStrategy = v }, "random (one seeded shuffle per epoch; our default) or sequential (TRL's order)."),
 
         Data.Key("max_length", OptionalPositiveInteger, s => s.MaxLength, (s, v) => s with { MaxLength = v },
             "Prompt+completion tokens kept (the start); null: no limit."),
