@@ -38,7 +38,10 @@ internal static class MemoryBench
         Console.WriteLine("| implementation | method | peak RSS (GiB) | s/step | target tokens/s |");
         Console.WriteLine("|---|---|---|---|---|");
         var folder = Path.Combine(Path.GetTempPath(), "onnxkto-bench", "smollm2-135m");
-        var config = new KtoConfig { PerDeviceTrainBatchSize = batch, MaxLength = seq, LearningRate = 1e-5 };
+        var config = new KtoConfig
+        {
+            Schedule = new ScheduleSettings { PerDeviceTrainBatchSize = batch, LearningRate = 1e-5 }, Data = new OnnxKto.Data.DataOptions { MaxLength = seq },
+        };
         var parameters = ModelBuilders.For(SmolLm2).Build().Parameters;
         ArtifactGenerator.Generate(new ModelSource("bench:smollm2-135m", SmolLm2, ParameterInitializer.Initialize(parameters, 1)), config, folder);
         foreach (var row in new[] { Child(folder, batch, seq, steps), Torch(batch, seq, steps) })

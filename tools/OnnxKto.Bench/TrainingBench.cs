@@ -21,7 +21,10 @@ internal static class TrainingBench
     {
         var folder = Path.Combine(Path.GetTempPath(), "onnxkto-bench", preset);
         var source = ModelSource.Load("preset:" + preset);
-        var config = new KtoConfig { PerDeviceTrainBatchSize = batch, MaxLength = seq, LearningRate = 1e-5 };
+        var config = new KtoConfig
+        {
+            Schedule = new ScheduleSettings { PerDeviceTrainBatchSize = batch, LearningRate = 1e-5 }, Data = new OnnxKto.Data.DataOptions { MaxLength = seq },
+        };
         ArtifactGenerator.Generate(source, config, folder);
         var lookupOnly = new[] { "transformer.wpe.weight", source.Config.TieWordEmbeddings ? "" : "model.embed_tokens.weight" };
         long parameters = source.Weights.Where(w => !lookupOnly.Contains(w.Key)).Sum(w => w.Value.ElementCount);

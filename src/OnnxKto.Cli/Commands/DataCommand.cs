@@ -2,7 +2,6 @@ using System.CommandLine;
 using OnnxKto.Cli.Terminal;
 using OnnxKto.Data;
 using OnnxKto.Data.ChatTemplates;
-using OnnxKto.Models;
 using OnnxKto.Models.Tokenizers;
 
 namespace OnnxKto.Cli.Commands;
@@ -48,29 +47,23 @@ internal static class DataCommand
     {
         var input = new Argument<string>("FILE") { Description = "Dataset: a file, folder or glob." };
         var model = new Option<string?>("--model", "-m") { Description = "Model folder or preset:NAME whose tokenizer measures token lengths (and whose chat template renders conversations)." };
-        var maxLength = new Option<int?>("--max-length") { Description = "max_length to evaluate.", DefaultValueFactory = _ => 1024 };
-        var maxPromptLength = new Option<int?>("--max-prompt-length") { Description = "max_prompt_length to evaluate." };
-        var template = new Option<string?>("--chat-template") { Description = $"Chat template for conversational rows: {string.Join(", ", ChatTemplateCatalog.Names)}." };
-        var desirable = new Option<double>("--desirable-weight") { Description = "desirable_weight (λ_D).", DefaultValueFactory = _ => 1.0 };
-        var undesirable = new Option<double>("--undesirable-weight") { Description = "undesirable_weight (λ_U).", DefaultValueFactory = _ => 1.0 };
-        var skip = new Option<bool>("--skip-invalid") { Description = "Skip bad rows (and count them) instead of stopping." };
-        var command = new Command("inspect", "Rows, label balance and weight advice; with --model, token-length percentiles and what max_length would drop or cut.")
+        var config = ConfigOptions.File("defaults");
+        var set = ConfigOptions.Set();
+        var skip = new Option<bool>("--skip-invalid") { Description = "Skip bad rows (and count them) instead of stopping (skip_invalid: true)." };
+        var command = new Command("inspect", "Rows, label balance and weight advice; with --model, token-length percentiles and what max_length would drop or cut. " +
+            "The limits, chat_template and weights come from the config (--config, --set max_length=512).")
         {
-            input, model, maxLength, maxPromptLength, template, desirable, undesirable, skip,
+            input, model, config, set, skip,
         };
         command.SetAction(parse =>
         {
-            var options = new DataOptions
-            {
-                MaxLength = parse.GetValue(maxLength), MaxPromptLength = parse.GetValue(maxPromptLength),
-                ChatTemplate = parse.GetValue(template), SkipInvalid = parse.GetValue(skip),
-                DesirableWeight = parse.GetValue(desirable), UndesirableWeight = parse.GetValue(undesirable),
-            };
+            var kto = ConfigOptions.Apply(ConfigOptions.Load(parse.GetValue(config)), parse.GetValue(set));
+            var options = parse.GetValue(skip) ? kto.Data with { SkipInvalid = true } : kto.Data;
             var modelDir = parse.GetValue(model);
             var tokenizer = LoadTokenizer(modelDir);
-            var chatTemplate = options.ChatTemplate is null && modelDir is not null && !Presets.IsPreset(modelDir)
-                ? ChatTemplateCatalog.FromTokenizerFolder(modelDir) : null;
-            DataInspectionReport.Print(DataInspector.Inspect(KtoDataset.Load(parse.GetValue(input)!, options), tokenizer, options, chatTemplate), options);
+            var chatTemplate = ChatTemplateCatalog.Resolve(options.ChatTemplate, modelDir);
+            var weights = kto.Loss.Weights;
+            DataInspectionReport.Print(DataInspector.Inspect(KtoDataset.Load(parse.GetValue(input)!, options), tokenizer, options, weights, chatTemplate), options, weights);
             return 0;
         });
         return command;

@@ -2,7 +2,6 @@ using System.CommandLine;
 using OnnxKto.Data;
 using OnnxKto.Data.ChatTemplates;
 using OnnxKto.Generation;
-using OnnxKto.Models;
 
 namespace OnnxKto.Cli.Commands;
 
@@ -46,8 +45,7 @@ internal static class GenerateCommand
                 return 0;
             }
             var target = parse.GetValue(output) ?? throw new UserError("--data needs -o/--out FILE.jsonl for the completions.");
-            var chatTemplate = parse.GetValue(template) is { } name ? ChatTemplateCatalog.ByName(name)
-                : Presets.IsPreset(spec) ? null : ChatTemplateCatalog.FromTokenizerFolder(spec);
+            var chatTemplate = ChatTemplateCatalog.Resolve(parse.GetValue(template), spec);
             var prompts = Prompt.FromDataset(KtoDataset.Load(dataset!), inference.Tokenizer, chatTemplate);
             WriteCompletions(generator, inference, prompts, options, Math.Max(1, parse.GetValue(batchSize)), target.FullName);
             return 0;

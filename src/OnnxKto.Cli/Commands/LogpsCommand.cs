@@ -2,7 +2,6 @@ using System.CommandLine;
 using OnnxKto.Data;
 using OnnxKto.Data.ChatTemplates;
 using OnnxKto.Generation;
-using OnnxKto.Models;
 
 namespace OnnxKto.Cli.Commands;
 
@@ -29,11 +28,10 @@ internal static class LogpsCommand
             {
                 MaxLength = parse.GetValue(maxLength) ?? inference.Config.MaxPositions, ChatTemplate = parse.GetValue(template),
             };
-            var chatTemplate = options.ChatTemplate is null && !Presets.IsPreset(spec) ? ChatTemplateCatalog.FromTokenizerFolder(spec) : null;
+            var chatTemplate = ChatTemplateCatalog.Resolve(options.ChatTemplate, spec);
+            // No label-balance advice: it is about training weights, not about scoring.
             var shaped = KtoDataShaper.Shape(KtoDataset.Load(parse.GetValue(data)!, options), inference.Tokenizer, options, chatTemplate);
-            // Label-balance advice is about training weights, not about scoring.
-            var advice = shaped.Report.Labels.WeightAdvice(options.DesirableWeight, options.UndesirableWeight);
-            foreach (var warning in shaped.Report.Warnings.Where(w => w != advice)) Console.Error.WriteLine($"warning: {warning}");
+            foreach (var warning in shaped.Report.Warnings) Console.Error.WriteLine($"warning: {warning}");
             using var scorer = new CompletionScorer(inference);
             var logps = scorer.Score(shaped.Examples, Math.Max(1, parse.GetValue(batchSize)));
             var target = parse.GetValue(output)!;

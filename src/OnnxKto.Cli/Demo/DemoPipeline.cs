@@ -53,7 +53,7 @@ public sealed class DemoPipeline(string root, DemoSettings settings, Action<stri
         int nDesirable = balance.GetProperty("desirable").GetInt32(), nTotal = balance.GetProperty("samples").GetInt32();
         // The paper's advice (eq. 8): λ_D·n_D / (λ_U·n_U) in [1, 4/3]; pick the low end when desirable samples are scarce.
         double desirableWeight = nDesirable > 0 && nDesirable < nTotal - nDesirable ? Math.Round((double)(nTotal - nDesirable) / nDesirable, 3) : 1;
-        var kto = TrainAndExport("4-kto", reference.File("model"), samples.File("kto.jsonl"), settings.Kto with { DesirableWeight = desirableWeight }, samples);
+        var kto = TrainAndExport("4-kto", reference.File("model"), samples.File("kto.jsonl"), settings.Kto with { Loss = settings.Kto.Loss with { DesirableWeight = desirableWeight } }, samples);
         var baseline = TrainAndExport("5-sft-desirable", reference.File("model"), samples.File("desirable.jsonl"), settings.DesirableSft, samples);
 
         var evaluation = Stage("6-eval", new { reference = reference.Fingerprint, kto = kto.Fingerprint, baseline = baseline.Fingerprint, settings.MaxNewTokens });
@@ -80,16 +80,16 @@ public sealed class DemoPipeline(string root, DemoSettings settings, Action<stri
     /// <summary>artifacts → train → export, as `onnx-kto artifacts`, `train` and `export` do.</summary>
     private StageFolder TrainAndExport(string name, string model, string data, KtoConfig config, StageFolder upstream)
     {
-        var stage = Stage(name, new { model = Presets.IsPreset(model) ? model : "upstream", upstream = upstream.Fingerprint, config = KtoConfigReader.ToYaml(config) });
+        var stage = Stage(name, new { model = Presets.IsPreset(model) ? model : "upstream", upstream = upstream.Fingerprint, config = KtoConfigWriter.ToYaml(config) });
         if (stage.IsComplete)
         {
             log($"[{name}] complete, reusing {stage.Path}");
             return stage;
         }
         stage.Reset();
-        File.WriteAllText(stage.File("kto.yaml"), KtoConfigReader.ToYaml(config));
+        File.WriteAllText(stage.File("kto.yaml"), KtoConfigWriter.ToYaml(config));
         log($"[{name}] $ onnx-kto artifacts --model {model} --config {stage.File("kto.yaml")} --out {stage.File("artifacts")}");
-        ArtifactGenerator.Generate(ModelSource.Load(model, config.Seed), config, stage.File("artifacts"), line => log($"[{name}] {line}"));
+        ArtifactGenerator.Generate(ModelSource.Load(model, config.Data.Seed), config, stage.File("artifacts"), line => log($"[{name}] {line}"));
         log($"[{name}] $ onnx-kto train --artifacts {stage.File("artifacts")} --data {data} --config {stage.File("kto.yaml")} --out {stage.File("run")}");
         var options = new TrainOptions { Artifacts = stage.File("artifacts"), Data = data, Output = stage.File("run"), Config = config };
         var summary = new Trainer(options, line => log($"[{name}] {line}"), progress).Run();

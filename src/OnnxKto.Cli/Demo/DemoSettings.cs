@@ -1,5 +1,8 @@
+using OnnxKto.Data;
+using OnnxKto.Training.Batching;
 using OnnxKto.Training.Configuration;
 using OnnxKto.Training.Losses;
+using OnnxKto.Training.Loop;
 
 namespace OnnxKto.Cli.Demo;
 
@@ -20,11 +23,7 @@ public sealed record DemoSettings
     public int MaxNewTokens { get; init; } = 6;
 
     /// <summary>Supervised stage on the noisy demonstrations.</summary>
-    public KtoConfig Sft { get; init; } = new()
-    {
-        LossType = LossType.Sft, LearningRate = 2e-3, PerDeviceTrainBatchSize = 16, NumTrainEpochs = 4,
-        LrSchedulerType = "cosine", WarmupRatio = 0.05, MaxLength = 32, LoggingSteps = 25, SaveSteps = 100000, Seed = 1234,
-    };
+    public KtoConfig Sft { get; init; } = Stage(new LossSettings(LossType.Sft), learningRate: 2e-3, epochs: 4, loggingSteps: 25);
 
     /// <summary>KTO on the reference's own samples, labelled by the verifier; desirable_weight is set from the label balance.</summary>
     /// <remarks>
@@ -33,16 +32,21 @@ public sealed record DemoSettings
     /// with them (rewards/chosen turns negative, held-out accuracy falls from 50% to 26–40%). A larger β saturates
     /// the sigmoid after a few nats (measured: 98.5–100% held-out accuracy for learning rates 1e-4 to 5e-4).
     /// </remarks>
-    public KtoConfig Kto { get; init; } = new()
-    {
-        LossType = LossType.Kto, Beta = 0.5, LearningRate = 5e-4, PerDeviceTrainBatchSize = 16, NumTrainEpochs = 2,
-        LrSchedulerType = "cosine", WarmupRatio = 0.05, MaxLength = 32, LoggingSteps = 5, SaveSteps = 100000, Seed = 1234,
-    };
+    public KtoConfig Kto { get; init; } = Stage(new LossSettings(LossType.Kto, Beta: 0.5), learningRate: 5e-4, epochs: 2, loggingSteps: 5);
 
     /// <summary>The baseline: supervised fine-tuning on the desirable samples only, same budget as KTO.</summary>
-    public KtoConfig DesirableSft { get; init; } = new()
+    public KtoConfig DesirableSft { get; init; } = Stage(new LossSettings(LossType.Sft), learningRate: 5e-4, epochs: 2, loggingSteps: 5);
+
+    /// <summary>What the three stages share: batches of 16, a cosine schedule with 5% warm-up, 32 tokens, seed 1234.</summary>
+    private static KtoConfig Stage(LossSettings loss, double learningRate, double epochs, int loggingSteps) => new()
     {
-        LossType = LossType.Sft, LearningRate = 5e-4, PerDeviceTrainBatchSize = 16, NumTrainEpochs = 2,
-        LrSchedulerType = "cosine", WarmupRatio = 0.05, MaxLength = 32, LoggingSteps = 5, SaveSteps = 100000, Seed = 1234,
+        Loss = loss,
+        Schedule = new ScheduleSettings
+        {
+            LearningRate = learningRate, PerDeviceTrainBatchSize = 16, NumTrainEpochs = epochs,
+            LrSchedulerType = LearningRateSchedulerType.Cosine, WarmupRatio = 0.05,
+        },
+        Data = new DataOptions { MaxLength = 32, Seed = 1234 },
+        Loop = new LoopSettings { LoggingSteps = loggingSteps, SaveSteps = 100000 },
     };
 }

@@ -9,9 +9,9 @@ namespace OnnxKto.Cli.Terminal;
 /// </summary>
 internal static class DataInspectionReport
 {
-    public static void Print(DataInspection inspection, DataOptions options)
+    public static void Print(DataInspection inspection, DataOptions options, LabelWeights weights)
     {
-        var rows = Rows(inspection, options);
+        var rows = Rows(inspection, options, weights);
         var warnings = Warnings(inspection);
         if (Console.IsOutputRedirected)
         {
@@ -26,7 +26,7 @@ internal static class DataInspectionReport
     }
 
     /// <summary>The findings in reading order: files, counts, labels, then token lengths when a tokenizer measured them.</summary>
-    private static List<(string Name, string Value)> Rows(DataInspection inspection, DataOptions options)
+    private static List<(string Name, string Value)> Rows(DataInspection inspection, DataOptions options, LabelWeights weights)
     {
         var data = inspection.Dataset;
         var rows = new List<(string, string)>
@@ -37,7 +37,7 @@ internal static class DataInspectionReport
             ("invalid rows skipped", $"{data.InvalidRowsSkipped}"),
             ("examples", $"{data.Examples.Count}"),
             ("labels", $"{inspection.Labels}"),
-            ("λ_D·n_D/(λ_U·n_U)", $"{inspection.Labels.WeightedRatio(options.DesirableWeight, options.UndesirableWeight):0.###} (advised: 1 to 4/3)"),
+            ("λ_D·n_D/(λ_U·n_U)", $"{inspection.Labels.WeightedRatio(weights.Desirable, weights.Undesirable):0.###} (advised: 1 to 4/3)"),
         };
         if (inspection.Lengths is { } lengths)
         {

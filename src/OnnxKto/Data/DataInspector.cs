@@ -10,14 +10,16 @@ public static class DataInspector
     /// <summary>Inspects <paramref name="dataset"/>.</summary>
     /// <param name="dataset">Rows from <see cref="KtoDataset.Load"/>.</param>
     /// <param name="tokenizer">The model's tokenizer, or null for label statistics only.</param>
-    /// <param name="options">Limits and weights to evaluate.</param>
+    /// <param name="options">Limits to evaluate.</param>
+    /// <param name="weights">The loss's label weights the balance advice is about.</param>
     /// <param name="chatTemplate">Template for conversational rows, as for <see cref="KtoDataShaper.Shape"/>.</param>
     /// <returns>The statistics.</returns>
-    public static DataInspection Inspect(KtoDataset dataset, ITextTokenizer? tokenizer, DataOptions options, ChatTemplate? chatTemplate = null)
+    public static DataInspection Inspect(KtoDataset dataset, ITextTokenizer? tokenizer, DataOptions options, LabelWeights weights,
+        ChatTemplate? chatTemplate = null)
     {
         options.Validate();
         var labels = LabelBalance.Count(dataset.Examples.Select(e => e.Label));
-        var advice = labels.WeightAdvice(options.DesirableWeight, options.UndesirableWeight);
+        var advice = labels.WeightAdvice(weights.Desirable, weights.Undesirable);
         if (tokenizer is null) return new DataInspection(dataset, labels, advice, null, null);
 
         var full = KtoDataShaper.Shape(dataset, tokenizer, options with { MaxLength = null, MaxPromptLength = null }, chatTemplate);

@@ -1,8 +1,9 @@
 namespace OnnxKto.Data;
 
 /// <summary>
-/// How a KTO dataset is read and shaped. Property names follow TRL's <c>KTOConfig</c> keys (in brackets) so TRL
-/// users can paste their values; <c>chat_template</c> and <c>skip_invalid</c> are OnnxKto additions.
+/// How a KTO dataset is read and shaped: the data part of the training config. Property names follow TRL's
+/// <c>KTOConfig</c> keys (in brackets) so TRL users can paste their values; <c>chat_template</c> and
+/// <c>skip_invalid</c> are OnnxKto additions.
 /// </summary>
 public sealed record DataOptions
 {
@@ -24,17 +25,14 @@ public sealed record DataOptions
     /// </summary>
     public string? ChatTemplate { get; init; }
 
-    /// <summary>[<c>seed</c>] Seed of the shuffle that follows unpairing, e.g. <c>42</c> (TRL's default).</summary>
+    /// <summary>
+    /// [<c>seed</c>] Seed of the shuffle that follows unpairing, e.g. <c>42</c> (TRL's default); training also seeds its
+    /// data order, KL pairing and preset initialisation with it.
+    /// </summary>
     public int Seed { get; init; } = 42;
 
-    /// <summary>[<c>skip_invalid</c>] Skip (and count) bad rows instead of stopping at the first one.</summary>
+    /// <summary>[<c>skip_invalid</c>] Skip (and count) bad rows instead of stopping at the first one (also <c>--skip-invalid</c>).</summary>
     public bool SkipInvalid { get; init; }
-
-    /// <summary>[<c>desirable_weight</c>] λ_D, e.g. <c>1.0</c>; used here for the label-balance advice.</summary>
-    public double DesirableWeight { get; init; } = 1.0;
-
-    /// <summary>[<c>undesirable_weight</c>] λ_U, e.g. <c>1.0</c>; used here for the label-balance advice.</summary>
-    public double UndesirableWeight { get; init; } = 1.0;
 
     /// <summary>Checks that the limits make sense together.</summary>
     /// <exception cref="UserError">A limit is not positive, or max_prompt_length is not below max_length.</exception>
@@ -44,7 +42,5 @@ public sealed record DataOptions
         if (MaxPromptLength is <= 0) throw new UserError($"max_prompt_length must be positive, got {MaxPromptLength}.");
         if (MaxLength is { } max && MaxPromptLength is { } prompt && prompt >= max)
             throw new UserError($"max_prompt_length ({prompt}) must be smaller than max_length ({max}) so completions keep some tokens.");
-        if (DesirableWeight <= 0 || UndesirableWeight <= 0)
-            throw new UserError($"desirable_weight and undesirable_weight must be positive, got {DesirableWeight} and {UndesirableWeight}.");
     }
 }

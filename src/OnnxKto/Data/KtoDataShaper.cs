@@ -16,16 +16,18 @@ public static class KtoDataShaper
     /// </summary>
     /// <param name="dataset">Examples from <see cref="KtoDataset.Load"/>.</param>
     /// <param name="tokenizer">The model's tokenizer.</param>
-    /// <param name="options">Limits, chat_template, skip_invalid and the weights for the balance advice.</param>
-    /// <param name="chatTemplate">The template for conversational rows; null to use <see cref="DataOptions.ChatTemplate"/>
-    /// (e.g. the caller passes <see cref="ChatTemplateCatalog.FromTokenizerFolder"/>'s result when that option is unset).</param>
+    /// <param name="options">Limits, chat_template and skip_invalid.</param>
+    /// <param name="chatTemplate">The template for conversational rows (callers pass <see cref="ChatTemplateCatalog.Resolve"/>'s
+    /// result); null to use <see cref="DataOptions.ChatTemplate"/>.</param>
+    /// <param name="adviseFor">The loss's label weights, for the balance advice among the warnings; null for none.</param>
     /// <returns>The examples kept and the report.</returns>
     /// <exception cref="UserError">Inconsistent options, an unknown chat_template name, or conversational rows but no chat template.</exception>
     /// <exception cref="InvalidDataException">A row cannot be tokenized (without skip_invalid).</exception>
-    public static ShapedDataset Shape(KtoDataset dataset, ITextTokenizer tokenizer, DataOptions options, ChatTemplate? chatTemplate = null)
+    public static ShapedDataset Shape(KtoDataset dataset, ITextTokenizer tokenizer, DataOptions options, ChatTemplate? chatTemplate = null,
+        LabelWeights? adviseFor = null)
     {
         options.Validate();
-        chatTemplate ??= options.ChatTemplate is { } name ? ChatTemplateCatalog.ByName(name) : null;
+        chatTemplate ??= ChatTemplateCatalog.Resolve(options.ChatTemplate, modelFolder: null);
         var rowTokenizer = new ExampleTokenizer(tokenizer, chatTemplate);
         var warnings = new List<string>(dataset.Warnings);
         var examples = new List<TokenizedExample>(dataset.Examples.Count);
@@ -57,7 +59,7 @@ public static class KtoDataShaper
         if (mismatches > 0) warnings.Add($"{mismatches} example(s) had a prompt/completion tokenization mismatch.");
         if (dropped > 0) warnings.Add($"{dropped} example(s) dropped: their prompt alone has max_length ({options.MaxLength}) tokens or more.");
         var labels = LabelBalance.Count(examples.Select(e => e.Label));
-        if (labels.WeightAdvice(options.DesirableWeight, options.UndesirableWeight) is { } advice) warnings.Add(advice);
+        if (adviseFor is not null && labels.WeightAdvice(adviseFor.Desirable, adviseFor.Undesirable) is { } advice) warnings.Add(advice);
         var report = new DataReport(dataset.RowsRead, dataset.PairsUnpaired, dataset.InvalidRowsSkipped + skipped,
             dropped, promptsCut, completionsCut, mismatches, labels, warnings);
         return new ShapedDataset(examples, report);

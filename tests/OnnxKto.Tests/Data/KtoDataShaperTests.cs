@@ -141,7 +141,7 @@ public sealed class KtoDataShaperTests
     {
         var dataset = new KtoDataset([new TextExample("a", "b", true, At), new TextExample("c", "d", true, At)], ["t.jsonl"], RowsRead: 3, PairsUnpaired: 0, InvalidRowsSkipped: 2, Warnings: ["skipped x"]);
 
-        var report = KtoDataShaper.Shape(dataset, new CharTokenizer(), new DataOptions()).Report;
+        var report = KtoDataShaper.Shape(dataset, new CharTokenizer(), new DataOptions(), adviseFor: new LabelWeights(1, 1)).Report;
 
         Assert.AreEqual(3, report.RowsRead);
         Assert.AreEqual(2, report.InvalidRowsSkipped);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using OnnxKto.Models;
 
 namespace OnnxKto.Data.ChatTemplates;
 
@@ -23,6 +24,22 @@ public static partial class ChatTemplateCatalog
         "mistral" => new MistralTemplate(),
         _ => throw new UserError($"Unknown chat_template '{name}'. Built-in templates: {string.Join(", ", Names)}."),
     };
+
+    /// <summary>
+    /// The template for conversational rows, decided in this one place for every command: the configured
+    /// <c>chat_template</c> name when set, else the one the model folder declares (<see cref="FromTokenizerFolder"/>),
+    /// else none (no folder, or a preset, which has no tokenizer_config.json).
+    /// </summary>
+    /// <param name="name">The configured <c>chat_template</c> (or <c>--chat-template</c>), or null.</param>
+    /// <param name="modelFolder">The model or tokenizer folder, <c>preset:NAME</c>, or null.</param>
+    /// <returns>The template, or null when neither names one.</returns>
+    /// <exception cref="ArgumentException">No built-in template has that name.</exception>
+    /// <exception cref="NotSupportedException">The folder's template is not one the built-ins reproduce.</exception>
+    public static ChatTemplate? Resolve(string? name, string? modelFolder)
+    {
+        if (name is not null) return ByName(name);
+        return modelFolder is null || Presets.IsPreset(modelFolder) ? null : FromTokenizerFolder(modelFolder);
+    }
 
     /// <summary>
     /// The built-in template that renders like <paramref name="jinja"/>, recognised by distinctive markers:

@@ -26,7 +26,7 @@ public static class ArtifactGenerator
         Directory.CreateDirectory(folder);
         log($"building the {source.Config.ModelType} forward graph ({source.Config.NumLayers} layers, width {source.Config.HiddenSize})");
         var model = ModelBuilders.For(source.Config).Build(new DecoderOptions { HiddenStates = true });
-        log($"differentiating the {config.LossType.ToConfigName()} loss");
+        log($"differentiating the {config.Loss.LossType.ToConfigName()} loss");
         var graphs = TrainingGraphs.Build(model, config);
         var files = new (string Name, Graph Graph)[]
         {
@@ -39,7 +39,7 @@ public static class ArtifactGenerator
             log($"wrote {name}: {graph.Nodes.Count} nodes, {graph.Inputs.Count} inputs, {graph.Outputs.Count} outputs");
         }
 
-        var kind = config.OptimizerSettings.Kind;
+        var kind = config.Optimizer.Kind;
         var trainable = graphs.Trainable.Select(p => p.Name).ToHashSet();
         var manifest = new ArtifactManifest
         {

@@ -20,7 +20,8 @@ public sealed record ManifestParameter(
 /// </summary>
 public sealed record ArtifactManifest
 {
-    public const int CurrentFormatVersion = 1;
+    /// <summary>Version 2: <see cref="Config"/> is written with the keys of <c>kto.yaml</c>.</summary>
+    public const int CurrentFormatVersion = 2;
 
     [JsonPropertyName("format_version")] public int FormatVersion { get; init; } = CurrentFormatVersion;
 
@@ -29,6 +30,7 @@ public sealed record ArtifactManifest
 
     [JsonPropertyName("model_config")] public required ModelConfig ModelConfig { get; init; }
 
+    /// <summary>The config the graphs were built with, as <c>kto.yaml</c> keys (<see cref="KtoConfigJsonConverter"/>).</summary>
     [JsonPropertyName("config")] public required KtoConfig Config { get; init; }
 
     [JsonPropertyName("parameters")] public required IReadOnlyList<ManifestParameter> Parameters { get; init; }
@@ -59,13 +61,20 @@ public sealed record ArtifactManifest
         var path = Path.Combine(artifactsFolder, ArtifactNames.Manifest);
         if (!File.Exists(path))
             throw new FileNotFoundException($"'{artifactsFolder}' is not an artifact folder: {ArtifactNames.Manifest} is missing. Create one with 'onnx-kto artifacts'.", path);
-        ArtifactManifest? manifest;
-        try { manifest = JsonSerializer.Deserialize<ArtifactManifest>(File.ReadAllText(path), Json); }
+        var text = File.ReadAllText(path);
+        try
+        {
+            // The version first: an older manifest's config has other keys, and should be regenerated, not misread.
+            var version = JsonSerializer.Deserialize<VersionOnly>(text, Json)?.FormatVersion;
+            if (version != CurrentFormatVersion)
+                throw new InvalidDataException($"{path}: format version {version} is not {CurrentFormatVersion}; regenerate the artifacts with this version of onnx-kto.");
+            return JsonSerializer.Deserialize<ArtifactManifest>(text, Json)
+                ?? throw new InvalidDataException($"{path}: not a valid manifest (null).");
+        }
         catch (JsonException e) { throw new InvalidDataException($"{path}: not a valid manifest ({e.Message}).", e); }
-        if (manifest is null || manifest.FormatVersion != CurrentFormatVersion)
-            throw new InvalidDataException($"{path}: format version {manifest?.FormatVersion} is not {CurrentFormatVersion}; regenerate the artifacts with this version of onnx-kto.");
-        return manifest;
     }
+
+    private sealed record VersionOnly([property: JsonPropertyName("format_version")] int FormatVersion);
 
     /// <summary>SHA-256 (hex, first 16 bytes) of a value's JSON form.</summary>
     public static string Fingerprint(object value) =>

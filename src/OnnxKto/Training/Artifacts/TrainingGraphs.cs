@@ -24,11 +24,11 @@ public sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Reference,
     {
         if (model.Output.Name != ModelGraph.HiddenStatesName)
             throw new ArgumentException("Training graphs need the model's hidden states: build it with DecoderOptions { HiddenStates = true }.");
-        var (trainable, frozen) = Select(model.Parameters, config);
+        var (trainable, frozen) = Select(model.Parameters, config.Parameters);
         var eval = BuildLossGraph(model, config, "eval").Graph;
         var training = BuildTraining(model, config, trainable);
         var reference = BuildReference(model);
-        var optimizer = OptimizerGraph.Build(trainable, config.OptimizerSettings);
+        var optimizer = OptimizerGraph.Build(trainable, config.Optimizer);
         return new TrainingGraphs(training, eval, reference, optimizer, trainable, frozen);
     }
 
@@ -37,13 +37,13 @@ public sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Reference,
     /// <c>frozen</c> patterns then remove names.
     /// </summary>
     public static (IReadOnlyList<ParameterSpec> Trainable, IReadOnlyList<ParameterSpec> Frozen) Select(
-        IReadOnlyList<ParameterSpec> parameters, KtoConfig config)
+        IReadOnlyList<ParameterSpec> parameters, ParameterSelection selection)
     {
         bool Matches(IReadOnlyList<string> patterns, string name) => patterns.Any(p => Regex.IsMatch(name, p));
-        var trainable = parameters.Where(p => (config.Trainable.Count == 0 || Matches(config.Trainable, p.Name)) && !Matches(config.Frozen, p.Name)).ToList();
+        var trainable = parameters.Where(p => (selection.Trainable.Count == 0 || Matches(selection.Trainable, p.Name)) && !Matches(selection.Frozen, p.Name)).ToList();
         if (trainable.Count == 0)
             throw new UserError(
-                $"The trainable/frozen patterns leave no parameter to train (trainable: [{string.Join(", ", config.Trainable)}], frozen: [{string.Join(", ", config.Frozen)}]). " +
+                $"The trainable/frozen patterns leave no parameter to train (trainable: [{string.Join(", ", selection.Trainable)}], frozen: [{string.Join(", ", selection.Frozen)}]). " +
                 $"Parameter names look like '{parameters[0].Name}'.");
         return (trainable, parameters.Except(trainable).ToList());
     }
@@ -83,21 +83,21 @@ public sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Reference,
         var parameters = model.Parameters.ToDictionary(p => p.Name, p => g.AddInput(p.Name, model.Output.Type, new Shape(p.Shape.Select(Dim.Of))));
         var policy = Sequences(b, model, parameters, "policy", InputIds, AttentionMask, CompletionMask, "seq");
         Value loss;
-        if (config.LossType == LossType.Sft)
+        if (config.Loss.LossType == LossType.Sft)
             loss = b.Output(SftLoss.Build(b, policy), Loss);
         else
         {
             var label = g.AddInput(Label, DataType.Bool, new Shape("batch"));
             var reference = g.AddInput(ReferenceLogps, model.Output.Type, new Shape("batch"));
             Value? policyKl = null, referenceKl = null;
-            if (config.LossType == LossType.Kto)
+            if (config.Loss.LossType == LossType.Kto)
             {
                 // The mismatched pairs: same parameters; the loss detaches what it computes from them.
                 var kl = Sequences(b, model, parameters, "kl", KlInputIds, KlAttentionMask, KlCompletionMask, "kl_seq");
                 policyKl = b.Output(kl.SequenceLogps, PolicyKlLogps);
                 referenceKl = g.AddInput(ReferenceKlLogps, model.Output.Type, new Shape("batch"));
             }
-            var outputs = KtoLoss.Build(b, config.LossSettings, policy.SequenceLogps, reference, policyKl, referenceKl, label);
+            var outputs = KtoLoss.Build(b, config.Loss, policy.SequenceLogps, reference, policyKl, referenceKl, label);
             loss = b.Output(outputs.Loss, Loss);
             b.Output(outputs.Rewards, Rewards);
             b.Output(outputs.Kl, Kl);

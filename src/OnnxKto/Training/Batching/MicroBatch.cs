@@ -1,4 +1,5 @@
 using OnnxKto.Data;
+using OnnxKto.Data.Shaping;
 
 namespace OnnxKto.Training.Batching;
 
@@ -29,7 +30,7 @@ public sealed class MicroBatch
     public static int KlSource(int[] examples, int row) => examples[(row + examples.Length - 1) % examples.Length];
 
     /// <summary>Builds the arrays for <paramref name="examples"/>.</summary>
-    public static MicroBatch Build(IReadOnlyList<TokenizedExample> data, int[] examples, bool withKl, int padId, int maxLength)
+    public static MicroBatch Build(IReadOnlyList<TokenizedExample> data, int[] examples, bool withKl, int padId, int? maxLength)
     {
         var sources = examples.Select((_, row) => KlSource(examples, row)).ToArray();
         return new MicroBatch
@@ -43,12 +44,14 @@ public sealed class MicroBatch
         };
     }
 
-    /// <summary>Prompt of <paramref name="prompt"/> with the completion of <paramref name="completion"/>, cut to max_length.</summary>
-    public static (int[] Prompt, int[] Completion) KlPair(IReadOnlyList<TokenizedExample> data, int prompt, int completion, int maxLength)
+    /// <summary>
+    /// Prompt of <paramref name="prompt"/> with the completion of <paramref name="completion"/>, cut to max_length by the
+    /// rule that cut the targets (<c>SequenceTruncation.FitCompletion</c>); null: no limit.
+    /// </summary>
+    public static (int[] Prompt, int[] Completion) KlPair(IReadOnlyList<TokenizedExample> data, int prompt, int completion, int? maxLength)
     {
         var p = data[prompt].PromptIds;
-        var c = data[completion].CompletionIds;
-        return (p, c.Take(Math.Max(1, maxLength - p.Length)).ToArray());
+        return (p, SequenceTruncation.FitCompletion(p.Length, data[completion].CompletionIds, maxLength));
     }
 
     public static Sequences Pad(IReadOnlyList<(int[] Prompt, int[] Completion)> rows, int padId)

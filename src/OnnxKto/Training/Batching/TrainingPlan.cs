@@ -1,5 +1,3 @@
-using OnnxKto.Training.Configuration;
-
 namespace OnnxKto.Training.Batching;
 
 /// <summary>One micro-batch of the plan: which examples, in which epoch.</summary>
@@ -34,12 +32,13 @@ public sealed class TrainingPlan
 
     /// <summary>Plans training over <paramref name="exampleCount"/> examples.</summary>
     /// <param name="exampleCount">Examples in the shaped dataset.</param>
-    /// <param name="config">Batch size, accumulation, epochs/max_steps, sampling strategy, seed.</param>
+    /// <param name="schedule">Batch size, accumulation, epochs/max_steps, sampling strategy.</param>
+    /// <param name="seed">The <c>seed</c> of the per-epoch shuffles.</param>
     /// <param name="pairsForKl">The loss pairs each prompt with its neighbour's completion (kto): micro-batches of one are refused.</param>
     /// <exception cref="UserError">A kto batch size of 1, or too little data for one update.</exception>
-    public static TrainingPlan Create(int exampleCount, KtoConfig config, bool pairsForKl)
+    public static TrainingPlan Create(int exampleCount, ScheduleSettings schedule, int seed, bool pairsForKl)
     {
-        int batch = config.PerDeviceTrainBatchSize, accumulate = config.GradientAccumulationSteps;
+        int batch = schedule.PerDeviceTrainBatchSize, accumulate = schedule.GradientAccumulationSteps;
         if (pairsForKl && batch < 2)
             throw new UserError(
                 "per_device_train_batch_size must be at least 2 for loss_type 'kto': the KL estimate pairs each prompt with another " +
@@ -50,7 +49,7 @@ public sealed class TrainingPlan
         if (epochBatches.Count == 0)
             throw new UserError($"The dataset has {exampleCount} usable examples: not enough for one micro-batch of {batch}.");
         int updatesPerEpoch = (epochBatches.Count + accumulate - 1) / accumulate;
-        int total = config.MaxSteps > 0 ? config.MaxSteps : (int)Math.Ceiling(config.NumTrainEpochs * updatesPerEpoch);
+        int total = schedule.MaxSteps > 0 ? schedule.MaxSteps : (int)Math.Ceiling(schedule.NumTrainEpochs * updatesPerEpoch);
         if (total <= 0) throw new UserError("The run has no updates: set num_train_epochs or max_steps to a positive value.");
 
         var updates = new List<PlannedUpdate>(total);
@@ -58,7 +57,7 @@ public sealed class TrainingPlan
         {
             var order = Enumerable.Range(0, exampleCount).ToArray();
             // A fixed mix of seed and epoch (HashCode is randomised per process, which would break resume).
-            if (config.TrainSamplingStrategy == "random") new Random(unchecked(config.Seed * 1_000_003 + epoch) & int.MaxValue).Shuffle(order);
+            if (schedule.TrainSamplingStrategy == SamplingStrategy.Random) new Random(unchecked(seed * 1_000_003 + epoch) & int.MaxValue).Shuffle(order);
             var batches = MicroBatches(order, batch, pairsForKl, epoch == 0 ? null : []).Select(b => new PlannedMicroBatch(epoch, b)).ToList();
             for (int i = 0; i < batches.Count && updates.Count < total; i += accumulate)
                 updates.Add(new PlannedUpdate(epoch, batches.Skip(i).Take(accumulate).ToList()));

@@ -31,7 +31,7 @@ public sealed class ReferenceLogProbs
 
     /// <summary>Loads the cache at <paramref name="cachePath"/> when its key matches, else computes and saves it.</summary>
     public static ReferenceLogProbs LoadOrCompute(TrainingSession session, IReadOnlyList<TokenizedExample> data,
-        IEnumerable<(int Prompt, int Completion)> klPairs, int rows, int padId, int maxLength, string cachePath, Action<string> log)
+        IEnumerable<(int Prompt, int Completion)> klPairs, int rows, int padId, int? maxLength, string cachePath, Action<string> log)
     {
         var pairs = klPairs.Distinct().OrderBy(p => p.Prompt).ThenBy(p => p.Completion).ToArray();
         var key = CacheKey(session.Manifest.ModelFingerprint, data, pairs, maxLength);
@@ -59,7 +59,7 @@ public sealed class ReferenceLogProbs
 
     /// <summary>One reference pass over all targets and pairs, in length-sorted chunks to limit padding.</summary>
     private static ReferenceLogProbs Compute(TrainingSession session, IReadOnlyList<TokenizedExample> data,
-        (int Prompt, int Completion)[] pairs, int rows, int padId, int maxLength, Action<string> log)
+        (int Prompt, int Completion)[] pairs, int rows, int padId, int? maxLength, Action<string> log)
     {
         var targetRows = Enumerable.Range(0, data.Count).OrderBy(i => data[i].PromptIds.Length + data[i].CompletionIds.Length)
             .Select(i => (Key: i, Seq: (data[i].PromptIds, data[i].CompletionIds))).ToArray();
@@ -91,12 +91,12 @@ public sealed class ReferenceLogProbs
     private static List<(int[], int[])> Fill((int[], int[])[] part, int n, (int[], int[]) filler) =>
         part.Concat(Enumerable.Repeat(filler, n - part.Length)).ToList();
 
-    private static string CacheKey(string modelFingerprint, IReadOnlyList<TokenizedExample> data, (int, int)[] pairs, int maxLength)
+    private static string CacheKey(string modelFingerprint, IReadOnlyList<TokenizedExample> data, (int, int)[] pairs, int? maxLength)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         void Add(IEnumerable<int> values) => hash.AppendData(values.SelectMany(BitConverter.GetBytes).ToArray());
         hash.AppendData(System.Text.Encoding.UTF8.GetBytes(modelFingerprint));
-        Add([maxLength, data.Count, pairs.Length]);
+        Add([maxLength ?? 0, data.Count, pairs.Length]);
         foreach (var e in data) { Add([e.PromptIds.Length]); Add(e.PromptIds); Add([e.CompletionIds.Length]); Add(e.CompletionIds); }
         foreach (var (p, c) in pairs) Add([p, c]);
         return Convert.ToHexStringLower(hash.GetHashAndReset());

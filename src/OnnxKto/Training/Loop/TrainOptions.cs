@@ -17,11 +17,11 @@ public sealed record TrainOptions
     /// <summary>The run folder (metrics, checkpoints, reference cache).</summary>
     public required string Output { get; init; }
 
+    /// <summary>The config; its baked settings must match the artifacts'.</summary>
     public required KtoConfig Config { get; init; }
 
     public bool Resume { get; init; }
     public bool Overwrite { get; init; }
-    public bool SkipInvalid { get; init; }
 
     /// <summary>Intra-op threads; 0 uses every core.</summary>
     public int Threads { get; init; }

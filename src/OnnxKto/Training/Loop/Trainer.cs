@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using OnnxKto.Data;
 using OnnxKto.Data.ChatTemplates;
-using OnnxKto.Models;
 using OnnxKto.Models.Tokenizers;
 using OnnxKto.Runtime;
 using OnnxKto.Training.Artifacts;
@@ -35,15 +34,14 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
         run.Prepare(options.Resume, options.Overwrite);
         var manifest = ArtifactManifest.Load(options.Artifacts);
         CheckConfigMatchesArtifacts(manifest);
-        bool kto = _config.LossType == LossType.Kto, needsReference = _config.LossType != LossType.Sft;
+        bool kto = _config.Loss.LossType == LossType.Kto, needsReference = _config.Loss.LossType != LossType.Sft;
 
         var tokenizer = ModelTokenizer.Load(manifest.Model);
         var train = LoadData(options.Data, manifest, tokenizer);
-        var plan = TrainingPlan.Create(train.Count, _config, kto);
+        var plan = TrainingPlan.Create(train.Count, _config.Schedule, _config.Data.Seed, kto);
         foreach (var warning in plan.Warnings) log($"warning: {warning}");
         int total = plan.Updates.Count;
-        var schedule = new LearningRateSchedule(_config.LrSchedulerType, _config.LearningRate, total,
-            LearningRateSchedule.Warmup(_config.WarmupSteps, _config.WarmupRatio, total));
+        var schedule = LearningRateSchedule.For(_config.Schedule, total);
 
         var resumeFrom = options.Resume ? run.Checkpoints().LastOrDefault() : default;
         var checkpoint = TrainingCheckpoint.Load(resumeFrom.Folder is null
@@ -53,17 +51,17 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
         if (resumeFrom.Folder is not null) log($"resuming from {resumeFrom.Folder} (update {start} of {total})");
         run.TruncateMetricsAfter(start);
         log($"training: {train.Count} examples, {total} updates ({plan.UpdatesPerEpoch} per epoch), " +
-            $"batch {_config.PerDeviceTrainBatchSize} x {_config.GradientAccumulationSteps} accumulation, loss {_config.LossType.ToConfigName()}");
+            $"batch {_config.Schedule.PerDeviceTrainBatchSize} x {_config.Schedule.GradientAccumulationSteps} accumulation, loss {_config.Loss.LossType.ToConfigName()}");
 
         using var session = new TrainingSession(options.Artifacts, checkpoint, device, settings);
         if (device.IsCuda) log($"device {device}: parameters, gradients and optimizer state in device memory{(options.Tf32 ? ", TF32 on" : "")}");
         int pad = tokenizer.PadTokenId;
         ReferenceLogProbs? reference = null;
-        if (needsReference && _config.PrecomputeRefLogProbs)
+        if (needsReference && _config.Loop.PrecomputeRefLogProbs)
         {
             var pairs = plan.Updates.SelectMany(u => u.MicroBatches).SelectMany(m => m.Examples.Select((e, row) => (e, MicroBatch.KlSource(m.Examples, row))));
-            reference = ReferenceLogProbs.LoadOrCompute(session, train, kto ? pairs : [], _config.PerDeviceTrainBatchSize, pad,
-                _config.MaxLength, run.ReferenceCache(""), log);
+            reference = ReferenceLogProbs.LoadOrCompute(session, train, kto ? pairs : [], _config.Schedule.PerDeviceTrainBatchSize, pad,
+                _config.Data.MaxLength, run.ReferenceCache(""), log);
             session.ReleaseReferenceModel();  // cached now: its weights and activations need not stay for the run
         }
         var evalData = options.EvalData is null ? null : LoadData(options.EvalData, manifest, tokenizer);
@@ -85,7 +83,7 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
             bool finite = true;
             foreach (var planned in update.MicroBatches)
             {
-                var batch = MicroBatch.Build(train, planned.Examples, kto, pad, _config.MaxLength);
+                var batch = MicroBatch.Build(train, planned.Examples, kto, pad, _config.Data.MaxLength);
                 var (refTarget, refKl) = References(session, batch, reference, needsReference, kto);
                 var result = session.TrainStep(batch, refTarget, refKl, 1f / update.MicroBatches.Count);
                 finite &= float.IsFinite(result.Loss);
@@ -110,7 +108,7 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
             int step = k + 1;
             progress?.Update(step, updateLoss);
 
-            if (step % _config.LoggingSteps == 0 || step == total)
+            if (step % _config.Loop.LoggingSteps == 0 || step == total)
             {
                 var metrics = interval.Report();
                 metrics["step"] = step;
@@ -123,10 +121,10 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
                 interval = new MetricsAccumulator();
                 intervalClock.Restart();
             }
-            if (evalData is not null && _config.EvalSteps is int every && step % every == 0)
+            if (evalData is not null && _config.Loop.EvalSteps is int every && step % every == 0)
                 run.AppendMetrics(Evaluate(session, evalData, step, kto, needsReference, pad));
-            if (step % _config.SaveSteps == 0 || step == total)
-                lastCheckpoint = run.SaveCheckpoint(session.SaveCheckpoint(Metadata(manifest, step, update.Epoch)), step, _config.SaveTotalLimit);
+            if (step % _config.Loop.SaveSteps == 0 || step == total)
+                lastCheckpoint = run.SaveCheckpoint(session.SaveCheckpoint(Metadata(manifest, step, update.Epoch)), step, _config.Loop.SaveTotalLimit);
         }
         progress?.Finish();
         double seconds = runClock.Elapsed.TotalSeconds;
@@ -153,10 +151,10 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
     private Dictionary<string, double> Evaluate(TrainingSession session, IReadOnlyList<TokenizedExample> data, int step, bool kto, bool needsReference, int pad)
     {
         var eval = new MetricsAccumulator();
-        var batches = Enumerable.Range(0, data.Count).Chunk(_config.PerDeviceTrainBatchSize).Where(b => !kto || b.Length > 1);
+        var batches = Enumerable.Range(0, data.Count).Chunk(_config.Schedule.PerDeviceTrainBatchSize).Where(b => !kto || b.Length > 1);
         foreach (var examples in batches)
         {
-            var batch = MicroBatch.Build(data, examples, kto, pad, _config.MaxLength);
+            var batch = MicroBatch.Build(data, examples, kto, pad, _config.Data.MaxLength);
             var (target, kl) = References(session, batch, null, needsReference, kto);
             var result = session.EvalStep(batch, target, kl);
             eval.Add(batch, result);
@@ -170,21 +168,16 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
 
     private List<TokenizedExample> LoadData(string path, ArtifactManifest manifest, ITextTokenizer tokenizer)
     {
-        var dataOptions = new DataOptions
-        {
-            MaxLength = _config.MaxLength, MaxPromptLength = _config.MaxPromptLength, ChatTemplate = _config.ChatTemplate,
-            Seed = _config.Seed, SkipInvalid = options.SkipInvalid,
-            DesirableWeight = _config.DesirableWeight, UndesirableWeight = _config.UndesirableWeight,
-        };
-        var template = _config.ChatTemplate is null && !Presets.IsPreset(manifest.Model) ? ChatTemplateCatalog.FromTokenizerFolder(manifest.Model) : null;
-        var shaped = KtoDataShaper.Shape(KtoDataset.Load(path, dataOptions), tokenizer, dataOptions, template);
+        var data = _config.Data;
+        var template = ChatTemplateCatalog.Resolve(data.ChatTemplate, manifest.Model);
+        // Label balance only matters to the KTO losses; supervised data carries labels it does not read.
+        var adviseFor = _config.Loss.LossType == LossType.Sft ? null : _config.Loss.Weights;
+        var shaped = KtoDataShaper.Shape(KtoDataset.Load(path, data), tokenizer, data, template, adviseFor);
         var report = shaped.Report;
         log($"data {path}: {report.RowsRead} rows, {shaped.Examples.Count} examples ({report.Labels.Desirable} desirable, " +
             $"{report.Labels.Undesirable} undesirable), {report.DroppedPromptTooLong} dropped (prompt too long), " +
             $"{report.CompletionsTruncated} completions truncated");
-        // Label balance only matters to the KTO losses; supervised data carries labels it does not read.
-        var advice = report.Labels.WeightAdvice(_config.DesirableWeight, _config.UndesirableWeight);
-        foreach (var warning in report.Warnings.Where(w => _config.LossType != LossType.Sft || w != advice)) log($"warning: {warning}");
+        foreach (var warning in report.Warnings) log($"warning: {warning}");
         if (shaped.Examples.Count == 0) throw new InvalidDataException($"{path}: no usable examples after shaping.");
         return shaped.Examples.ToList();
     }
@@ -193,29 +186,17 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
     {
         ["cursor"] = step.ToString(CultureInfo.InvariantCulture),
         ["epoch"] = epoch.ToString(CultureInfo.InvariantCulture),
-        ["seed"] = _config.Seed.ToString(CultureInfo.InvariantCulture),
+        ["seed"] = _config.Data.Seed.ToString(CultureInfo.InvariantCulture),
         ["artifacts"] = Path.GetFullPath(options.Artifacts),
         ["model_fingerprint"] = manifest.ModelFingerprint,
         ["artifacts_config_fingerprint"] = manifest.ConfigFingerprint,
         ["run_config_fingerprint"] = ArtifactManifest.Fingerprint(_config),
     };
 
-    /// <summary>Settings baked into the graphs must match: the loss and optimizer cannot change after generation.</summary>
+    /// <summary>Settings baked into the graphs (loss, optimizer, trainable/frozen) cannot change after generation.</summary>
     private void CheckConfigMatchesArtifacts(ArtifactManifest manifest)
     {
-        var baked = manifest.Config;
-        var differences = new List<string>();
-        void Check<T>(string key, T ours, T theirs)
-        {
-            if (!EqualityComparer<T>.Default.Equals(ours, theirs)) differences.Add($"{key}: config {ours}, artifacts {theirs}");
-        }
-        Check("loss_type", _config.LossType, baked.LossType);
-        Check("beta", _config.Beta, baked.Beta);
-        Check("desirable_weight", _config.DesirableWeight, baked.DesirableWeight);
-        Check("undesirable_weight", _config.UndesirableWeight, baked.UndesirableWeight);
-        Check("optimizer", _config.OptimizerSettings, baked.OptimizerSettings);
-        Check("trainable", string.Join("|", _config.Trainable), string.Join("|", baked.Trainable));
-        Check("frozen", string.Join("|", _config.Frozen), string.Join("|", baked.Frozen));
+        var differences = KtoConfigKeys.BakedDifferences(_config, manifest.Config);
         if (differences.Count > 0)
             throw new UserError(
                 $"The config differs from the one the artifacts in '{options.Artifacts}' were generated with, in settings baked into the graphs: " +

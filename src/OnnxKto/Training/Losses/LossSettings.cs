@@ -1,8 +1,18 @@
+using OnnxKto.Data;
+
 namespace OnnxKto.Training.Losses;
 
-/// <summary>The loss hyper-parameters, as in TRL's KTOConfig.</summary>
-/// <param name="LossType">kto, apo_zero_unpaired or sft.</param>
-/// <param name="Beta">β, the KL penalty strength; TRL default 0.1.</param>
-/// <param name="DesirableWeight">λ_D; default 1.</param>
-/// <param name="UndesirableWeight">λ_U; default 1.</param>
-public sealed record LossSettings(LossType LossType, double Beta = 0.1, double DesirableWeight = 1, double UndesirableWeight = 1);
+/// <summary>The loss hyper-parameters, as in TRL's KTOConfig; baked into the training graphs.</summary>
+/// <param name="LossType"><c>loss_type</c>: kto (default), apo_zero_unpaired or sft.</param>
+/// <param name="Beta"><c>beta</c>: β, the KL penalty strength; TRL default 0.1.</param>
+/// <param name="DesirableWeight"><c>desirable_weight</c>: λ_D; default 1.</param>
+/// <param name="UndesirableWeight"><c>undesirable_weight</c>: λ_U; default 1.</param>
+public sealed record LossSettings(
+    LossType LossType = LossType.Kto,
+    double Beta = 0.1,
+    double DesirableWeight = 1,
+    double UndesirableWeight = 1)
+{
+    /// <summary>λ_D and λ_U, for the data layer's label-balance advice.</summary>
+    public LabelWeights Weights => new(DesirableWeight, UndesirableWeight);
+}

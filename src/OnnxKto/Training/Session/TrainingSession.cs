@@ -62,9 +62,9 @@ public sealed class TrainingSession : IDisposable
 
         _trainable = _manifest.Parameters.Where(p => p.Trainable).Select(p => p.Name).ToArray();
         _frozen = _manifest.Parameters.Where(p => !p.Trainable).Select(p => p.Name).ToArray();
-        var stateByParameter = _trainable.ToDictionary(p => p, p => OptimizerGraph.StateNames(_manifest.Config.Optim, p));
+        var stateByParameter = _trainable.ToDictionary(p => p, p => OptimizerGraph.StateNames(_manifest.Config.Optimizer.Kind, p));
         foreach (var name in _frozen) _frozenValues[name] = _context.Upload(Tensor(checkpoint, name));
-        if (!Device.IsCuda) _hostOptimizer = new HostOptimizer(_manifest.Config.OptimizerSettings);
+        if (!Device.IsCuda) _hostOptimizer = new HostOptimizer(_manifest.Config.Optimizer);
         foreach (var p in _manifest.Parameters.Where(p => p.Trainable))
         {
             foreach (var name in stateByParameter[p.Name].Prepend(p.Name))
@@ -174,7 +174,7 @@ public sealed class TrainingSession : IDisposable
     {
         var parameters = _manifest.Parameters.Where(p => p.Trainable).Select(p => new HostParameter(
             _parameterSets[0][p.Name], _gradients[_latestGradient][p.Name],
-            OptimizerGraph.StateNames(_manifest.Config.Optim, p.Name).Select(s => _parameterSets[0][s]).ToList(), p.Decay)).ToList();
+            OptimizerGraph.StateNames(_manifest.Config.Optimizer.Kind, p.Name).Select(s => _parameterSets[0][s]).ToList(), p.Decay)).ToList();
         return _hostOptimizer!.Step(parameters, _learningRate[0], Step + 1);
     }
 

@@ -21,7 +21,7 @@ public sealed class ArtifactGeneratorTests
     {
         using var dir = new TempFolder();
         var model = TinyRun.WriteModel(dir.File("model"));
-        var manifest = ArtifactGenerator.Generate(ModelSource.Load(model), new KtoConfig { Frozen = ["wpe"] }, dir.File("out"));
+        var manifest = ArtifactGenerator.Generate(ModelSource.Load(model), new KtoConfig { Parameters = new ParameterSelection { Frozen = ["wpe"] } }, dir.File("out"));
         foreach (var file in Files) Assert.IsTrue(File.Exists(dir.File($"out/{file}")), file);
 
         var loaded = ArtifactManifest.Load(dir.File("out"));

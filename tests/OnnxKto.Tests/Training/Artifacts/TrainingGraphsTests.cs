@@ -26,7 +26,7 @@ public sealed class TrainingGraphsTests
     {
         var model = ModelBuilders.For(TinyModels.Llama).Build(new DecoderOptions { Precision = DataType.Double, HiddenStates = true });
         // A large β makes the KTO terms far from saturated, so the check is sensitive.
-        var graphs = TrainingGraphs.Build(model, new KtoConfig { LossType = lossType, Beta = 2 });
+        var graphs = TrainingGraphs.Build(model, new KtoConfig { Loss = new LossSettings(lossType, Beta: 2) });
         var feeds = Batch_(graphs.Training, model, seed: 4);
 
         using var training = new OnnxSession(graphs.Training, optimize: false);
@@ -85,7 +85,7 @@ public sealed class TrainingGraphsTests
     public void AccumulationAddsTheBufferAndScalesByLossScale()
     {
         var model = ModelBuilders.For(TinyModels.Llama).Build(new DecoderOptions { Precision = DataType.Double, HiddenStates = true });
-        var graphs = TrainingGraphs.Build(model, new KtoConfig { LossType = LossType.Sft });
+        var graphs = TrainingGraphs.Build(model, new KtoConfig { Loss = new LossSettings(LossType.Sft) });
         var feeds = Batch_(graphs.Training, model, seed: 2);
         using var session = new OnnxSession(graphs.Training, optimize: false);
         var once = session.Run(feeds)["model.norm.weight_grad"].ToDoubles();
@@ -101,7 +101,7 @@ public sealed class TrainingGraphsTests
     public void FrozenPatternsKeepParametersOutOfTheGradients()
     {
         var model = ModelBuilders.For(TinyModels.Gpt2).Build(new DecoderOptions { HiddenStates = true });
-        var graphs = TrainingGraphs.Build(model, new KtoConfig { Frozen = ["wte|wpe"] });
+        var graphs = TrainingGraphs.Build(model, new KtoConfig { Parameters = new ParameterSelection { Frozen = ["wte|wpe"] } });
         Assert.AreEqual(2, graphs.Frozen.Count);
         Assert.IsFalse(graphs.Training.Contains("transformer.wte.weight_grad"));
         Assert.IsTrue(graphs.Training.Contains("transformer.h.0.attn.c_attn.weight_grad"));
@@ -112,7 +112,7 @@ public sealed class TrainingGraphsTests
     public void PatternsSelectingNothingAreAnError()
     {
         var model = ModelBuilders.For(TinyModels.Gpt2).Build(new DecoderOptions { HiddenStates = true });
-        var e = Assert.ThrowsExactly<UserError>(() => TrainingGraphs.Build(model, new KtoConfig { Trainable = ["no_such_param"] }));
+        var e = Assert.ThrowsExactly<UserError>(() => TrainingGraphs.Build(model, new KtoConfig { Parameters = new ParameterSelection { Trainable = ["no_such_param"] } }));
         StringAssert.Contains(e.Message, "no parameter to train");
     }
 

@@ -7,10 +7,10 @@ namespace OnnxKto.Tests.Training.Batching;
 public sealed class LearningRateScheduleTests
 {
     [TestMethod]
-    [DataRow("constant", new[] { 1.0, 1, 1, 1, 1, 1, 1, 1, 1, 1 })]
-    [DataRow("constant_with_warmup", new[] { 0.0, 0.5, 1, 1, 1, 1, 1, 1, 1, 1 })]
-    [DataRow("linear", new[] { 0.0, 0.5, 1, 0.875, 0.75, 0.625, 0.5, 0.375, 0.25, 0.125 })]
-    public void FactorsMatchHuggingFace(string type, double[] expected)
+    [DataRow(LearningRateSchedulerType.Constant, new[] { 1.0, 1, 1, 1, 1, 1, 1, 1, 1, 1 })]
+    [DataRow(LearningRateSchedulerType.ConstantWithWarmup, new[] { 0.0, 0.5, 1, 1, 1, 1, 1, 1, 1, 1 })]
+    [DataRow(LearningRateSchedulerType.Linear, new[] { 0.0, 0.5, 1, 0.875, 0.75, 0.625, 0.5, 0.375, 0.25, 0.125 })]
+    public void FactorsMatchHuggingFace(LearningRateSchedulerType type, double[] expected)
     {
         var schedule = new LearningRateSchedule(type, 1, 10, 2);
         for (int k = 0; k < 10; k++) Assert.AreEqual(expected[k], schedule.Factor(k), 1e-12, $"{type} at update {k}");
@@ -19,7 +19,7 @@ public sealed class LearningRateScheduleTests
     [TestMethod]
     public void CosineFollowsHalfACosine()
     {
-        var schedule = new LearningRateSchedule("cosine", 2e-5, 10, 2);
+        var schedule = new LearningRateSchedule(LearningRateSchedulerType.Cosine, 2e-5, 10, 2);
         Assert.AreEqual(0, schedule.RateAt(0));
         Assert.AreEqual(1e-5, schedule.RateAt(1), 1e-18);
         Assert.AreEqual(2e-5, schedule.RateAt(2), 1e-18);

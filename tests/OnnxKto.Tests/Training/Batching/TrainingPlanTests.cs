@@ -1,5 +1,4 @@
 using OnnxKto.Training.Batching;
-using OnnxKto.Training.Configuration;
 
 namespace OnnxKto.Tests.Training.Batching;
 
@@ -9,7 +8,7 @@ public sealed class TrainingPlanTests
     [TestMethod]
     public void SequentialPlanCutsMicroBatchesAndGroupsUpdates()
     {
-        var plan = TrainingPlan.Create(10, new KtoConfig { PerDeviceTrainBatchSize = 3, GradientAccumulationSteps = 2, NumTrainEpochs = 1, TrainSamplingStrategy = "sequential" }, pairsForKl: true);
+        var plan = TrainingPlan.Create(10, new ScheduleSettings { PerDeviceTrainBatchSize = 3, GradientAccumulationSteps = 2, NumTrainEpochs = 1, TrainSamplingStrategy = SamplingStrategy.Sequential }, seed: 42, pairsForKl: true);
         // 10 examples → [0,1,2] [3,4,5] [6,7,8]; the trailing single example is dropped for kto.
         Assert.AreEqual(2, plan.Updates.Count);
         CollectionAssert.AreEqual(new[] { 0, 1, 2 }, plan.Updates[0].MicroBatches[0].Examples);
@@ -20,9 +19,9 @@ public sealed class TrainingPlanTests
     [TestMethod]
     public void RandomPlanIsASeededPermutationPerEpoch()
     {
-        var config = new KtoConfig { PerDeviceTrainBatchSize = 4, NumTrainEpochs = 2, Seed = 9 };
-        var a = TrainingPlan.Create(8, config, pairsForKl: true);
-        var b = TrainingPlan.Create(8, config, pairsForKl: true);
+        var config = new ScheduleSettings { PerDeviceTrainBatchSize = 4, NumTrainEpochs = 2 };
+        var a = TrainingPlan.Create(8, config, seed: 9, pairsForKl: true);
+        var b = TrainingPlan.Create(8, config, seed: 9, pairsForKl: true);
         var epoch0 = a.Updates.Where(u => u.Epoch == 0).SelectMany(u => u.MicroBatches.SelectMany(m => m.Examples)).ToList();
         var epoch1 = a.Updates.Where(u => u.Epoch == 1).SelectMany(u => u.MicroBatches.SelectMany(m => m.Examples)).ToList();
         CollectionAssert.AreEquivalent(Enumerable.Range(0, 8).ToList(), epoch0);
@@ -33,7 +32,7 @@ public sealed class TrainingPlanTests
 
     [TestMethod]
     public void MaxStepsRunsPastOneEpoch() =>
-        Assert.AreEqual(7, TrainingPlan.Create(8, new KtoConfig { PerDeviceTrainBatchSize = 4, MaxSteps = 7 }, pairsForKl: true).Updates.Count);
+        Assert.AreEqual(7, TrainingPlan.Create(8, new ScheduleSettings { PerDeviceTrainBatchSize = 4, MaxSteps = 7 }, seed: 42, pairsForKl: true).Updates.Count);
 
     [TestMethod]
     public void KlRowsBorrowTheLeftNeighboursCompletion()

@@ -1,5 +1,9 @@
+using OnnxKto.Data;
+using OnnxKto.Training.Artifacts;
+using OnnxKto.Training.Batching;
 using OnnxKto.Training.Configuration;
 using OnnxKto.Training.Losses;
+using OnnxKto.Training.Loop;
 using OnnxKto.Training.Optimizers;
 
 namespace OnnxKto.Tests.Training.Configuration;
@@ -25,21 +29,21 @@ public sealed class KtoConfigReaderTests
             output_dir: ./out
             bf16: true
             """, "kto.yaml");
-        Assert.AreEqual(0.2, c.Beta);
-        Assert.AreEqual(1.33, c.DesirableWeight);
-        Assert.AreEqual(LossType.ApoZeroUnpaired, c.LossType);
-        Assert.AreEqual(5e-7, c.LearningRate);
-        Assert.AreEqual(8, c.GradientAccumulationSteps);
-        Assert.AreEqual("cosine", c.LrSchedulerType);
-        Assert.AreEqual(OptimizerKind.Sgd, c.Optim);
-        Assert.AreEqual(0.9, c.SgdMomentum);
-        CollectionAssert.AreEqual(new[] { "wte", "wpe" }, c.Frozen.ToArray());
+        Assert.AreEqual(0.2, c.Loss.Beta);
+        Assert.AreEqual(1.33, c.Loss.DesirableWeight);
+        Assert.AreEqual(LossType.ApoZeroUnpaired, c.Loss.LossType);
+        Assert.AreEqual(5e-7, c.Schedule.LearningRate);
+        Assert.AreEqual(8, c.Schedule.GradientAccumulationSteps);
+        Assert.AreEqual(LearningRateSchedulerType.Cosine, c.Schedule.LrSchedulerType);
+        Assert.AreEqual(OptimizerKind.Sgd, c.Optimizer.Kind);
+        Assert.AreEqual(0.9, c.Optimizer.Momentum);
+        CollectionAssert.AreEqual(new[] { "wte", "wpe" }, c.Parameters.Frozen.ToArray());
         Assert.AreEqual(2, notes.Count, "output_dir and bf16 are reported as ignored");
     }
 
     [TestMethod]
     public void JsonIsValidYaml() =>
-        Assert.AreEqual(0.3, KtoConfigReader.Parse("""{"beta": 0.3, "max_steps": 5}""", "kto.json").Config.Beta);
+        Assert.AreEqual(0.3, KtoConfigReader.Parse("""{"beta": 0.3, "max_steps": 5}""", "kto.json").Config.Loss.Beta);
 
     [TestMethod]
     [DataRow("learning_rte: 1e-5", "learning_rate")]
@@ -69,9 +73,9 @@ public sealed class KtoConfigReaderTests
     public void EmptyFileGivesDefaults()
     {
         var c = KtoConfigReader.Parse("", "kto.yaml").Config;
-        Assert.AreEqual(0.1, c.Beta);
-        Assert.AreEqual(1e-6, c.LearningRate);
-        Assert.AreEqual(LossType.Kto, c.LossType);
+        Assert.AreEqual(0.1, c.Loss.Beta);
+        Assert.AreEqual(1e-6, c.Schedule.LearningRate);
+        Assert.AreEqual(LossType.Kto, c.Loss.LossType);
     }
 
     [TestMethod]
@@ -79,12 +83,16 @@ public sealed class KtoConfigReaderTests
     {
         var config = new KtoConfig
         {
-            Beta = 0.25, LossType = LossType.ApoZeroUnpaired, LearningRate = 3e-6, MaxPromptLength = 128, Optim = OptimizerKind.Sgd,
-            SgdMomentum = 0.9, Frozen = ["wte", "h\\.0\\."], SaveTotalLimit = 2, ChatTemplate = "chatml", WarmupRatio = 0.1,
+            Loss = new LossSettings(LossType.ApoZeroUnpaired, Beta: 0.25),
+            Schedule = new ScheduleSettings { LearningRate = 3e-6, WarmupRatio = 0.1 },
+            Data = new DataOptions { MaxPromptLength = 128, ChatTemplate = "chatml" },
+            Optimizer = new OptimizerSettings(OptimizerKind.Sgd, Momentum: 0.9),
+            Parameters = new ParameterSelection { Frozen = ["wte", "h\\.0\\."] },
+            Loop = new LoopSettings { SaveTotalLimit = 2 },
         };
-        var back = KtoConfigReader.Parse(KtoConfigReader.ToYaml(config), "written.yaml").Config;
-        Assert.AreEqual(KtoConfigReader.ToYaml(config), KtoConfigReader.ToYaml(back));
-        Assert.AreEqual(config with { Frozen = [], Trainable = [] }, back with { Frozen = [], Trainable = [] });
-        CollectionAssert.AreEqual(config.Frozen.ToArray(), back.Frozen.ToArray());
+        var back = KtoConfigReader.Parse(KtoConfigWriter.ToYaml(config), "written.yaml").Config;
+        Assert.AreEqual(KtoConfigWriter.ToYaml(config), KtoConfigWriter.ToYaml(back));
+        Assert.AreEqual(config with { Parameters = new() }, back with { Parameters = new() });
+        CollectionAssert.AreEqual(config.Parameters.Frozen.ToArray(), back.Parameters.Frozen.ToArray());
     }
 }

@@ -1,6 +1,8 @@
 using System.Diagnostics;
+using OnnxKto.Data;
 using OnnxKto.Tests.TestUtil;
 using OnnxKto.Training.Artifacts;
+using OnnxKto.Training.Batching;
 using OnnxKto.Training.Configuration;
 using OnnxKto.Training.Losses;
 using OnnxKto.Training.Loop;
@@ -13,8 +15,16 @@ public sealed class TrainerTests
 {
     private static KtoConfig Toy => new()
     {
-        LearningRate = 1e-2, PerDeviceTrainBatchSize = 8, MaxSteps = 30, LoggingSteps = 1, SaveSteps = 1000,
-        LrSchedulerType = "constant", MaxLength = 16, Seed = 5,
+        Schedule = new ScheduleSettings { LearningRate = 1e-2, PerDeviceTrainBatchSize = 8, MaxSteps = 30, LrSchedulerType = LearningRateSchedulerType.Constant },
+        Loop = new LoopSettings { LoggingSteps = 1, SaveSteps = 1000 },
+        Data = new DataOptions { MaxLength = 16, Seed = 5 },
+    };
+
+    private static KtoConfig With(KtoConfig c, Func<ScheduleSettings, ScheduleSettings>? schedule = null, Func<LoopSettings, LoopSettings>? loop = null,
+        Func<LossSettings, LossSettings>? loss = null, Func<OptimizerSettings, OptimizerSettings>? optimizer = null) => c with
+    {
+        Schedule = schedule?.Invoke(c.Schedule) ?? c.Schedule, Loop = loop?.Invoke(c.Loop) ?? c.Loop,
+        Loss = loss?.Invoke(c.Loss) ?? c.Loss, Optimizer = optimizer?.Invoke(c.Optimizer) ?? c.Optimizer,
     };
 
     [TestMethod]
@@ -38,7 +48,8 @@ public sealed class TrainerTests
     {
         using var dir = new TempFolder();
         // Long enough that the kill lands mid-run even on a loaded machine.
-        var config = Toy with { MaxSteps = 40, SaveSteps = 3, LearningRate = 5e-3, LrSchedulerType = "linear", WarmupSteps = 2 };
+        var config = With(Toy, s => s with { MaxSteps = 40, LearningRate = 5e-3, LrSchedulerType = LearningRateSchedulerType.Linear, WarmupSteps = 2 },
+            l => l with { SaveSteps = 3 });
         var model = TinyRun.WriteModel(dir.File("model"));
         var artifacts = TinyRun.Artifacts(model, dir.File("artifacts"), config);
         var data = TinyRun.WriteData(dir.File("train.jsonl"), 40);
@@ -87,13 +98,14 @@ public sealed class TrainerTests
         using var dir = new TempFolder();
         // SGD keeps the update linear in the gradient (Adam's first step, g/(|g|+ε), would amplify rounding noise
         // in gradients that are zero in exact arithmetic, such as the key bias's).
-        var config = Toy with { LossType = loss, MaxSteps = 1, TrainSamplingStrategy = "sequential", MaxGradNorm = 0, SaveSteps = 1, Optim = OptimizerKind.Sgd };
+        var config = With(Toy, s => s with { MaxSteps = 1, TrainSamplingStrategy = SamplingStrategy.Sequential }, l => l with { SaveSteps = 1 },
+            l => l with { LossType = loss }, o => o with { MaxGradNorm = 0, Kind = OptimizerKind.Sgd });
         var model = TinyRun.WriteModel(dir.File("model"));
         var artifacts = TinyRun.Artifacts(model, dir.File("artifacts"), config);
         // Equal lengths in every row, so the mean over a micro-batch equals the mean over the update.
         var data = TinyRun.WriteData(dir.File("train.jsonl"), 8);
         Train(artifacts, data, dir.File("full"), config);
-        Train(artifacts, data, dir.File("accumulated"), config with { PerDeviceTrainBatchSize = 4, GradientAccumulationSteps = 2 });
+        Train(artifacts, data, dir.File("accumulated"), With(config, s => s with { PerDeviceTrainBatchSize = 4, GradientAccumulationSteps = 2 }));
 
         var full = TrainingCheckpoint.Load(dir.File("full/checkpoint-1/checkpoint.safetensors"));
         var accumulated = TrainingCheckpoint.Load(dir.File("accumulated/checkpoint-1/checkpoint.safetensors"));
@@ -109,11 +121,11 @@ public sealed class TrainerTests
     public void ReferenceComputedEachStepEqualsThePrecomputedCache()
     {
         using var dir = new TempFolder();
-        var config = Toy with { MaxSteps = 4 };
+        var config = With(Toy, s => s with { MaxSteps = 4 });
         var artifacts = TinyRun.Artifacts(TinyRun.WriteModel(dir.File("model")), dir.File("artifacts"), config);
         var data = TinyRun.WriteData(dir.File("d.jsonl"), 32);
         Train(artifacts, data, dir.File("cached"), config);
-        Train(artifacts, data, dir.File("live"), config with { PrecomputeRefLogProbs = false });
+        Train(artifacts, data, dir.File("live"), With(config, loop: l => l with { PrecomputeRefLogProbs = false }));
         Assert.IsTrue(File.Exists(dir.File("cached/reference_logps.safetensors")));
         Assert.IsFalse(File.Exists(dir.File("live/reference_logps.safetensors")));
         var (a, b) = (TinyRun.Metrics(dir.File("cached")), TinyRun.Metrics(dir.File("live")));
@@ -124,7 +136,7 @@ public sealed class TrainerTests
     public void EvaluatesEveryEvalStepsAndKeepsOnlyTheNewestCheckpoints()
     {
         using var dir = new TempFolder();
-        var config = Toy with { MaxSteps = 6, EvalSteps = 3, SaveSteps = 2, SaveTotalLimit = 2 };
+        var config = With(Toy, s => s with { MaxSteps = 6 }, l => l with { EvalSteps = 3, SaveSteps = 2, SaveTotalLimit = 2 });
         var artifacts = TinyRun.Artifacts(TinyRun.WriteModel(dir.File("model")), dir.File("artifacts"), config);
         var options = new TrainOptions
         {
@@ -144,7 +156,8 @@ public sealed class TrainerTests
     {
         using var dir = new TempFolder();
         // An absurd learning rate makes the weights overflow after the first update.
-        var config = Toy with { MaxSteps = 10, LearningRate = 1e38, SaveSteps = 1, MaxGradNorm = 0, LossType = LossType.ApoZeroUnpaired };
+        var config = With(Toy, s => s with { MaxSteps = 10, LearningRate = 1e38 }, l => l with { SaveSteps = 1 },
+            l => l with { LossType = LossType.ApoZeroUnpaired }, o => o with { MaxGradNorm = 0 });
         var artifacts = TinyRun.Artifacts(TinyRun.WriteModel(dir.File("model")), dir.File("artifacts"), config);
         var lines = new List<string>();
         var options = new TrainOptions { Artifacts = artifacts, Data = TinyRun.WriteData(dir.File("d.jsonl"), 32), Output = dir.File("run"), Config = config, Threads = 1 };
@@ -160,7 +173,7 @@ public sealed class TrainerTests
     public void KtoWithBatchOfOneIsRefusedWithTheReason()
     {
         using var dir = new TempFolder();
-        var config = Toy with { PerDeviceTrainBatchSize = 1 };
+        var config = With(Toy, s => s with { PerDeviceTrainBatchSize = 1 });
         var artifacts = TinyRun.Artifacts(TinyRun.WriteModel(dir.File("model")), dir.File("artifacts"), config);
         var e = Assert.ThrowsExactly<UserError>(() => Train(artifacts, TinyRun.WriteData(dir.File("d.jsonl"), 8), dir.File("run"), config));
         StringAssert.Contains(e.Message, "pair an example with itself");
@@ -170,7 +183,7 @@ public sealed class TrainerTests
     public void ExistingRunIsNotOverwrittenWithoutConsent()
     {
         using var dir = new TempFolder();
-        var config = Toy with { MaxSteps = 2 };
+        var config = With(Toy, s => s with { MaxSteps = 2 });
         var artifacts = TinyRun.Artifacts(TinyRun.WriteModel(dir.File("model")), dir.File("artifacts"), config);
         var data = TinyRun.WriteData(dir.File("d.jsonl"), 16);
         Train(artifacts, data, dir.File("run"), config);
@@ -186,7 +199,7 @@ public sealed class TrainerTests
         using var dir = new TempFolder();
         var artifacts = TinyRun.Artifacts(TinyRun.WriteModel(dir.File("model")), dir.File("artifacts"), Toy);
         var e = Assert.ThrowsExactly<UserError>(() =>
-            Train(artifacts, TinyRun.WriteData(dir.File("d.jsonl"), 16), dir.File("run"), Toy with { Beta = 0.5 }));
+            Train(artifacts, TinyRun.WriteData(dir.File("d.jsonl"), 16), dir.File("run"), With(Toy, loss: l => l with { Beta = 0.5 })));
         StringAssert.Contains(e.Message, "beta");
     }
 

@@ -17,7 +17,7 @@ public sealed class TrainingSessionTests
     public void TrainStepOptimizerStepAndExportModelForInferencing()
     {
         using var dir = new TempFolder();
-        var config = new KtoConfig { LossType = LossType.Sft, LearningRate = 1e-2 };
+        var config = new KtoConfig { Loss = new LossSettings(LossType.Sft), Schedule = new ScheduleSettings { LearningRate = 1e-2 } };
         var artifacts = TinyRun.Artifacts(TinyRun.WriteModel(dir.File("model")), dir.File("artifacts"), config);
         using var session = new TrainingSession(artifacts, TrainingCheckpoint.Load(Path.Combine(artifacts, ArtifactNames.Checkpoint)));
         var data = Enumerable.Range(0, 4).Select(i => new OnnxKto.Data.TokenizedExample([i % 3, 3], [4, TinyRun.Eos], true)).ToList();

@@ -1,0 +1,20 @@
+namespace OnnxKto.Training.Loop;
+
+/// <summary>How the training loop logs, evaluates, checkpoints and gets its reference log-probs.</summary>
+public sealed record LoopSettings
+{
+    /// <summary><c>logging_steps</c>: log every N updates (our default 10; HF's 500).</summary>
+    public int LoggingSteps { get; init; } = 10;
+
+    /// <summary><c>save_steps</c>: checkpoint every N updates (and at the end). Example: 500.</summary>
+    public int SaveSteps { get; init; } = 500;
+
+    /// <summary><c>save_total_limit</c>: keep at most N checkpoints (oldest deleted). Example: null (keep all).</summary>
+    public int? SaveTotalLimit { get; init; }
+
+    /// <summary><c>eval_steps</c>: evaluate every N updates when eval data is given. Example: null.</summary>
+    public int? EvalSteps { get; init; }
+
+    /// <summary><c>precompute_ref_log_probs</c>: one reference pass before training, cached (our default true; TRL's false).</summary>
+    public bool PrecomputeRefLogProbs { get; init; } = true;
+}
