@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using OnnxKto.Models;
 using OnnxKto.Models.Builders;
+using OnnxKto.Runtime;
 using OnnxKto.Training.Artifacts;
 using OnnxKto.Training.Batching;
 using OnnxKto.Training.Configuration;
@@ -35,35 +36,35 @@ internal static class MemoryBench
     {
         Console.WriteLine();
         Console.WriteLine($"Peak memory, full fine-tuning, SmolLM2-135M shape (172M parameters), KTO, batch {batch} x {seq}, precomputed reference:");
-        Console.WriteLine("| implementation | method | peak RSS (GiB) | s/step | target tokens/s |");
-        Console.WriteLine("|---|---|---|---|---|");
+        Console.WriteLine("| implementation | method | peak RSS (GiB) | planned (GiB) | s/step | target tokens/s |");
+        Console.WriteLine("|---|---|---|---|---|---|");
         var folder = Path.Combine(Path.GetTempPath(), "onnxkto-bench", "smollm2-135m");
         var config = new KtoConfig
         {
             Schedule = new ScheduleSettings { PerDeviceTrainBatchSize = batch, LearningRate = 1e-5 }, Data = new OnnxKto.Data.DataOptions { MaxLength = seq },
         };
         var parameters = ModelBuilders.For(SmolLm2).Build().Parameters;
-        ArtifactGenerator.Generate(new ModelSource("bench:smollm2-135m", SmolLm2, ParameterInitializer.Initialize(parameters, 1)), config, folder);
+        var manifest = ArtifactGenerator.Generate(new ModelSource("bench:smollm2-135m", SmolLm2, ParameterInitializer.Initialize(parameters, 1)), config, folder);
+        double planned = MemoryPlan.For(manifest, batch, seq, seq - seq / 4, 1, ExecutionDevice.Cpu).TotalBytes / (double)(1L << 30);
         foreach (var row in new[] { Child(folder, batch, seq, steps), Torch(batch, seq, steps) })
             if (row is not null)
-                Console.WriteLine($"| {(row.Method.StartsWith("pytorch", StringComparison.Ordinal) ? "PyTorch eager" : "OnnxKto")} | full, {row.Method} | {row.PeakGiB:F2} | {row.SecondsPerStep:F2} | {row.TokensPerSecond:F0} |");
+            {
+                bool torch = row.Method.StartsWith("pytorch", StringComparison.Ordinal);
+                Console.WriteLine($"| {(torch ? "PyTorch eager" : "OnnxKto")} | full, {row.Method} | {row.PeakGiB:F2} | {(torch ? "" : planned.ToString("F2"))} | {row.SecondsPerStep:F2} | {row.TokensPerSecond:F0} |");
+            }
     }
 
     /// <summary>The child's work: train <paramref name="steps"/> steps on the artifacts and print a RESULT line.</summary>
     public static void RunChild(string folder, int batch, int seq, int steps)
     {
-        using var session = new TrainingSession(folder, TrainingCheckpoint.Load(Path.Combine(folder, ArtifactNames.Checkpoint)));
-        Console.Error.WriteLine($"DEBUG after session: rss {Rss()} hwm {PeakRssKib()/1024} gc {GC.GetTotalMemory(false)>>20}");
+        using var session = new TrainingSession(folder, TrainingCheckpoint.Open(Path.Combine(folder, ArtifactNames.Checkpoint)));
         var rng = new Random(1);
         var examples = Enumerable.Range(0, batch).Select(_ => new OnnxKto.Data.TokenizedExample(
             Enumerable.Range(0, seq / 4).Select(_ => rng.Next(SmolLm2.VocabSize)).ToArray(),
             Enumerable.Range(0, seq - seq / 4).Select(_ => rng.Next(SmolLm2.VocabSize)).ToArray(), rng.Next(2) == 0)).ToList();
         var micro = MicroBatch.Build(examples, Enumerable.Range(0, batch).ToArray(), withKl: true, padId: 0, maxLength: seq);
         var (reference, referenceKl) = session.ComputeReferenceLogps(micro.Target, micro.Kl!, batch);
-        Console.Error.WriteLine($"DEBUG after reference: rss {Rss()} hwm {PeakRssKib()/1024} gc {GC.GetTotalMemory(false)>>20}");
         session.ReleaseReferenceModel();
-        GC.Collect();
-        Console.Error.WriteLine($"DEBUG after release: rss {Rss()} hwm {PeakRssKib()/1024} gc {GC.GetTotalMemory(false)>>20}");
         session.SetLearningRate(1e-5);
         var times = new List<double>();
         for (int i = 0; i <= steps; i++)
@@ -73,7 +74,6 @@ internal static class MemoryBench
             session.TrainStep(micro, reference, referenceKl, 1);
             session.OptimizerStep();
             if (i > 0) times.Add(clock.Elapsed.TotalSeconds);  // step 0 warms up
-            Console.Error.WriteLine($"DEBUG after step {i}: rss {Rss()} hwm {PeakRssKib()/1024} gc {GC.GetTotalMemory(false)>>20}");
         }
         double seconds = times.Order().ElementAt(times.Count / 2);
         Console.WriteLine("RESULT " + JsonSerializer.Serialize(new { peak_rss_kib = PeakRssKib(), seconds_per_step = seconds }));
@@ -113,9 +113,6 @@ internal static class MemoryBench
         Console.WriteLine($"{who} memory row did not run (exit {process.ExitCode}): {stderr.Result.Trim().Split('\n').LastOrDefault()}");
         return null;
     }
-
-    private static long Rss() => long.Parse(File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal))
-            .Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
 
     // VmHWM: the resident set's high-water mark, in KiB.
     private static long PeakRssKib() =>

@@ -36,7 +36,7 @@ internal static class TrainingBench
         var micro = MicroBatch.Build(examples, Enumerable.Range(0, batch).ToArray(), withKl: true, padId: 0, maxLength: seq);
         var reference = Enumerable.Repeat(-100f, batch).ToArray();
 
-        using var session = new TrainingSession(folder, TrainingCheckpoint.Load(Path.Combine(folder, ArtifactNames.Checkpoint)));
+        using var session = new TrainingSession(folder, TrainingCheckpoint.Open(Path.Combine(folder, ArtifactNames.Checkpoint)));
         session.SetLearningRate(1e-5);
         void Step()
         {

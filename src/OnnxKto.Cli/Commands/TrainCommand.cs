@@ -22,9 +22,10 @@ internal static class TrainCommand
         var overwrite = new Option<bool>("--overwrite") { Description = "Start over, deleting the run in --out." };
         var skipInvalid = new Option<bool>("--skip-invalid") { Description = "Skip invalid data rows (and count them) instead of stopping (skip_invalid: true)." };
         var threads = new Option<int>("--threads") { Description = "Intra-op threads (default: all cores)." };
+        var memoryLimit = new Option<double?>("--memory-limit") { Description = "GiB the run may plan for (default: the memory available); a larger plan is refused before training." };
         var command = new Command("train", "Train on KTO artifacts: precomputes reference log-probs, logs TRL metrics, checkpoints, resumes exactly.")
         {
-            artifacts, data, evalData, config, set, output, device, tf32, resume, overwrite, skipInvalid, threads,
+            artifacts, data, evalData, config, set, output, device, tf32, resume, overwrite, skipInvalid, threads, memoryLimit,
         };
         command.SetAction(parse =>
         {
@@ -38,6 +39,7 @@ internal static class TrainCommand
                 Artifacts = folder, Data = parse.GetValue(data)!, EvalData = parse.GetValue(evalData), Output = parse.GetValue(output)!.FullName,
                 Config = kto, Resume = parse.GetValue(resume), Overwrite = parse.GetValue(overwrite),
                 Threads = parse.GetValue(threads), Device = parse.GetValue(device)!, Tf32 = parse.GetValue(tf32),
+                MemoryLimitBytes = parse.GetValue(memoryLimit) is double gib ? (long)(gib * (1L << 30)) : null,
             };
             TrainingConsole.Run(console => new Trainer(options, console.WriteLine, console).Run());
             return 0;

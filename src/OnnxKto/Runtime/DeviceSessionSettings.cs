@@ -12,6 +12,13 @@ public sealed record DeviceSessionSettings
     /// </summary>
     public bool UseTf32 { get; init; }
 
+    /// <summary>
+    /// ORT's CPU memory arena. Off by default: an arena grows to a step's peak, keeps it for the session's life and
+    /// fragments as batch shapes change, while without it ORT's large activations go straight back to the system
+    /// (measured on the SmolLM2-135M step: about 3.7 GiB lower peak RSS at the same speed, <c>make bench</c>). Example: false.
+    /// </summary>
+    public bool CpuMemoryArena { get; init; }
+
     /// <summary>Run ORT's graph optimizations (all levels); false gives the unfused graph. Example: true.</summary>
     public bool OptimizeGraph { get; init; } = true;
 }

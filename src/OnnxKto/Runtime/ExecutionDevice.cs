@@ -79,7 +79,7 @@ public sealed partial record ExecutionDevice
         {
             GraphOptimizationLevel = settings.OptimizeGraph ? GraphOptimizationLevel.ORT_ENABLE_ALL : GraphOptimizationLevel.ORT_DISABLE_ALL,
             IntraOpNumThreads = settings.IntraOpThreads > 0 ? settings.IntraOpThreads : Environment.ProcessorCount,
-            EnableCpuMemArena = Environment.GetEnvironmentVariable("ARENA") != "0",
+            EnableCpuMemArena = settings.CpuMemoryArena,
         };
         if (!IsCuda) return options;
         try

@@ -24,6 +24,20 @@ public sealed record TrainingCheckpoint(IReadOnlyDictionary<string, TensorData> 
 
     public void Save(string path) => SafetensorsWriter.Write(path, Tensors, Metadata);
 
+    /// <summary>
+    /// The checkpoint in <paramref name="path"/> with its tensors read on access, not up front: what a training session
+    /// opens, so a model's parameters and moments never sit in host memory twice.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is malformed or lacks <c>optimizer.step</c>.</exception>
+    public static TrainingCheckpoint Open(string path)
+    {
+        var tensors = new SafetensorsTensors(path);
+        if (!tensors.ContainsKey(StepTensor))
+            throw new InvalidDataException($"{path}: not an OnnxKto training checkpoint (no '{StepTensor}' tensor).");
+        return new TrainingCheckpoint(tensors, tensors.Metadata);
+    }
+
+    /// <summary>The checkpoint in <paramref name="path"/>, every tensor read into memory.</summary>
     /// <exception cref="InvalidDataException">The file is malformed or lacks <c>optimizer.step</c>.</exception>
     public static TrainingCheckpoint Load(string path)
     {

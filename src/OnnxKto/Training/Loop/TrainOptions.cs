@@ -29,6 +29,12 @@ public sealed record TrainOptions
     /// <summary>cpu (default) or cuda[:N].</summary>
     public string Device { get; init; } = "cpu";
 
+    /// <summary>
+    /// The most memory the run may plan for, in bytes; null takes what the host has available (CPU). A plan over it is
+    /// refused before anything is allocated or written.
+    /// </summary>
+    public long? MemoryLimitBytes { get; init; }
+
     /// <summary>CUDA: allow TF32 matrix products (faster; off for parity with CPU runs).</summary>
     public bool Tf32 { get; init; }
 }

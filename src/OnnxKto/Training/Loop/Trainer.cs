@@ -30,8 +30,6 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
         var device = ExecutionDevice.Parse(options.Device);
         var settings = new DeviceSessionSettings { IntraOpThreads = options.Threads, UseTf32 = options.Tf32 };
         device.CreateSessionOptions(settings).Dispose();
-        var run = new RunFolder(options.Output);
-        run.Prepare(options.Resume, options.Overwrite);
         var manifest = ArtifactManifest.Load(options.Artifacts);
         CheckConfigMatchesArtifacts(manifest);
         bool kto = _config.Loss.LossType == LossType.Kto, needsReference = _config.Loss.LossType != LossType.Sft;
@@ -39,12 +37,15 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
         var tokenizer = ModelTokenizer.Load(manifest.Model);
         var train = LoadData(options.Data, manifest, tokenizer);
         var plan = TrainingPlan.Create(train.Count, _config.Schedule, _config.Data.Seed, kto);
+        CheckMemoryPlan(manifest, device, train);
+        var run = new RunFolder(options.Output);
+        run.Prepare(options.Resume, options.Overwrite);
         foreach (var warning in plan.Warnings) log($"warning: {warning}");
         int total = plan.Updates.Count;
         var schedule = LearningRateSchedule.For(_config.Schedule, total);
 
         var resumeFrom = options.Resume ? run.Checkpoints().LastOrDefault() : default;
-        var checkpoint = TrainingCheckpoint.Load(resumeFrom.Folder is null
+        var checkpoint = TrainingCheckpoint.Open(resumeFrom.Folder is null
             ? Path.Combine(options.Artifacts, ArtifactNames.Checkpoint)
             : Path.Combine(resumeFrom.Folder, ArtifactNames.Checkpoint));
         int start = checkpoint.Metadata.TryGetValue("cursor", out var c) ? int.Parse(c, CultureInfo.InvariantCulture) : 0;
@@ -192,6 +193,19 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
         ["artifacts_config_fingerprint"] = manifest.ConfigFingerprint,
         ["run_config_fingerprint"] = ArtifactManifest.Fingerprint(_config),
     };
+
+    /// <summary>Prints the memory plan and refuses one over the limit before the run allocates or writes anything.</summary>
+    private void CheckMemoryPlan(ArtifactManifest manifest, ExecutionDevice device, IReadOnlyList<TokenizedExample> data)
+    {
+        // Micro-batches pad to their longest row, so the data's longest row (already cut to max_length) bounds them.
+        var plan = MemoryPlan.For(manifest, _config.Schedule.PerDeviceTrainBatchSize,
+            data.Max(e => e.PromptIds.Length + e.CompletionIds.Length), data.Max(e => e.CompletionIds.Length),
+            _config.Schedule.GradientAccumulationSteps, device);
+        log($"memory plan ({device}):");
+        foreach (var line in plan.Lines()) log(line);
+        var limit = options.MemoryLimitBytes ?? (device.IsCuda ? null : MemoryPlan.HostAvailableBytes());
+        if (limit is { } bytes) plan.EnsureFits(bytes, options.MemoryLimitBytes is null ? "this machine" : "--memory-limit");
+    }
 
     /// <summary>Settings baked into the graphs (loss, optimizer, trainable/frozen) cannot change after generation.</summary>
     private void CheckConfigMatchesArtifacts(ArtifactManifest manifest)

@@ -270,7 +270,7 @@ public sealed class TrainingSession : IDisposable
     private Dictionary<string, DeviceTensor> LoadReferenceWeights()
     {
         // Frozen weights never change, so the reference shares their tensors; trainable ones come from the initial checkpoint.
-        var initial = TrainingCheckpoint.Load(Path.Combine(_folder, Checkpoint));
+        var initial = TrainingCheckpoint.Open(Path.Combine(_folder, Checkpoint));
         var weights = new Dictionary<string, DeviceTensor>(_frozenValues);
         foreach (var name in _trainable) weights[name] = _context.Upload(Tensor(initial, name));
         return weights;

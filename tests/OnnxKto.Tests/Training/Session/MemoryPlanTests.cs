@@ -1,0 +1,78 @@
+using OnnxKto.Runtime;
+using OnnxKto.Tests.TestUtil;
+using OnnxKto.Training.Artifacts;
+using OnnxKto.Training.Batching;
+using OnnxKto.Training.Configuration;
+using OnnxKto.Training.Loop;
+using OnnxKto.Training.Optimizers;
+using OnnxKto.Training.Session;
+
+namespace OnnxKto.Tests.Training.Session;
+
+[TestClass]
+public sealed class MemoryPlanTests
+{
+    [TestMethod]
+    public void ParametersGradientsAndStateAreCountedFromTheManifest()
+    {
+        using var dir = new TempFolder();
+        var config = new KtoConfig { Parameters = new ParameterSelection { Frozen = ["wte|wpe"] } };
+        var manifest = ArtifactManifest.Load(TinyRun.Artifacts(TinyRun.WriteModel(dir.File("model")), dir.File("artifacts"), config));
+        // Counted by hand from the manifest's shapes, independently of the plan's arithmetic.
+        long all = 0, trainable = 0;
+        foreach (var p in manifest.Parameters)
+        {
+            long n = 1;
+            foreach (var d in p.Shape) n *= d;
+            all += n;
+            if (p.Trainable) trainable += n;
+        }
+        Assert.IsTrue(trainable < all, "the frozen embeddings are not trainable");
+
+        var cpu = MemoryPlan.For(manifest, batch: 2, length: 8, completionLength: 4, accumulationSteps: 1, ExecutionDevice.Cpu);
+        Assert.AreEqual(4 * all, Bytes(cpu, "parameters"));
+        Assert.AreEqual(4 * trainable, Bytes(cpu, "gradients"));
+        Assert.AreEqual(4 * trainable * 2, Bytes(cpu, "optimizer state"), "AdamW: exp_avg and exp_avg_sq");
+        Assert.AreEqual(4L * 4 * 2 * 4 * TinyRun.Config.VocabSize, Bytes(cpu, "vocabulary-sized head"), "four (rows, vocab) fp32 tensors, rows = 2 x 4");
+
+        var accumulating = MemoryPlan.For(manifest, 2, 8, 4, accumulationSteps: 4, ExecutionDevice.Cpu);
+        Assert.AreEqual(2 * 4 * trainable, Bytes(accumulating, "gradients"), "accumulation alternates two gradient buffers");
+        var cuda = MemoryPlan.For(manifest, 2, 8, 4, 1, ExecutionDevice.Cuda(0));
+        Assert.AreEqual(4 * (all + trainable), Bytes(cuda, "parameters"), "the CUDA optimizer graph writes a second set");
+        Assert.AreEqual(2 * 4 * trainable * 2, Bytes(cuda, "optimizer state"));
+
+        var longer = MemoryPlan.For(manifest, 2, 16, 4, 1, ExecutionDevice.Cpu);
+        Assert.IsTrue(Bytes(longer, "activations") > 2 * Bytes(cpu, "activations"), "attention rows make activations grow faster than the length");
+    }
+
+    [TestMethod]
+    public void APlanOverTheLimitIsRefusedBeforeTheRunFolderIsWritten()
+    {
+        using var dir = new TempFolder();
+        var config = new KtoConfig
+        {
+            Schedule = new ScheduleSettings { PerDeviceTrainBatchSize = 4, MaxSteps = 2 },
+            Data = new OnnxKto.Data.DataOptions { MaxLength = 16 },
+        };
+        var artifacts = TinyRun.Artifacts(TinyRun.WriteModel(dir.File("model")), dir.File("artifacts"), config);
+        var options = new TrainOptions
+        {
+            Artifacts = artifacts, Data = TinyRun.WriteData(dir.File("train.jsonl"), 8), Output = dir.File("run"), Config = config,
+            MemoryLimitBytes = 1 << 20,
+        };
+        var log = new List<string>();
+
+        var e = Assert.ThrowsExactly<UserError>(() => new Trainer(options, log.Add).Run());
+
+        StringAssert.Contains(e.Message, "--memory-limit");
+        StringAssert.Contains(e.Message, "runtime");          // the largest part for a tiny model
+        StringAssert.Contains(e.Hint, "LoRA");
+        StringAssert.Contains(e.Hint, "gradient_checkpointing");
+        StringAssert.Contains(e.Hint, "per_device_train_batch_size");
+        Assert.IsFalse(Directory.Exists(dir.File("run")), "nothing is written before the plan is accepted");
+        Assert.IsTrue(log.Any(l => l.Contains("memory plan")), "the plan is printed first");
+        Assert.IsTrue(log.Any(l => l.Contains("optimizer state")));
+    }
+
+    private static long Bytes(MemoryPlan plan, string part) => plan.Parts.Single(p => p.Name.StartsWith(part, StringComparison.Ordinal)).Bytes;
+}
