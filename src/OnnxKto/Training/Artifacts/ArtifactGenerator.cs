@@ -20,14 +20,16 @@ public static class ArtifactGenerator
     /// <param name="config">Loss, optimizer and trainable-parameter settings.</param>
     /// <param name="folder">Output folder; created if needed, files replaced.</param>
     /// <param name="log">Progress lines.</param>
-    public static ArtifactManifest Generate(ModelSource source, KtoConfig config, string folder, Action<string>? log = null)
+    /// <param name="memory">Gradient checkpointing and head chunking; <see cref="GraphMemoryOptions.Default"/> when null.</param>
+    public static ArtifactManifest Generate(ModelSource source, KtoConfig config, string folder, Action<string>? log = null,
+        GraphMemoryOptions? memory = null)
     {
         log ??= _ => { };
         Directory.CreateDirectory(folder);
         log($"building the {source.Config.ModelType} forward graph ({source.Config.NumLayers} layers, width {source.Config.HiddenSize})");
         var model = ModelBuilders.For(source.Config).Build(new DecoderOptions { HiddenStates = true });
         log($"differentiating the {config.LossType.ToConfigName()} loss");
-        var graphs = TrainingGraphs.Build(model, config);
+        var graphs = TrainingGraphs.Build(model, config, memory);
         var files = new (string Name, Graph Graph)[]
         {
             (ArtifactNames.TrainingModel, graphs.Training), (ArtifactNames.EvalModel, graphs.Eval),
