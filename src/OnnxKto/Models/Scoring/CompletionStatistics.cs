@@ -49,10 +49,11 @@ public sealed record CompletionStatistics(Value SequenceLogps, Value LogitsSum, 
         var (targets, mask) = (ShiftLeft(b, ids), ShiftLeft(b, completionMask));
         var flatMask = b.Reshape(mask, -1);                                                        // (N)
         var scored = b.AssumeShape(b.Squeeze(b.Op("NonZero", [flatMask]), 0), new Shape("scored")); // (K) row indices
-        var rows = b.Gather(hidden, scored);                                                       // (K, E)
-        var rowTargets = b.Gather(b.Reshape(targets, -1), scored);                                 // (K)
+        var (head, keep) = chunks == 1 ? (scored, null) : PadToPieces(b, scored, chunks);
+        var rows = b.Gather(hidden, head);                                                         // (K′, E)
+        var rowTargets = b.Gather(b.Reshape(targets, -1), head);                                   // (K′)
         // mean_v(h·W_vᵀ) = h·mean_v(W_v): the mean logit needs no (K, V) tensor.
-        var meanLogits = b.MatMul(rows, b.ReduceMean(headWeight, [0], keepDims: false));          // (K)
+        var meanLogits = b.MatMul(rows, b.ReduceMean(headWeight, [0], keepDims: false));          // (K′)
         Value tokenLogps;
         CheckpointSegment[] pieces;
         if (chunks == 1)
@@ -60,7 +61,9 @@ public sealed record CompletionStatistics(Value SequenceLogps, Value LogitsSum, 
             var whole = HeadPiece(b, rows, headWeight, rowTargets);
             (tokenLogps, pieces) = (whole.Output, [whole]);
         }
-        else (tokenLogps, pieces) = ChunkedHead(b, rows, headWeight, rowTargets, scored, chunks);
+        else (tokenLogps, pieces) = ChunkedHead(b, rows, headWeight, rowTargets, chunks);
+        if (keep is not null)
+            (tokenLogps, meanLogits) = (b.Gather(tokenLogps, keep), b.Gather(meanLogits, keep));   // (K)
         // Back to (batch, seq) with zeros at unscored positions.
         var index = b.Unsqueeze(scored, -1);
         var zeros = b.Op("ConstantOfShape", [b.ShapeOf(flatMask)], ("value", TensorData.Scalar(hidden.Type, 0, [1])));  // (N)
@@ -74,13 +77,28 @@ public sealed record CompletionStatistics(Value SequenceLogps, Value LogitsSum, 
     /// </summary>
     public IReadOnlyList<CheckpointSegment> HeadChunks { get; init; } = [];
 
-    /// <summary>Splits the rows into pieces run one after another; returns the token log-probs (K) and the pieces.</summary>
-    private static (Value TokenLogps, CheckpointSegment[] Pieces) ChunkedHead(GraphBuilder b, Value rows, Value headWeight,
-        Value rowTargets, Value scored, int chunks)
+    /// <summary>
+    /// The scored row indices padded with row 0 to at least <paramref name="chunks"/> rows (K′ = max(K, n)), and the
+    /// positions 0…K−1 to keep of the results. No piece may be empty: ONNX Runtime mis-shapes GatherElements (and some
+    /// reductions) of empty tensors. The padding's log-probs are dropped, so it gets no gradient.
+    /// </summary>
+    private static (Value Padded, Value Keep) PadToPieces(GraphBuilder b, Value scored, int chunks)
     {
         var i64 = DataType.Int64;
-        // sizes_c = ⌊(K + c) / n⌋: n nearly equal pieces adding up to K.
-        var sizes = b.Div(b.Add(b.ShapeOf(scored), b.Ints(Enumerable.Range(0, chunks).Select(c => (long)c).ToArray())), b.Scalar(chunks, i64));
+        var count = b.ShapeOf(scored);                                                             // [K]
+        var missing = b.Op("Max", [b.Sub(b.Ints(chunks), count), b.Ints(0)]);                     // [max(n − K, 0)]
+        var padding = b.Op("ConstantOfShape", [missing], ("value", TensorData.Scalar(i64, 0, [1])));
+        var keep = b.Op("Range", [b.Scalar(0, i64), b.Gather(count, b.Scalar(0, i64)), b.Scalar(1, i64)]);
+        return (b.Concat(0, scored, padding), b.AssumeShape(keep, scored.Shape!));
+    }
+
+    /// <summary>Splits the rows into pieces run one after another; returns the token log-probs (K′) and the pieces.</summary>
+    private static (Value TokenLogps, CheckpointSegment[] Pieces) ChunkedHead(GraphBuilder b, Value rows, Value headWeight,
+        Value rowTargets, int chunks)
+    {
+        var i64 = DataType.Int64;
+        // sizes_c = ⌊(K′ + c) / n⌋: n nearly equal pieces adding up to K′, none empty since K′ ≥ n.
+        var sizes = b.Div(b.Add(b.Op("Shape", [rows], ("start", 0L), ("end", 1L)), b.Ints(Enumerable.Range(0, chunks).Select(c => (long)c).ToArray())), b.Scalar(chunks, i64));
         var rowPieces = b.Ops("Split", chunks, [rows, sizes], ("axis", 0L));
         var targetPieces = b.Ops("Split", chunks, [rowTargets, sizes], ("axis", 0L));
         var pieces = new CheckpointSegment[chunks];
