@@ -5,7 +5,7 @@ namespace OnnxKto.Autodiff;
 /// <summary>
 /// Reverse-mode automatic differentiation over ONNX graphs, emitting the backward pass in standard ONNX operators.
 /// </summary>
-public static class ReverseModeAutodiff
+public static partial class ReverseModeAutodiff
 {
     /// <summary>
     /// Returns a copy of <paramref name="forward"/> that also outputs the gradient of the scalar <paramref name="loss"/>
@@ -18,6 +18,11 @@ public static class ReverseModeAutodiff
     /// Values no gradient flows through (like <c>torch.no_grad</c> / <c>detach</c>), in addition to the graph's
     /// <see cref="Graph.Detached"/> ones. A loss that needs some should detach them itself (<see cref="GraphBuilder.Detach"/>).
     /// </param>
+    /// <param name="checkpoints">
+    /// Regions of <paramref name="forward"/> to recompute in the backward pass rather than keep (gradient checkpointing):
+    /// each is cloned, fed from its saved inputs, and differentiated there, so only the segments' inputs stay alive between
+    /// the forward and the backward. The gradients are the same as without them. Segments must not share nodes.
+    /// </param>
     /// <remarks>
     /// Nodes are visited in reverse topological order; only those on a path from a wanted value to the loss get a
     /// backward. Gradients reaching a value along several paths are summed. Integer and boolean values carry no
@@ -25,8 +30,13 @@ public static class ReverseModeAutodiff
     /// is an error naming the operator and the node.
     /// </remarks>
     /// <exception cref="ArgumentException">A value is not <paramref name="forward"/>'s, or a wanted value is not floating point.</exception>
+    /// <exception cref="ArgumentException">
+    /// A checkpoint segment is malformed: its output does not depend on its inputs, it overlaps another, or a gradient
+    /// reaches one of its inner values from outside it.
+    /// </exception>
     /// <exception cref="NotSupportedException">An operator on the gradient path has no rule.</exception>
-    public static Graph Gradients(Graph forward, Value loss, IEnumerable<Value> wrt, IEnumerable<Value>? stop = null)
+    public static Graph Gradients(Graph forward, Value loss, IEnumerable<Value> wrt, IEnumerable<Value>? stop = null,
+        IEnumerable<CheckpointSegment>? checkpoints = null)
     {
         var graph = forward.Clone();
         var b = new GraphBuilder(graph);
@@ -41,23 +51,45 @@ public static class ReverseModeAutodiff
 
         var active = ActiveValues(wanted, stopped);
         var onPath = NodesOnPath(graph, lossValue, active);
+        var segments = CheckpointRegions.Find(graph, (checkpoints ?? []).Select(s =>
+            new CheckpointSegment(s.Inputs.Select(i => Copy(i, "checkpoint segment input")).ToList(), Copy(s.Output, "checkpoint segment output"))));
         var contributions = new Dictionary<Value, List<Value>>();
-        void Add(Value v, Value g) => (contributions.TryGetValue(v, out var l) ? l : contributions[v] = []).Add(g);
+        HashSet<Value>? touched = null;
+        void Add(Value v, Value g)
+        {
+            (contributions.TryGetValue(v, out var l) ? l : contributions[v] = []).Add(g);
+            touched?.Add(v);
+        }
+        void Backward(Node node)
+        {
+            var outputGradients = node.Outputs.Select(o => Accumulate(b, contributions, o)).ToArray();
+            if (outputGradients.All(g => g is null)) return;
+            if (node.Domain is not ("" or "ai.onnx") || !GradientRules.ByOp.TryGetValue(node.OpType, out var rule))
+                throw new NotSupportedException(
+                    $"No gradient rule for operator '{node.OpType}'{(node.Domain.Length > 0 ? $" (domain {node.Domain})" : "")} " +
+                    $"at node '{node.Name}', which lies between [{string.Join(", ", wanted.Select(w => w.Name))}] and '{lossValue.Name}'. " +
+                    $"Rules exist for: {string.Join(", ", GradientRules.ByOp.Keys)}. Stop the gradient before it, or add a rule in Autodiff/Rules.");
+            using (b.Scope(node.Name.TrimStart('/')))
+                rule(new GradientContext(b, node, outputGradients, active.Contains, Add));
+        }
 
         using (b.Scope("backward"))
         {
             Add(lossValue, b.Fill(lossValue, 1.0));
-            foreach (var node in graph.Nodes.Where(onPath.Contains).Reverse().ToList())
+            IReadOnlyList<Value> previous = [];
+            foreach (var node in graph.Nodes.Reverse().ToList())
             {
-                var outputGradients = node.Outputs.Select(o => Accumulate(b, contributions, o)).ToArray();
-                if (outputGradients.All(g => g is null)) continue;
-                if (node.Domain is not ("" or "ai.onnx") || !GradientRules.ByOp.TryGetValue(node.OpType, out var rule))
-                    throw new NotSupportedException(
-                        $"No gradient rule for operator '{node.OpType}'{(node.Domain.Length > 0 ? $" (domain {node.Domain})" : "")} " +
-                        $"at node '{node.Name}', which lies between [{string.Join(", ", wanted.Select(w => w.Name))}] and '{lossValue.Name}'. " +
-                        $"Rules exist for: {string.Join(", ", GradientRules.ByOp.Keys)}. Stop the gradient before it, or add a rule in Autodiff/Rules.");
-                using (b.Scope(node.Name.TrimStart('/')))
-                    rule(new GradientContext(b, node, outputGradients, active.Contains, Add));
+                if (segments.Of(node) is not { } segment)
+                {
+                    if (onPath.Contains(node)) Backward(node);
+                    continue;
+                }
+                // A segment is differentiated as a whole when the walk reaches its last node: every use of its output
+                // lies after it, so the output's gradient is complete.
+                if (node != segment.Last) continue;
+                touched = [];
+                previous = Recompute(b, segment, contributions, previous, active, onPath, touched, Backward) ?? previous;
+                touched = null;
             }
             foreach (var w in wanted)
                 b.Output(Accumulate(b, contributions, w) ?? b.Fill(w, 0), GradientNames.Of(w.Name));

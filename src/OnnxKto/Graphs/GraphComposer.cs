@@ -17,6 +17,18 @@ public static class GraphComposer
     public static IReadOnlyDictionary<string, Value> Inline(GraphBuilder target, Graph source, IReadOnlyDictionary<string, Value> inputs,
         string scope, IReadOnlyDictionary<string, string>? symbols = null)
     {
+        var map = InlineValues(target, source, inputs, scope, symbols);
+        return source.Outputs.ToDictionary(o => o.Name, o => map[o]);
+    }
+
+    /// <summary>
+    /// <see cref="Inline"/>, returning the copy of every source value (inputs, initializers, node outputs), e.g. to carry
+    /// a model's <see cref="CheckpointSegment"/>s into the graph it was inlined into.
+    /// </summary>
+    /// <exception cref="ArgumentException">A source input has no binding.</exception>
+    public static IReadOnlyDictionary<Value, Value> InlineValues(GraphBuilder target, Graph source, IReadOnlyDictionary<string, Value> inputs,
+        string scope, IReadOnlyDictionary<string, string>? symbols = null)
+    {
         var map = new Dictionary<Value, Value>();
         foreach (var input in source.Inputs)
             map[input] = inputs.TryGetValue(input.Name, out var bound)
@@ -39,7 +51,7 @@ public static class GraphComposer
                     map[node.Outputs[i]] = copies[i];
                 }
             }
-        return source.Outputs.ToDictionary(o => o.Name, o => map[o]);
+        return map;
     }
 
     private static string Prefixed(string name) => name.StartsWith('/') ? name : "/" + name;

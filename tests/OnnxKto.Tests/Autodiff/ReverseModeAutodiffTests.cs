@@ -152,6 +152,65 @@ public sealed class ReverseModeAutodiffTests
         for (int i = 0; i < 3; i++) Assert.AreEqual(Math.Exp(at[i]), grad[i], 1e-12);
     }
 
+    /// <summary>
+    /// Two residual blocks sharing a weight, h₁ = x + tanh(x·W), h₂ = h₁ + s ⊙ tanh(h₁·W), loss = Σ h₂²: with each block a
+    /// checkpoint segment, the gradients (W's summed over both recomputed blocks) are those of the plain backward, and
+    /// the backward reads the blocks' forward only at their boundaries.
+    /// </summary>
+    [TestMethod]
+    public void CheckpointSegmentsGiveTheSameGradientsAndReadOnlyTheirBoundaries()
+    {
+        var (g, b) = NewGraph();
+        var x = g.AddInput("x", DataType.Double, new Shape(2, 3));
+        var w = g.AddInput("w", DataType.Double, new Shape(3, 3));
+        var scale = g.AddInput("s", DataType.Double, new Shape(3));
+        Value h1, h2;
+        using (b.Scope("block1")) h1 = b.Add(x, b.Op("Tanh", [b.MatMul(x, w)]));
+        using (b.Scope("block2")) h2 = b.Add(h1, b.Mul(scale, b.Op("Tanh", [b.MatMul(h1, w)])));
+        var loss = b.Op("ReduceSum", [b.Mul(h2, h2)], ("keepdims", 0L));
+        CheckpointSegment[] segments = [new([x], h1), new([h1], h2)];
+
+        var plain = ReverseModeAutodiff.Gradients(g, loss, [x, w, scale]);
+        var checkpointed = ReverseModeAutodiff.Gradients(g, loss, [x, w, scale], checkpoints: segments);
+        (string, double[])[] feeds = [("x", [0.3, -1.2, 2.0, 0.5, 0.1, -0.7]), ("w", [0.2, -0.4, 0.9, 1.1, -0.3, 0.5, -0.8, 0.6, 0.1]), ("s", [1.5, -0.5, 0.7])];
+        var expected = Run(plain, feeds);
+        var actual = Run(checkpointed, feeds);
+        foreach (var name in new[] { "x_grad", "w_grad", "s_grad" })
+            CollectionAssert.AreEqual(expected[name].ToDoubles(), actual[name].ToDoubles(), new Tolerance(1e-13), name);
+
+        var inner = checkpointed.Nodes.Where(n => n.Name.StartsWith("/block")).SelectMany(n => n.Outputs)
+            .Where(v => v.Name != h1.Name && v.Name != h2.Name).ToHashSet();
+        var readers = checkpointed.Nodes.Where(n => !n.Name.StartsWith("/block") && n.Inputs.Any(i => i is not null && inner.Contains(i))).ToList();
+        Assert.AreEqual(0, readers.Count, "backward nodes reading the blocks' inner forward values: " + string.Join(", ", readers));
+        Assert.AreEqual(2, checkpointed.Nodes.Count(n => n.Name.StartsWith("/recompute/block") && n.OpType == "Tanh"), "each block is recomputed once");
+        var plainReaders = plain.Nodes.Where(n => n.Name.StartsWith("/backward") && n.Inputs.Any(i => i is not null && i.Producer?.Name.StartsWith("/block") == true && i != h1 && i != h2));
+        Assert.IsTrue(plainReaders.Any(), "without checkpoints the backward does read inner values (the check above can fail)");
+    }
+
+    [TestMethod]
+    public void MalformedCheckpointSegmentsAreErrors()
+    {
+        var (g, b) = NewGraph();
+        var x = g.AddInput("x", DataType.Double, new Shape(3));
+        var other = g.AddInput("other", DataType.Double, new Shape(3));
+        var t = b.Op("Tanh", [x]);
+        var y = b.Exp(t);
+        var loss = b.Op("ReduceSum", [b.Mul(b.Mul(y, t), other)], ("keepdims", 0L));
+
+        var notFromInputs = Assert.ThrowsExactly<ArgumentException>(() => ReverseModeAutodiff.Gradients(g, loss, [x], checkpoints: [new([other], y)]));
+        StringAssert.Contains(notFromInputs.Message, "not computed from the inputs");
+        var overlap = Assert.ThrowsExactly<ArgumentException>(() => ReverseModeAutodiff.Gradients(g, loss, [x], checkpoints: [new([x], y), new([x], t)]));
+        StringAssert.Contains(overlap.Message, "must not overlap");
+        // t is inside x → y but the loss also reads it: recomputing the segment would lose that path.
+        var leak = Assert.ThrowsExactly<ArgumentException>(() => ReverseModeAutodiff.Gradients(g, loss, [x], checkpoints: [new([x], y)]));
+        StringAssert.Contains(leak.Message, t.Name);
+    }
+
+    private sealed class Tolerance(double eps) : System.Collections.IComparer
+    {
+        public int Compare(object? a, object? b) => Math.Abs((double)a! - (double)b!) <= eps * Math.Max(1, Math.Abs((double)a!)) ? 0 : 1;
+    }
+
     private static (Graph, GraphBuilder) NewGraph()
     {
         var g = new Graph("test");

@@ -41,9 +41,14 @@ public abstract partial class DecoderBuilder
         var context = MakeContext(ids, mask, options);
 
         var x = MakeEmbedding(ids, context);                              // (N, E), N = batch·seq
+        var layers = new List<CheckpointSegment>();
         for (int i = 0; i < Config.NumLayers; i++)
             using (B.Scope($"layers.{i}"))
+            {
+                var input = x;
                 x = MakeLayer(i, x, context);
+                layers.Add(new CheckpointSegment([input], x));
+            }
         x = MakeFinalNorm(x);
         var head = HeadWeight();                                          // (V, E)
         if (options.HiddenStates)
@@ -51,7 +56,7 @@ public abstract partial class DecoderBuilder
             // The caller applies the head to the rows it needs (the training graphs: completion tokens only).
             var hidden = B.Output(x, ModelGraph.HiddenStatesName);
             graph.InsertOutput(0, hidden);
-            return new ModelGraph(graph, Config, _parameters.ToList(), hidden, head.Name);
+            return new ModelGraph(graph, Config, _parameters.ToList(), hidden, head.Name) { Layers = layers };
         }
         Value logits;
         using (B.Scope("lm_head"))
@@ -62,7 +67,7 @@ public abstract partial class DecoderBuilder
         }
         logits = B.Output(logits, ModelGraph.LogitsName);
         graph.InsertOutput(0, logits);
-        return new ModelGraph(graph, Config, _parameters.ToList(), logits, head.Name);
+        return new ModelGraph(graph, Config, _parameters.ToList(), logits, head.Name) { Layers = layers };
     }
 
     /// <summary>Token (and, for GPT-2, position) embeddings as rows (N, E).</summary>

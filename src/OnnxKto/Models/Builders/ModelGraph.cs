@@ -15,6 +15,13 @@ namespace OnnxKto.Models.Builders;
 public sealed record ModelGraph(Graph Graph, ModelConfig Config, IReadOnlyList<ParameterSpec> Parameters, Value Output, string HeadWeight)
 {
     /// <summary>The logits output (when the graph was built without <see cref="DecoderOptions.HiddenStates"/>).</summary>
+    /// <summary>
+    /// Each decoder layer as a <see cref="CheckpointSegment"/>, first to last: its input rows (N, E) and output rows (N, E),
+    /// so gradient checkpointing can recompute the layer in the backward pass. Map them with
+    /// <see cref="CheckpointSegment.Map"/> after inlining the graph.
+    /// </summary>
+    public IReadOnlyList<CheckpointSegment> Layers { get; init; } = [];
+
     public Value Logits => Output.Name == LogitsName ? Output : throw new InvalidOperationException("This graph outputs hidden states, not logits.");
 
     public const string HiddenStatesName = "hidden_states";

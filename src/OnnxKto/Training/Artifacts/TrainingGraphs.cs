@@ -19,15 +19,19 @@ public sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Reference,
     IReadOnlyList<ParameterSpec> Trainable, IReadOnlyList<ParameterSpec> Frozen)
 {
     /// <summary>Builds all four graphs from the model's hidden-state graph (<see cref="DecoderOptions.HiddenStates"/>).</summary>
+    /// <param name="model">The model's forward graph, built with <see cref="DecoderOptions.HiddenStates"/>.</param>
+    /// <param name="config">Loss, optimizer, batch, trainable-parameter and memory settings (gradient checkpointing, head chunks).</param>
     /// <exception cref="UserError">The trainable/frozen patterns select no parameter to train.</exception>
     public static TrainingGraphs Build(ModelGraph model, KtoConfig config)
     {
+        var memory = config.Memory;
         if (model.Output.Name != ModelGraph.HiddenStatesName)
             throw new ArgumentException("Training graphs need the model's hidden states: build it with DecoderOptions { HiddenStates = true }.");
         var (trainable, frozen) = Select(model.Parameters, config.Parameters);
-        var eval = BuildLossGraph(model, config, "eval").Graph;
-        var training = BuildTraining(model, config, trainable);
-        var reference = BuildReference(model);
+        int chunks = memory.HeadChunks(config.Schedule.PerDeviceTrainBatchSize, config.Data.MaxLength ?? model.Config.MaxPositions);
+        var eval = BuildLossGraph(model, config, "eval", chunks).Graph;
+        var training = BuildTraining(model, config, trainable, memory, chunks);
+        var reference = BuildReference(model, chunks);
         var optimizer = OptimizerGraph.Build(trainable, config.Optimizer);
         return new TrainingGraphs(training, eval, reference, optimizer, trainable, frozen);
     }
@@ -48,13 +52,16 @@ public sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Reference,
         return (trainable, parameters.Except(trainable).ToList());
     }
 
-    private static Graph BuildTraining(ModelGraph model, KtoConfig config, IReadOnlyList<ParameterSpec> trainable)
+    private static Graph BuildTraining(ModelGraph model, KtoConfig config, IReadOnlyList<ParameterSpec> trainable,
+        MemorySettings memory, int chunks)
     {
-        var (g, loss) = BuildLossGraph(model, config, "training");
+        var (g, loss, policy) = BuildLossGraph(model, config, "training", chunks);
         // Hugging Face divides the loss by the accumulation steps; the runtime feeds 1/steps here.
         var scale = g.AddInput(LossScale, model.Output.Type, Shape.Scalar);
         var scaled = new GraphBuilder(g).Mul(loss, scale);
-        var withGradients = ReverseModeAutodiff.Gradients(g, scaled, trainable.Select(p => g[p.Name]));
+        // Only the policy pass has a backward (the KL pass is detached by the loss), so only its segments matter.
+        var checkpoints = (memory.GradientCheckpointing ? policy.Layers : []).Concat(memory.HeadChunkRows is null ? [] : policy.Stats.HeadChunks);
+        var withGradients = ReverseModeAutodiff.Gradients(g, scaled, trainable.Select(p => g[p.Name]), checkpoints: checkpoints);
         AddAccumulation(withGradients, trainable, model.Output.Type);
         return withGradients;
     }
@@ -76,12 +83,13 @@ public sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Reference,
     }
 
     /// <summary>Forward passes, loss and metrics: the eval graph, and the training graph before gradients.</summary>
-    private static (Graph Graph, Value Loss) BuildLossGraph(ModelGraph model, KtoConfig config, string name)
+    private static (Graph Graph, Value Loss, Pass Policy) BuildLossGraph(ModelGraph model, KtoConfig config, string name, int chunks)
     {
         var g = new Graph(name);
         var b = new GraphBuilder(g);
         var parameters = model.Parameters.ToDictionary(p => p.Name, p => g.AddInput(p.Name, model.Output.Type, new Shape(p.Shape.Select(Dim.Of))));
-        var policy = Sequences(b, model, parameters, "policy", InputIds, AttentionMask, CompletionMask, "seq");
+        var pass = Sequences(b, model, parameters, "policy", InputIds, AttentionMask, CompletionMask, "seq", chunks);
+        var policy = pass.Stats;
         Value loss;
         if (config.Loss.LossType == LossType.Sft)
             loss = b.Output(SftLoss.Build(b, policy), Loss);
@@ -93,7 +101,7 @@ public sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Reference,
             if (config.Loss.LossType == LossType.Kto)
             {
                 // The mismatched pairs: same parameters; the loss detaches what it computes from them.
-                var kl = Sequences(b, model, parameters, "kl", KlInputIds, KlAttentionMask, KlCompletionMask, "kl_seq");
+                var kl = Sequences(b, model, parameters, "kl", KlInputIds, KlAttentionMask, KlCompletionMask, "kl_seq", chunks).Stats;
                 policyKl = b.Output(kl.SequenceLogps, PolicyKlLogps);
                 referenceKl = g.AddInput(ReferenceKlLogps, model.Output.Type, new Shape("batch"));
             }
@@ -107,22 +115,25 @@ public sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Reference,
         b.Output(policy.TokenCount, CompletionTokens);
         // The loss comes first, as ORT's training artifacts order their outputs.
         g.InsertOutput(0, loss);
-        return (g, loss);
+        return (g, loss, pass);
     }
 
-    private static Graph BuildReference(ModelGraph model)
+    private static Graph BuildReference(ModelGraph model, int chunks)
     {
         var g = new Graph("reference");
         var b = new GraphBuilder(g);
         var parameters = model.Parameters.ToDictionary(p => p.Name, p => g.AddInput(p.Name, model.Output.Type, new Shape(p.Shape.Select(Dim.Of))));
-        b.Output(Sequences(b, model, parameters, "policy", InputIds, AttentionMask, CompletionMask, "seq").SequenceLogps, ReferenceLogps);
-        b.Output(Sequences(b, model, parameters, "kl", KlInputIds, KlAttentionMask, KlCompletionMask, "kl_seq").SequenceLogps, ReferenceKlLogps);
+        b.Output(Sequences(b, model, parameters, "policy", InputIds, AttentionMask, CompletionMask, "seq", chunks).Stats.SequenceLogps, ReferenceLogps);
+        b.Output(Sequences(b, model, parameters, "kl", KlInputIds, KlAttentionMask, KlCompletionMask, "kl_seq", chunks).Stats.SequenceLogps, ReferenceKlLogps);
         return g;
     }
 
+    /// <summary>One inlined forward pass: its completion statistics and its decoder layers as checkpoint segments.</summary>
+    private sealed record Pass(CompletionStatistics Stats, IReadOnlyList<CheckpointSegment> Layers);
+
     /// <summary>Adds token inputs, inlines the model on them, and returns its completion statistics.</summary>
-    private static CompletionStatistics Sequences(GraphBuilder b, ModelGraph model, IReadOnlyDictionary<string, Value> parameters,
-        string scope, string ids, string mask, string completion, string seq)
+    private static Pass Sequences(GraphBuilder b, ModelGraph model, IReadOnlyDictionary<string, Value> parameters,
+        string scope, string ids, string mask, string completion, string seq, int chunks)
     {
         var shape = new Shape("batch", seq);
         var inputs = new Dictionary<string, Value>(parameters)
@@ -131,8 +142,11 @@ public sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Reference,
             [ModelGraph.AttentionMask] = b.Graph.AddInput(mask, DataType.Int64, shape),
         };
         var completionMask = b.Graph.AddInput(completion, DataType.Int64, shape);
-        var hidden = GraphComposer.Inline(b, model.Graph, inputs, scope, new Dictionary<string, string> { ["seq"] = seq })[ModelGraph.HiddenStatesName];
+        var copies = GraphComposer.InlineValues(b, model.Graph, inputs, scope, new Dictionary<string, string> { ["seq"] = seq });
+        var hidden = copies[model.Output];
         using (b.Scope(scope))
-            return CompletionStatistics.FromHiddenStates(b, hidden, parameters[model.HeadWeight], inputs[ModelGraph.InputIds], completionMask);
+            return new Pass(
+                CompletionStatistics.FromHiddenStates(b, hidden, parameters[model.HeadWeight], inputs[ModelGraph.InputIds], completionMask, chunks),
+                model.Layers.Select(l => l.Map(copies)).ToList());
     }
 }

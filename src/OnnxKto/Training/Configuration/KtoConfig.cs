@@ -34,4 +34,7 @@ public sealed record KtoConfig
 
     /// <summary>Logging, evaluation, checkpoints and reference log-probs.</summary>
     public LoopSettings Loop { get; init; } = new();
+
+    /// <summary>Compute traded for memory (<c>gradient_checkpointing</c>, <c>head_chunk_rows</c>); baked into the artifacts.</summary>
+    public MemorySettings Memory { get; init; } = new();
 }

@@ -30,6 +30,41 @@ public sealed class CompletionStatisticsTests
         Assert.AreEqual(0, r.Tokens);
     }
 
+    /// <summary>
+    /// The head in pieces gives the same statistics as in one go: 2 scored rows in 1, 2 or 3 pieces (3: more pieces than
+    /// rows, padded), and 3 rows in 2 pieces (a count the pieces do not divide).
+    /// </summary>
+    [TestMethod]
+    [DataRow(1)]
+    [DataRow(2)]
+    [DataRow(3)]
+    [DataRow(7)]
+    public void HeadInPiecesGivesTheSameStatistics(int chunks)
+    {
+        double[] logits = [1, 0, -1, .5, .5, 0, 0, 2, 0, 1, 1, 1, 0, 0, 3];
+        foreach (long[] mask in new[] { new long[] { 0, 0, 1, 1, 0 }, [0, 1, 1, 1, 0], [0, 0, 0, 1, 0] })
+        {
+            var whole = RunOne(logits, [0, 2, 1, 2, 0], mask, hiddenStates: true);
+            var pieces = RunOne(logits, [0, 2, 1, 2, 0], mask, hiddenStates: true, chunks);
+            Assert.AreEqual(whole.Logps, pieces.Logps, 1e-12, $"{chunks} pieces, mask {string.Join("", mask)}");
+            Assert.AreEqual(whole.LogitsSum, pieces.LogitsSum, 1e-12);
+            Assert.AreEqual(whole.Tokens, pieces.Tokens);
+        }
+    }
+
+    [TestMethod]
+    public void HeadPiecesAreSegmentsFromRowsToLogProbs()
+    {
+        var g = new Graph("logps");
+        var b = new GraphBuilder(g);
+        var stats = CompletionStatistics.FromHiddenStates(b, g.AddInput("hidden", DataType.Float, new Shape("rows", 3)),
+            g.AddInput("head", DataType.Float, new Shape(5, 3)), g.AddInput("ids", DataType.Int64, new Shape("batch", "seq")),
+            g.AddInput("mask", DataType.Int64, new Shape("batch", "seq")), chunks: 4);
+        Assert.AreEqual(4, stats.HeadChunks.Count);
+        Assert.IsTrue(stats.HeadChunks.All(c => c.Inputs.Single().Rank == 2 && c.Output.Rank == 1));
+        Assert.AreEqual(4, g.Nodes.Count(n => n.OpType == "Gemm"), "one head GEMM per piece");
+    }
+
     /// <summary>Runs both entry points: full logits, and hidden rows with an identity head (logits = hidden·Iᵀ).</summary>
     private static (double Logps, double LogitsSum, double Tokens) Run(double[] logits, long[] ids, long[] mask)
     {
@@ -40,7 +75,7 @@ public sealed class CompletionStatisticsTests
         return viaLogits;
     }
 
-    private static (double Logps, double LogitsSum, double Tokens) RunOne(double[] logits, long[] ids, long[] mask, bool hiddenStates)
+    private static (double Logps, double LogitsSum, double Tokens) RunOne(double[] logits, long[] ids, long[] mask, bool hiddenStates, int chunks = 1)
     {
         var g = new Graph("logps");
         var b = new GraphBuilder(g);
@@ -52,7 +87,7 @@ public sealed class CompletionStatisticsTests
         {
             var h = g.AddInput("hidden", DataType.Double, new Shape("rows", 3));
             var w = g.AddInput("head", DataType.Double, new Shape(3, 3));
-            stats = CompletionStatistics.FromHiddenStates(b, h, w, i, m);
+            stats = CompletionStatistics.FromHiddenStates(b, h, w, i, m, chunks);
             feeds["hidden"] = TensorData.FromDoubles([5, 3], logits);
             feeds["head"] = TensorData.FromDoubles([3, 3], [1, 0, 0, 0, 1, 0, 0, 0, 1]);
         }

@@ -4,6 +4,7 @@ using OnnxKto.Models.Builders;
 using OnnxKto.Runtime;
 using OnnxKto.Tests.TestUtil;
 using OnnxKto.Training.Artifacts;
+using OnnxKto.Training.Batching;
 using OnnxKto.Training.Configuration;
 using OnnxKto.Training.Losses;
 
@@ -116,6 +117,89 @@ public sealed class TrainingGraphsTests
         StringAssert.Contains(e.Message, "no parameter to train");
     }
 
+    /// <summary>
+    /// Gradient checkpointing and the chunked head change what the forward keeps, not what the step computes: the loss,
+    /// the metrics and every gradient equal those of the plain graph (float64: to 1e-12; float32: to rounding). Chunks of
+    /// one, two and three rows cover a row count not divisible by the chunk size and chunks with no rows (K ≈ 8 here).
+    /// </summary>
+    [TestMethod]
+    [DataRow("llama", "double", true, null)]
+    [DataRow("llama", "double", true, 3)]
+    [DataRow("llama", "double", false, 1)]
+    [DataRow("llama", "double", false, 2)]
+    [DataRow("qwen2", "double", true, 2)]
+    [DataRow("llama", "float", true, 2)]
+    [DataRow("gpt2", "float", true, null)]
+    [DataRow("gpt2", "float", true, 3)]
+    [DataRow("gpt2", "float", false, 1)]
+    public void MemoryOptionsKeepTheLossAndGradients(string family, string precision, bool checkpointing, int? chunkRows)
+    {
+        var type = precision == "double" ? DataType.Double : DataType.Float;
+        var model = ModelBuilders.For(TinyModels.ByName(family)).Build(new DecoderOptions { Precision = type, HiddenStates = true });
+        // batch × max_length = 3 × 8 = 24 rows: chunks of 1, 2, 3 rows are 24, 12, 8 pieces for about 8 scored rows.
+        var config = new KtoConfig
+        {
+            Loss = new LossSettings(LossType.Kto, Beta: 2), Schedule = new ScheduleSettings { PerDeviceTrainBatchSize = Batch },
+            Data = new OnnxKto.Data.DataOptions { MaxLength = 8 },
+        };
+        var plain = TrainingGraphs.Build(model, config with { Memory = new MemorySettings { HeadChunkRows = null } });
+        var lean = TrainingGraphs.Build(model, config with { Memory = new MemorySettings { GradientCheckpointing = checkpointing, HeadChunkRows = chunkRows } });
+        if (checkpointing) Assert.IsTrue(lean.Training.Nodes.Any(n => n.Name.StartsWith("/recompute/policy/layers.")), "layers are recomputed");
+        if (chunkRows is { } rows)
+            Assert.AreEqual(24 / rows, lean.Training.Nodes.Count(n => n.Name.StartsWith("/policy/logps/") && n.OpType == "Gemm"), "head pieces");
+
+        var feeds = Batch_(plain.Training, model, seed: 5);
+        if (type == DataType.Float)
+            feeds = feeds.ToDictionary(f => f.Key, f => f.Value.Type == DataType.Double ? TensorData.FromFloats(f.Value.Dims, f.Value.ToDoubles().Select(v => (float)v).ToArray()) : f.Value);
+        foreach (var (graph, other) in new[] { (plain.Training, lean.Training), (plain.Eval, lean.Eval), (plain.Reference, lean.Reference) })
+        {
+            CollectionAssert.AreEquivalent(graph.Outputs.Select(o => o.Name).ToList(), other.Outputs.Select(o => o.Name).ToList());
+            var graphFeeds = feeds.Where(f => graph.Inputs.Any(i => i.Name == f.Key)).ToDictionary(f => f.Key, f => f.Value);
+            using var expectedSession = new OnnxSession(graph, optimize: false);
+            using var actualSession = new OnnxSession(other, optimize: false);
+            var expected = expectedSession.Run(graphFeeds);
+            var actual = actualSession.Run(graphFeeds);
+            foreach (var name in graph.Outputs.Select(o => o.Name))
+            {
+                var (e, a) = (expected[name].ToDoublesWidened(), actual[name].ToDoublesWidened());
+                double scale = Math.Max(1e-3, e.Max(Math.Abs)), worst = e.Zip(a, (p, q) => Math.Abs(p - q)).Max();
+                Assert.IsTrue(worst <= (type == DataType.Double ? 1e-12 : 2e-5) * scale, $"{graph.Name} '{name}': off by {worst:E2} (scale {scale:E2})");
+            }
+        }
+    }
+
+    /// <summary>
+    /// With checkpointing, the backward reads no value the policy layers computed in the forward except the layer
+    /// boundaries (each layer's input and output rows): recomputes read them through one gate each, and the final
+    /// norm's backward reads the last layer's output. Without it, the backward reads inner values (so the check can fail).
+    /// </summary>
+    [TestMethod]
+    [DataRow("gpt2")]
+    [DataRow("llama")]
+    public void CheckpointedBackwardReadsOnlyLayerBoundaries(string family)
+    {
+        var model = ModelBuilders.For(TinyModels.ByName(family)).Build(new DecoderOptions { HiddenStates = true });
+        var boundaries = model.Layers.SelectMany(l => l.Inputs.Append(l.Output)).Select(v => "/policy" + v.Name).ToHashSet();
+        List<Node> InnerReaders(Graph g)
+        {
+            // Activations only: integer shape tensors made in a layer's scope (e.g. [batch, seq, heads, D]) are shared.
+            var inner = g.Nodes.Where(n => n.Name.StartsWith("/policy/layers.")).SelectMany(n => n.Outputs)
+                .Where(v => v.Type.IsFloating() && !boundaries.Contains(v.Name)).ToHashSet();
+            return g.Nodes.Where(n => !n.Name.StartsWith("/policy/") && n.Inputs.Any(i => i is not null && inner.Contains(i))).ToList();
+        }
+        var checkpointed = TrainingGraphs.Build(model, new KtoConfig { Memory = new MemorySettings { GradientCheckpointing = true } }).Training;
+        var plain = TrainingGraphs.Build(model, new KtoConfig()).Training;
+
+        Assert.AreEqual(0, InnerReaders(checkpointed).Count, "readers of inner layer values: " + string.Join(", ", InnerReaders(checkpointed).Take(5)));
+        Assert.IsTrue(InnerReaders(plain).Count > 0, "the plain backward reads inner layer values");
+        var gates = checkpointed.Nodes.Where(n => n.Name.StartsWith("/backward/checkpoint/") && n.Inputs[0] is { } x && boundaries.Contains(x.Name)).ToList();
+        Assert.AreEqual(model.Config.NumLayers, gates.Count, "one recompute gate per layer, fed from the layer's input");
+        var boundaryReaders = checkpointed.Nodes.Where(n => !n.Name.StartsWith("/policy/") && n.Inputs.Any(i => i is not null && boundaries.Contains(i.Name)));
+        Assert.IsTrue(boundaryReaders.All(n => gates.Contains(n) || n.Name.StartsWith("/backward/policy/norm/") || n.Name.StartsWith("/backward/policy/ln_f/")),
+            "only gates and the final norm's backward read the boundaries: " + string.Join(", ", boundaryReaders.Except(gates)));
+        Assert.IsFalse(checkpointed.Nodes.Any(n => n.Name.StartsWith("/recompute/kl/") || n.Name.StartsWith("/backward/kl/")), "the KL pass has no backward");
+    }
+
     private static string AccumulationBuffer(string p) => ArtifactNames.AccumulationBuffer(p);
 
     /// <summary>Turns the value <paramref name="name"/> into a graph input, cutting it from its producer.</summary>
@@ -150,5 +234,19 @@ public sealed class TrainingGraphsTests
         foreach (var input in training.Inputs.Where(i => i.Name.EndsWith(".accumulation.buffer")))
             feeds[input.Name] = TensorData.FromDoubles(input.Shape!.ToLongs(), new double[input.Shape!.ElementCount!.Value]);
         return feeds.Where(f => training.Contains(f.Key) && training.Inputs.Contains(training[f.Key])).ToDictionary(f => f.Key, f => f.Value);
+    }
+
+    [TestMethod]
+    public void TheConfigKeysTurnOnCheckpointingAndSetTheHeadPieces()
+    {
+        var (config, _) = KtoConfigReader.Parse("gradient_checkpointing: true\nhead_chunk_rows: 4\nper_device_train_batch_size: 2\nmax_length: 8\n", "kto.yaml");
+        var model = ModelBuilders.For(TinyModels.ByName("llama")).Build(new DecoderOptions { HiddenStates = true });
+
+        var training = TrainingGraphs.Build(model, config).Training;
+
+        Assert.IsTrue(training.Nodes.Any(n => n.Name.StartsWith("/recompute/policy/layers.0/")), "gradient_checkpointing recomputes the layers");
+        Assert.AreEqual(config.Memory.HeadChunks(2, 8), 4, "2 x 8 rows in pieces of 4");
+        Assert.IsFalse(TrainingGraphs.Build(model, new KtoConfig()).Training.Nodes.Any(n => n.Name.StartsWith("/recompute/policy/layers.")),
+            "off by default");
     }
 }
