@@ -29,29 +29,35 @@ internal static class MemoryBench
         TieWordEmbeddings = false, BosTokenId = 0, EosTokenId = 0,
     };
 
-    public sealed record Result(string Method, double PeakGiB, double SecondsPerStep, double TokensPerSecond);
+    /// <summary>One row of the table.</summary>
+    public sealed record Result(string Implementation, string Method, double PeakGiB, double? PlannedGiB, double SecondsPerStep, double TokensPerSecond);
 
-    /// <summary>Runs the OnnxKto and PyTorch rows for the SmolLM2-135M shape and prints the table.</summary>
+    /// <summary>
+    /// Runs OnnxKto and PyTorch on the SmolLM2-135M shape, without and with gradient checkpointing (OnnxKto's head in
+    /// 1024-row pieces either way), and prints the table.
+    /// </summary>
     public static void Run(int batch = 4, int seq = 256, int steps = 3)
     {
         Console.WriteLine();
         Console.WriteLine($"Peak memory, full fine-tuning, SmolLM2-135M shape (172M parameters), KTO, batch {batch} x {seq}, precomputed reference:");
         Console.WriteLine("| implementation | method | peak RSS (GiB) | planned (GiB) | s/step | target tokens/s |");
         Console.WriteLine("|---|---|---|---|---|---|");
-        var folder = Path.Combine(Path.GetTempPath(), "onnxkto-bench", "smollm2-135m");
-        var config = new KtoConfig
+        var weights = ParameterInitializer.Initialize(ModelBuilders.For(SmolLm2).Build().Parameters, 1);
+        foreach (bool checkpointing in new[] { false, true })
         {
-            Schedule = new ScheduleSettings { PerDeviceTrainBatchSize = batch, LearningRate = 1e-5 }, Data = new OnnxKto.Data.DataOptions { MaxLength = seq },
-        };
-        var parameters = ModelBuilders.For(SmolLm2).Build().Parameters;
-        var manifest = ArtifactGenerator.Generate(new ModelSource("bench:smollm2-135m", SmolLm2, ParameterInitializer.Initialize(parameters, 1)), config, folder);
-        double planned = MemoryPlan.For(manifest, batch, seq, seq - seq / 4, 1, ExecutionDevice.Cpu).TotalBytes / (double)(1L << 30);
-        foreach (var row in new[] { Child(folder, batch, seq, steps), Torch(batch, seq, steps) })
-            if (row is not null)
+            var folder = Path.Combine(Path.GetTempPath(), "onnxkto-bench", checkpointing ? "smollm2-135m-checkpointing" : "smollm2-135m");
+            var config = new KtoConfig
             {
-                bool torch = row.Method.StartsWith("pytorch", StringComparison.Ordinal);
-                Console.WriteLine($"| {(torch ? "PyTorch eager" : "OnnxKto")} | full, {row.Method} | {row.PeakGiB:F2} | {(torch ? "" : planned.ToString("F2"))} | {row.SecondsPerStep:F2} | {row.TokensPerSecond:F0} |");
-            }
+                Schedule = new ScheduleSettings { PerDeviceTrainBatchSize = batch, LearningRate = 1e-5 }, Data = new OnnxKto.Data.DataOptions { MaxLength = seq },
+                Memory = new MemorySettings { GradientCheckpointing = checkpointing },
+            };
+            var manifest = ArtifactGenerator.Generate(new ModelSource("bench:smollm2-135m", SmolLm2, weights), config, folder);
+            double planned = MemoryPlan.For(manifest, batch, seq, seq - seq / 4, 1, ExecutionDevice.Cpu).TotalBytes / (double)(1L << 30);
+            string method = checkpointing ? "full fp32, gradient checkpointing" : "full fp32";
+            foreach (var row in new[] { Child(folder, batch, seq, steps, method, planned), Torch(batch, seq, steps, method, checkpointing) })
+                if (row is not null)
+                    Console.WriteLine($"| {row.Implementation} | {row.Method} | {row.PeakGiB:F2} | {row.PlannedGiB?.ToString("F2") ?? ""} | {row.SecondsPerStep:F2} | {row.TokensPerSecond:F0} |");
+        }
     }
 
     /// <summary>The child's work: train <paramref name="steps"/> steps on the artifacts and print a RESULT line.</summary>
@@ -79,7 +85,7 @@ internal static class MemoryBench
         Console.WriteLine("RESULT " + JsonSerializer.Serialize(new { peak_rss_kib = PeakRssKib(), seconds_per_step = seconds }));
     }
 
-    private static Result? Child(string folder, int batch, int seq, int steps)
+    private static Result? Child(string folder, int batch, int seq, int steps, string method, double planned)
     {
         var self = Environment.ProcessPath!;
         var args = new List<string>();
@@ -88,16 +94,17 @@ internal static class MemoryBench
         var json = RunForResult(new ProcessStartInfo(self, args), "OnnxKto");
         if (json is null) return null;
         double seconds = json.Value.GetProperty("seconds_per_step").GetDouble();
-        return new Result("fp32, no checkpointing", json.Value.GetProperty("peak_rss_kib").GetDouble() / (1 << 20), seconds, batch * seq / seconds);
+        return new Result("OnnxKto", method, json.Value.GetProperty("peak_rss_kib").GetDouble() / (1 << 20), planned, seconds, batch * seq / seconds);
     }
 
-    private static Result? Torch(int batch, int seq, int steps)
+    private static Result? Torch(int batch, int seq, int steps, string method, bool checkpointing)
     {
-        var start = TorchComparison.Start("smollm2-135m", steps, "--batch", batch.ToString(CultureInfo.InvariantCulture), "--seq", seq.ToString(CultureInfo.InvariantCulture));
+        string[] extra = ["--batch", batch.ToString(CultureInfo.InvariantCulture), "--seq", seq.ToString(CultureInfo.InvariantCulture)];
+        var start = TorchComparison.Start("smollm2-135m", steps, checkpointing ? [.. extra, "--gradient-checkpointing"] : extra);
         var json = start is null ? null : RunForResult(start, "PyTorch");
         if (json is null) return null;
         double seconds = json.Value.GetProperty("step_ms").GetDouble() / 1000;
-        return new Result("pytorch fp32, no checkpointing", json.Value.GetProperty("peak_memory_mib").GetDouble() / 1024, seconds, batch * seq / seconds);
+        return new Result("PyTorch eager", method, json.Value.GetProperty("peak_memory_mib").GetDouble() / 1024, null, seconds, batch * seq / seconds);
     }
 
     private static JsonElement? RunForResult(ProcessStartInfo start, string who)

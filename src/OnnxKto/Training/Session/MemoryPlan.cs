@@ -20,7 +20,9 @@ public sealed record MemoryPart(string Name, long Bytes);
 /// <remarks>
 /// Activations are an estimate: fp32 values kept per token and decoder layer, counted from the layer's graph (about
 /// 14 hidden-sized, 5 intermediate-sized and 4 attention-row values) and scaled by <see cref="ActivationCalibration"/>,
-/// measured on the SmolLM2-135M shape (<c>make bench</c>); the head keeps about four (rows, vocabulary) tensors.
+/// measured on the SmolLM2-135M shape (<c>make bench</c>). With gradient checkpointing a layer keeps only its input,
+/// and one layer's activations are alive while it is recomputed. The head keeps about four (rows, vocabulary)
+/// tensors, for at most <c>head_chunk_rows</c> rows at a time.
 /// </remarks>
 public sealed record MemoryPlan(IReadOnlyList<MemoryPart> Parts)
 {
@@ -48,17 +50,22 @@ public sealed record MemoryPlan(IReadOnlyList<MemoryPart> Parts)
         int states = OptimizerGraph.StateNames(manifest.Config.Optimizer.Kind, "p").Count;
         int sets = device.IsCuda ? 2 : 1;
         long tokens = (long)batch * length;
-        double perTokenLayer = 14.0 * m.HiddenSize + 5.0 * m.IntermediateSize + 4.0 * m.NumHeads * length;
-        long activations = (long)(ActivationCalibration * F * perTokenLayer * tokens * m.NumLayers);
+        double perTokenLayer = ActivationCalibration * F * (14.0 * m.HiddenSize + 5.0 * m.IntermediateSize + 4.0 * m.NumHeads * length);
+        var memory = manifest.Config.Memory;
+        long activations = memory.GradientCheckpointing
+            ? (long)(tokens * (F * m.HiddenSize * m.NumLayers + perTokenLayer))
+            : (long)(tokens * perTokenLayer * m.NumLayers);
         long rows = (long)batch * completionLength;
-        long head = 4 * F * rows * m.VocabSize;
+        long pieceRows = memory.HeadChunkRows is { } chunk ? Math.Min(rows, chunk) : rows;
+        long head = 4 * F * pieceRows * m.VocabSize;
         return new MemoryPlan(
         [
             new($"parameters ({all:N0}{(sets > 1 ? ", trainable twice for the optimizer graph" : "")})", F * (all + (sets - 1) * trainable)),
             new($"gradients ({trainable:N0}{(accumulationSteps > 1 ? ", two buffers for accumulation" : "")})", F * trainable * (accumulationSteps > 1 ? 2 : 1)),
             new($"optimizer state ({states} per trainable value{(sets > 1 ? ", twice" : "")})", F * trainable * states * sets),
-            new($"activations kept for the backward pass ({m.NumLayers} layers, {batch} x {length} tokens; estimate)", activations),
-            new($"vocabulary-sized head ({rows:N0} rows x {m.VocabSize:N0})", head),
+            new($"activations kept for the backward pass ({m.NumLayers} layers, {batch} x {length} tokens" +
+                $"{(memory.GradientCheckpointing ? ", gradient checkpointing" : "")}; estimate)", activations),
+            new($"vocabulary-sized head ({pieceRows:N0} of {rows:N0} rows at a time x {m.VocabSize:N0})", head),
             new("runtime (.NET, ONNX Runtime sessions)", RuntimeOverheadBytes),
         ]);
     }

@@ -41,6 +41,14 @@ public sealed class MemoryPlanTests
         Assert.AreEqual(4 * (all + trainable), Bytes(cuda, "parameters"), "the CUDA optimizer graph writes a second set");
         Assert.AreEqual(2 * 4 * trainable * 2, Bytes(cuda, "optimizer state"));
 
+        var checkpointed = ArtifactManifest.Load(TinyRun.Artifacts(TinyRun.WriteModel(dir.File("model2")), dir.File("artifacts2"),
+            config with { Memory = new MemorySettings { GradientCheckpointing = true, HeadChunkRows = 3 } }));
+        var lean = MemoryPlan.For(checkpointed, 2, 8, 4, 1, ExecutionDevice.Cpu);
+        // One layer: checkpointing keeps the layer's input (2 x 8 tokens x 16 floats) on top of the one layer it recomputes.
+        Assert.AreEqual(TinyRun.Config.NumLayers, 1);
+        Assert.AreEqual(Bytes(cpu, "activations") + 2 * 8 * 4 * TinyRun.Config.HiddenSize, Bytes(lean, "activations"), 1.0);
+        Assert.AreEqual(4L * 4 * 3 * TinyRun.Config.VocabSize, Bytes(lean, "vocabulary-sized head"), "three rows at a time");
+
         var longer = MemoryPlan.For(manifest, 2, 16, 4, 1, ExecutionDevice.Cpu);
         Assert.IsTrue(Bytes(longer, "activations") > 2 * Bytes(cpu, "activations"), "attention rows make activations grow faster than the length");
     }
