@@ -27,7 +27,7 @@ public sealed record MemoryPart(string Name, long Bytes);
 public sealed record MemoryPlan(IReadOnlyList<MemoryPart> Parts)
 {
     /// <summary>Measured peak activations over the counted ones (ORT keeps intermediates the count leaves out).</summary>
-    public const double ActivationCalibration = 1.8;
+    public const double ActivationCalibration = 1.2;
 
     /// <summary>Process overhead outside the tensors: the .NET runtime, ORT's sessions and graphs.</summary>
     public const long RuntimeOverheadBytes = 1L << 30;

@@ -39,6 +39,7 @@ public sealed class TrainingSession : IDisposable
     private readonly Dictionary<string, DeviceTensor> _zerosByShape = [];
     private readonly HostOptimizer? _hostOptimizer;
     private Dictionary<string, DeviceTensor>? _referenceWeights;
+    private bool _referenceSharesParameters;
     private readonly float[] _learningRate = [0], _stepNumber = [0];
     private readonly DeviceTensor _learningRateValue, _stepValue;
     private int _current, _latestGradient = -1;
@@ -154,6 +155,7 @@ public sealed class TrainingSession : IDisposable
         double norm = _hostOptimizer is null ? GraphOptimizerStep() : HostOptimizerStep();
         LazyResetGrad();
         if (double.IsFinite(norm)) Step++;
+        if (_referenceSharesParameters) ReleaseReferenceModel();  // the parameters it borrowed have moved on
         return norm;
     }
 
@@ -163,7 +165,7 @@ public sealed class TrainingSession : IDisposable
     /// </summary>
     public void ReleaseReferenceModel()
     {
-        if (_referenceWeights is not null)
+        if (_referenceWeights is not null && !_referenceSharesParameters)
             foreach (var (name, tensor) in _referenceWeights.Where(w => !_frozenValues.ContainsKey(w.Key))) tensor.Dispose();
         _referenceWeights = null;
         if (_reference.IsValueCreated) _reference.Value.Dispose();
@@ -269,10 +271,18 @@ public sealed class TrainingSession : IDisposable
 
     private Dictionary<string, DeviceTensor> LoadReferenceWeights()
     {
-        // Frozen weights never change, so the reference shares their tensors; trainable ones come from the initial checkpoint.
-        var initial = TrainingCheckpoint.Open(Path.Combine(_folder, Checkpoint));
+        // Frozen weights never change, so the reference shares their tensors. Before the first update the trainable
+        // ones still hold the initial values (runs start from the artifacts' checkpoint at step 0), so the reference
+        // borrows them too; later they come from the initial checkpoint.
         var weights = new Dictionary<string, DeviceTensor>(_frozenValues);
-        foreach (var name in _trainable) weights[name] = _context.Upload(Tensor(initial, name));
+        _referenceSharesParameters = Step == 0;
+        if (_referenceSharesParameters)
+            foreach (var name in _trainable) weights[name] = _parameterSets[_current][name];
+        else
+        {
+            var initial = TrainingCheckpoint.Open(Path.Combine(_folder, Checkpoint));
+            foreach (var name in _trainable) weights[name] = _context.Upload(Tensor(initial, name));
+        }
         return weights;
     }
 
