@@ -18,6 +18,7 @@ public sealed class DeviceContext : IDisposable
     public DeviceContext(ExecutionDevice device, DeviceSessionSettings? settings = null)
     {
         Device = device;
+        if (!device.IsCuda && !(settings?.CpuMemoryArena ?? false)) HostMemory.ReturnLargeBlocksToSystem();
         _options = device.CreateSessionOptions(settings);
         try
         {

@@ -80,6 +80,8 @@ public sealed class TrainingSession : IDisposable
         Step = checkpoint.Step;
         _learningRateValue = DeviceTensor.OverHost(_learningRate);
         _stepValue = DeviceTensor.OverHost(_stepNumber);
+        // Each upload read its tensor into a managed buffer that is garbage now; hand it back before activations need the room.
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
     }
 
     public ExecutionDevice Device => _context.Device;

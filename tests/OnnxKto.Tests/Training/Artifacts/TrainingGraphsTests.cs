@@ -245,7 +245,7 @@ public sealed class TrainingGraphsTests
         var training = TrainingGraphs.Build(model, config).Training;
 
         Assert.IsTrue(training.Nodes.Any(n => n.Name.StartsWith("/recompute/policy/layers.0/")), "gradient_checkpointing recomputes the layers");
-        Assert.AreEqual(config.Memory.HeadChunks(2, 8), 4, "2 x 8 rows in pieces of 4");
+        Assert.AreEqual(4, config.Memory.HeadChunks(2, 8), "2 x 8 rows in pieces of 4");
         Assert.IsFalse(TrainingGraphs.Build(model, new KtoConfig()).Training.Nodes.Any(n => n.Name.StartsWith("/recompute/policy/layers.")),
             "off by default");
     }

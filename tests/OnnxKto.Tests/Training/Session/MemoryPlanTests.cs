@@ -45,7 +45,7 @@ public sealed class MemoryPlanTests
             config with { Memory = new MemorySettings { GradientCheckpointing = true, HeadChunkRows = 3 } }));
         var lean = MemoryPlan.For(checkpointed, 2, 8, 4, 1, ExecutionDevice.Cpu);
         // One layer: checkpointing keeps the layer's input (2 x 8 tokens x 16 floats) on top of the one layer it recomputes.
-        Assert.AreEqual(TinyRun.Config.NumLayers, 1);
+        Assert.AreEqual(1, TinyRun.Config.NumLayers);
         Assert.AreEqual(Bytes(cpu, "activations") + 2 * 8 * 4 * TinyRun.Config.HiddenSize, Bytes(lean, "activations"), 1.0);
         Assert.AreEqual(4L * 4 * 3 * TinyRun.Config.VocabSize, Bytes(lean, "vocabulary-sized head"), "three rows at a time");
 
