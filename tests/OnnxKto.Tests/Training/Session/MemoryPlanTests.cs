@@ -42,7 +42,12 @@ public sealed class MemoryPlanTests
         Assert.AreEqual(2 * 4 * trainable * 2, Bytes(cuda, "optimizer state"));
 
         var checkpointed = ArtifactManifest.Load(TinyRun.Artifacts(TinyRun.WriteModel(dir.File("model2")), dir.File("artifacts2"),
-            config with { Memory = new MemorySettings { GradientCheckpointing = true, HeadChunkRows = 3 } }));
+            config with
+            {
+                // 2 x 8 rows in pieces of 3: six pieces keep the graph small.
+                Schedule = new ScheduleSettings { PerDeviceTrainBatchSize = 2 }, Data = new OnnxKto.Data.DataOptions { MaxLength = 8 },
+                Memory = new MemorySettings { GradientCheckpointing = true, HeadChunkRows = 3 },
+            }));
         var lean = MemoryPlan.For(checkpointed, 2, 8, 4, 1, ExecutionDevice.Cpu);
         // One layer: checkpointing keeps the layer's input (2 x 8 tokens x 16 floats) on top of the one layer it recomputes.
         Assert.AreEqual(1, TinyRun.Config.NumLayers);
