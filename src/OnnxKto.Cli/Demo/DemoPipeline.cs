@@ -41,8 +41,11 @@ public sealed class DemoPipeline(string root, DemoSettings settings, Action<stri
         {
             samples.Reset();
             log($"[samples] $ onnx-kto generate --model {reference.File("model")} --data <training prompts> --temperature {settings.SamplingTemperature} (x{settings.SamplesPerPrompt})");
-            var generated = Generate(reference.File("model"), train.SelectMany(p => Enumerable.Repeat(p, settings.SamplesPerPrompt)).ToList(),
+            var sampled = Generate(reference.File("model"), train.SelectMany(p => Enumerable.Repeat(p, settings.SamplesPerPrompt)).ToList(),
                 settings.SamplingTemperature, settings.Seed);
+            // A sample that stopped at once has no completion text, which a KTO dataset row cannot hold.
+            var generated = sampled.Where(g => g.Completion.Length > 0).ToList();
+            if (generated.Count < sampled.Count) log($"[samples] {sampled.Count - generated.Count} samples ended at once (empty completion) and are left out");
             WriteJsonl(samples.File("kto.jsonl"), generated.Select(g => (g.Prompt, g.Completion, g.Correct)));
             WriteJsonl(samples.File("desirable.jsonl"), generated.Where(g => g.Correct).Select(g => (g.Prompt, g.Completion, true)));
             int desirable = generated.Count(g => g.Correct);
