@@ -54,7 +54,7 @@ public sealed class TrainingSession : IDisposable
 
         _trainable = _manifest.Parameters.Where(p => p.Trainable).Select(p => p.Name).ToArray();
         _frozen = _manifest.Parameters.Where(p => !p.Trainable).Select(p => p.Name).ToArray();
-        var stateByParameter = _trainable.ToDictionary(p => p, p => OptimizerGraph.StateNames(_manifest.Config.Optim, p));
+        var stateByParameter = _trainable.ToDictionary(p => p, p => OptimizerGraph.StateNames(_manifest.Config.Optimizer.Kind, p));
         foreach (var name in _frozen) _frozenValues[name] = _context.Upload(Tensor(checkpoint, name));
         foreach (var p in _manifest.Parameters.Where(p => p.Trainable))
         {
