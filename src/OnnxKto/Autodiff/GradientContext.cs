@@ -6,7 +6,7 @@ namespace OnnxKto.Autodiff;
 /// What one gradient rule sees of the forward node it differentiates: its inputs X(i), outputs Y(i),
 /// the incoming gradients dY(i), which inputs need a gradient, and a builder to emit backward ops with.
 /// </summary>
-public sealed class GradientContext
+internal sealed class GradientContext
 {
     private readonly Func<Value, bool> _needsGradient;
     private readonly Action<Value, Value> _addGradient;

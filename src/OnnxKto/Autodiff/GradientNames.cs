@@ -5,7 +5,7 @@ namespace OnnxKto.Autodiff;
 /// training artifacts. <see cref="ReverseModeAutodiff.Gradients"/> names its outputs so; the optimizer graph and the
 /// training session bind them by these names.
 /// </summary>
-public static class GradientNames
+internal static class GradientNames
 {
     /// <summary>What a value's name gets to name its gradient.</summary>
     public const string Suffix = "_grad";

@@ -3,7 +3,7 @@ using OnnxKto.Autodiff.Rules;
 namespace OnnxKto.Autodiff;
 
 /// <summary>The gradient rule of every differentiable operator, by ONNX operator name (alphabetical).</summary>
-public static class GradientRules
+internal static class GradientRules
 {
     public static IReadOnlyDictionary<string, GradientRule> ByOp { get; } = new SortedDictionary<string, GradientRule>(StringComparer.Ordinal)
     {

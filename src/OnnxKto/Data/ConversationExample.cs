@@ -8,6 +8,6 @@ namespace OnnxKto.Data;
 /// <param name="Completion">The turn(s) being judged, usually one assistant message (never empty).</param>
 /// <param name="Label">True for a desirable completion.</param>
 /// <param name="Origin">File and row.</param>
-public sealed record ConversationExample(
+internal sealed record ConversationExample(
     IReadOnlyList<ChatMessage> Prompt, IReadOnlyList<ChatMessage> Completion, bool Label, RowLocation Origin)
     : KtoExample(Label, Origin);

@@ -5,4 +5,4 @@ namespace OnnxKto.Data;
 /// <param name="CompletionIds">Completion token ids (never empty), EOS included if the data has it.</param>
 /// <param name="Label">True for a desirable completion.</param>
 /// <param name="Origin">File and row.</param>
-public sealed record TokenIdsExample(int[] PromptIds, int[] CompletionIds, bool Label, RowLocation Origin) : KtoExample(Label, Origin);
+internal sealed record TokenIdsExample(int[] PromptIds, int[] CompletionIds, bool Label, RowLocation Origin) : KtoExample(Label, Origin);

@@ -11,7 +11,7 @@ namespace OnnxKto.Export;
 /// settings. The KV cache uses separate key and value tensors and standard-op attention, so
 /// <c>past_present_share_buffer</c> is false.
 /// </summary>
-public static class GenAiConfig
+internal static class GenAiConfig
 {
     /// <summary>
     /// GenAI's <c>model.type</c> for a configuration. GenAI's <c>gpt2</c> type expects one combined cache tensor per layer

@@ -11,7 +11,7 @@ namespace OnnxKto.Export;
 /// Finds and reads the trained weights of a run: <c>RUN/checkpoint-&lt;step&gt;/checkpoint.safetensors</c>, whose
 /// metadata key <c>artifacts</c> names the artifact folder (its <c>manifest.json</c> gives the model and its config).
 /// </summary>
-public static partial class TrainedCheckpoint
+internal static partial class TrainedCheckpoint
 {
     /// <summary>Metadata key holding the artifact folder's absolute path.</summary>
     public const string ArtifactsKey = "artifacts";

@@ -1,7 +1,7 @@
 namespace OnnxKto.Generation;
 
 /// <summary>Picks the next token from one row of logits: greedy, or seeded temperature and top-p (nucleus) sampling.</summary>
-public sealed class TokenSampler(GenerationOptions options)
+internal sealed class TokenSampler(GenerationOptions options)
 {
     private readonly Random _random = new(options.Seed);
 

@@ -1,7 +1,7 @@
 namespace OnnxKto.Graphs;
 
 /// <summary>Subgraph composition: copies one graph's computation into another, wired to existing values.</summary>
-public static class GraphComposer
+internal static class GraphComposer
 {
     /// <summary>
     /// Inlines <paramref name="source"/> into <paramref name="target"/>'s graph under a naming scope, binding each

@@ -1,7 +1,7 @@
 namespace OnnxKto.Graphs;
 
 /// <summary>Removes what a chosen set of outputs does not need.</summary>
-public static class GraphPruning
+internal static class GraphPruning
 {
     /// <summary>
     /// A copy of <paramref name="graph"/> computing only <paramref name="outputs"/>: unused nodes, initializers

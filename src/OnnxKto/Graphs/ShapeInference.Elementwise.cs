@@ -1,6 +1,6 @@
 namespace OnnxKto.Graphs;
 
-public static partial class ShapeInference
+internal static partial class ShapeInference
 {
     /// <summary>Numpy-style broadcast of shapes; null when any rank is unknown.</summary>
     public static Shape? Broadcast(IEnumerable<Shape?> shapes)

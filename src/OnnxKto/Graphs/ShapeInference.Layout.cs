@@ -1,6 +1,6 @@
 namespace OnnxKto.Graphs;
 
-public static partial class ShapeInference
+internal static partial class ShapeInference
 {
     /// <summary>
     /// The shape a 1-D shape tensor describes: from constant data, or, when it is

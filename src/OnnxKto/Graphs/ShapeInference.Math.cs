@@ -1,6 +1,6 @@
 namespace OnnxKto.Graphs;
 
-public static partial class ShapeInference
+internal static partial class ShapeInference
 {
     /// <summary>
     /// The axes a Reduce* node reduces (normalised, sorted), or null when they are not constant.

@@ -5,7 +5,7 @@ namespace OnnxKto.Graphs;
 /// An operator missing from the table gets outputs of unknown type and shape; passes that need
 /// them (autodiff) then fail with a message naming the node.
 /// </summary>
-public static partial class ShapeInference
+internal static partial class ShapeInference
 {
     private delegate void Rule(Node node);
 

@@ -4,7 +4,7 @@ namespace OnnxKto.Models;
 /// File names in a model folder, as Hugging Face transformers and ONNX Runtime GenAI lay it out: what checkpoint
 /// loading reads, what export writes and what generation opens.
 /// </summary>
-public static class ModelFiles
+internal static class ModelFiles
 {
     /// <summary>The Hugging Face model configuration.</summary>
     public const string Config = "config.json";

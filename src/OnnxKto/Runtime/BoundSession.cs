@@ -8,7 +8,7 @@ namespace OnnxKto.Runtime;
 /// that stay where they are between runs, and the small outputs asked for on the host come back as
 /// <see cref="TensorData"/>. Bindings persist across runs; binding a name again replaces it.
 /// </summary>
-public sealed class BoundSession : IDisposable
+internal sealed class BoundSession : IDisposable
 {
     private readonly InferenceSession _session;
     private readonly OrtIoBinding _binding;

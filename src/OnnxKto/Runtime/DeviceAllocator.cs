@@ -15,7 +15,7 @@ namespace OnnxKto.Runtime;
 /// session itself (<see cref="ForSession"/>), or let <see cref="Create"/> open a one-node probe session for it;
 /// either session must outlive the allocator and every tensor it made.
 /// </remarks>
-public sealed class DeviceAllocator : IDisposable
+internal sealed class DeviceAllocator : IDisposable
 {
     private readonly OrtAllocator _allocator;
     private readonly OrtMemoryInfo? _memoryInfo;

@@ -8,7 +8,7 @@ namespace OnnxKto.Runtime;
 /// long-lived tensors those sessions share (allocated in the device's memory; uploaded and downloaded as
 /// <see cref="TensorData"/>). Dispose every tensor and session it made before the context.
 /// </summary>
-public sealed class DeviceContext : IDisposable
+internal sealed class DeviceContext : IDisposable
 {
     private readonly SessionOptions _options;
     private readonly TensorStore _store;

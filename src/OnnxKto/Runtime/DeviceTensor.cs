@@ -7,7 +7,7 @@ namespace OnnxKto.Runtime;
 /// optimizer moments made by <see cref="DeviceContext"/>), or a view over a host array (a batch's token ids).
 /// Higher floors hold these without touching ONNX Runtime's types.
 /// </summary>
-public sealed class DeviceTensor : IDisposable
+internal sealed class DeviceTensor : IDisposable
 {
     internal DeviceTensor(OrtValue value) => Value = value;
 

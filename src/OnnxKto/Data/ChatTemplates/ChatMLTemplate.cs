@@ -9,7 +9,7 @@ namespace OnnxKto.Data.ChatTemplates;
 /// give it as <paramref name="defaultSystemMessage"/>.
 /// </summary>
 /// <param name="defaultSystemMessage">System text used when the first message is not a system message; null for none.</param>
-public sealed class ChatMLTemplate(string? defaultSystemMessage = null) : ChatTemplate
+internal sealed class ChatMLTemplate(string? defaultSystemMessage = null) : ChatTemplate
 {
     /// <summary>The system text added to conversations without one, or null.</summary>
     public string? DefaultSystemMessage { get; } = defaultSystemMessage;

@@ -8,7 +8,7 @@ namespace OnnxKto.Data.ChatTemplates;
 /// <c>&lt;|eot_id|&gt;</c>; the generation prompt is <c>&lt;|start_header_id|&gt;assistant&lt;|end_header_id|&gt;\n\n</c>.
 /// Llama 3.1+ templates (with a "Cutting Knowledge Date" system header) render differently and are not this one.
 /// </summary>
-public sealed class Llama3Template : ChatTemplate
+internal sealed class Llama3Template : ChatTemplate
 {
     /// <inheritdoc/>
     public override string Name => "llama3";

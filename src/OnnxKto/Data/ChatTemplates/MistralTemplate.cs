@@ -7,7 +7,7 @@ namespace OnnxKto.Data.ChatTemplates;
 /// <c>[INST] user [/INST]</c> and <c>assistant + eos_token</c> alternately. It has no generation prompt and, like its
 /// Jinja (which raises), refuses system messages and turns that do not alternate user/assistant starting with user.
 /// </summary>
-public sealed class MistralTemplate : ChatTemplate
+internal sealed class MistralTemplate : ChatTemplate
 {
     /// <inheritdoc/>
     public override string Name => "mistral";

@@ -8,7 +8,7 @@ namespace OnnxKto.Data.ChatTemplates;
 /// the generation prompt. The newlines are the ones the Jinja source keeps after each <c>}}</c> under
 /// <c>trim_blocks</c>.
 /// </summary>
-public sealed class ZephyrTemplate : ChatTemplate
+internal sealed class ZephyrTemplate : ChatTemplate
 {
     /// <inheritdoc/>
     public override string Name => "zephyr";

@@ -6,7 +6,7 @@ namespace OnnxKto.Models.Builders;
 /// GPT-2: learned positions, pre-LayerNorm blocks, tanh-approximate GELU, Conv1D weights stored [in, out],
 /// output head tied to the token embedding. Names follow Hugging Face's GPT2LMHeadModel.
 /// </summary>
-public sealed class Gpt2Builder(ModelConfig config) : DecoderBuilder(config)
+internal sealed class Gpt2Builder(ModelConfig config) : DecoderBuilder(config)
 {
     private const string Prefix = "transformer";
 

@@ -6,7 +6,7 @@ namespace OnnxKto.Models.Builders;
 /// Llama family (Llama, Mistral, Qwen2, SmolLM): RMSNorm, rotary positions, SwiGLU MLP, grouped-query attention,
 /// Linear weights stored [out, in], optional q/k/v biases (Qwen2), tied or separate head.
 /// </summary>
-public sealed class LlamaBuilder(ModelConfig config) : DecoderBuilder(config)
+internal sealed class LlamaBuilder(ModelConfig config) : DecoderBuilder(config)
 {
     private const string Prefix = "model";
 

@@ -13,7 +13,7 @@ namespace OnnxKto.Models.Checkpoints;
 /// <see cref="Weights"/>: builders reuse the embedding. Non-parameter buffers (GPT-2 causal masks, rotary
 /// <c>inv_freq</c>) are skipped.
 /// </remarks>
-public sealed class CheckpointFolder
+internal sealed class CheckpointFolder
 {
     private CheckpointFolder(string directory, ModelConfig config, Dictionary<string, TensorData> weights, List<string> warnings)
     {

@@ -7,7 +7,7 @@ namespace OnnxKto.Models.Checkpoints;
 /// Maps a Hugging Face <c>config.json</c> onto <see cref="ModelConfig"/>: the one place where Hugging Face key
 /// names (<c>n_embd</c>, <c>hidden_size</c>, ...) and their defaults are known.
 /// </summary>
-public static class HfConfig
+internal static class HfConfig
 {
     private delegate ModelConfig Mapper(JsonFields json, string modelType);
 

@@ -13,7 +13,7 @@ namespace OnnxKto.Models.Checkpoints;
 /// F32, F16 and BF16 tensors are returned as <see cref="DataType.Float"/> (exact: every F16 and BF16 value is
 /// representable in float32). F64, I64, I32, I8, U8 and BOOL tensors are returned with their own type.
 /// </remarks>
-public sealed class SafetensorsFile : IDisposable
+internal sealed class SafetensorsFile : IDisposable
 {
     private readonly SafeFileHandle _handle;
     private readonly SafetensorsHeader _header;

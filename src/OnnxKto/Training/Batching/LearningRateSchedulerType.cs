@@ -17,7 +17,7 @@ public enum LearningRateSchedulerType
 }
 
 /// <summary>Config names of <see cref="LearningRateSchedulerType"/> values.</summary>
-public static class LearningRateSchedulerTypeNames
+internal static class LearningRateSchedulerTypeNames
 {
     /// <summary>The <c>lr_scheduler_type</c> spelling, e.g. <c>constant_with_warmup</c>.</summary>
     public static string ToConfigName(this LearningRateSchedulerType type) => type switch

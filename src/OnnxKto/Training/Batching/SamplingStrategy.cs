@@ -11,7 +11,7 @@ public enum SamplingStrategy
 }
 
 /// <summary>Config names of <see cref="SamplingStrategy"/> values.</summary>
-public static class SamplingStrategyNames
+internal static class SamplingStrategyNames
 {
     /// <summary>The <c>train_sampling_strategy</c> spelling, e.g. <c>sequential</c>.</summary>
     public static string ToConfigName(this SamplingStrategy strategy) => strategy switch

@@ -3,10 +3,10 @@ namespace OnnxKto.Training.Batching;
 /// <summary>One micro-batch of the plan: which examples, in which epoch.</summary>
 /// <param name="Epoch">0-based epoch.</param>
 /// <param name="Examples">Indices into the shaped dataset; KL pairs rotate completions within this list.</param>
-public sealed record PlannedMicroBatch(int Epoch, int[] Examples);
+internal sealed record PlannedMicroBatch(int Epoch, int[] Examples);
 
 /// <summary>One optimizer update: consecutive micro-batches whose gradients accumulate.</summary>
-public sealed record PlannedUpdate(int Epoch, IReadOnlyList<PlannedMicroBatch> MicroBatches);
+internal sealed record PlannedUpdate(int Epoch, IReadOnlyList<PlannedMicroBatch> MicroBatches);
 
 /// <summary>
 /// The whole run's data order, fixed by the seed before training starts, so a resumed run sees exactly the
@@ -15,7 +15,7 @@ public sealed record PlannedUpdate(int Epoch, IReadOnlyList<PlannedMicroBatch> M
 /// grouped into updates of <c>gradient_accumulation_steps</c> (the last update of an epoch may have fewer).
 /// The run lasts <c>max_steps</c> updates when positive, else ⌈num_train_epochs × updates per epoch⌉.
 /// </summary>
-public sealed class TrainingPlan
+internal sealed class TrainingPlan
 {
     private TrainingPlan(IReadOnlyList<PlannedUpdate> updates, int updatesPerEpoch, IReadOnlyList<string> warnings)
     {

@@ -6,7 +6,7 @@ namespace OnnxKto.Training.Configuration;
 /// One key of <c>kto.yaml</c>, as <see cref="KtoConfigKeys"/> lists it: its name, type, default and meaning, and how it
 /// is read into and written from a <see cref="KtoConfig"/>.
 /// </summary>
-public sealed class ConfigKey
+internal sealed class ConfigKey
 {
     private readonly Func<KtoConfig, object?> _write;
     private readonly Func<KtoConfig, YamlNode, ConfigSource, KtoConfig> _read;

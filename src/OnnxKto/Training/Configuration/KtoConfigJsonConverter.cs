@@ -7,7 +7,7 @@ namespace OnnxKto.Training.Configuration;
 /// A <see cref="KtoConfig"/> in JSON (the artifacts' <c>manifest.json</c>, fingerprints) is a <c>kto.yaml</c> in JSON:
 /// the keys of <see cref="KtoConfigKeys"/>, written and read through that table.
 /// </summary>
-public sealed class KtoConfigJsonConverter : JsonConverter<KtoConfig>
+internal sealed class KtoConfigJsonConverter : JsonConverter<KtoConfig>
 {
     /// <inheritdoc/>
     public override KtoConfig Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)

@@ -13,7 +13,7 @@ namespace OnnxKto.Training.Configuration;
 /// writing (<see cref="KtoConfigWriter"/>, the manifest), the unknown-key suggestion and the check that a config
 /// matches its artifacts. Key names and defaults are TRL's (<c>KTOConfig</c>, <c>TrainingArguments</c>) unless noted.
 /// </summary>
-public static class KtoConfigKeys
+internal static class KtoConfigKeys
 {
     private static readonly ConfigSection<LossSettings> Loss = new(nameof(KtoConfig.Loss), c => c.Loss, (c, s) => c with { Loss = s }, baked: true);
     private static readonly ConfigSection<OptimizerSettings> Optimizer = new(nameof(KtoConfig.Optimizer), c => c.Optimizer, (c, s) => c with { Optimizer = s }, baked: true);

@@ -7,7 +7,7 @@ namespace OnnxKto.Training.Loop;
 /// Sums micro-batch results over a logging interval and reports them with TRL's metric names: per-example means of
 /// rewards and log-probs split by label, token-weighted mean logits, mean KL, and the counts.
 /// </summary>
-public sealed class MetricsAccumulator
+internal sealed class MetricsAccumulator
 {
     private double _loss, _kl, _tokens;
     private int _updates, _microBatches;

@@ -12,7 +12,7 @@ namespace OnnxKto.Training.Loop;
 /// one pass before training (<c>precompute_ref_log_probs</c>) and cached beside the run, keyed by the model, the
 /// data and the length settings.
 /// </summary>
-public sealed class ReferenceLogProbs
+internal sealed class ReferenceLogProbs
 {
     private readonly float[] _target;
     private readonly Dictionary<(int Prompt, int Completion), float> _kl;

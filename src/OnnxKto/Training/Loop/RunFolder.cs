@@ -9,7 +9,7 @@ namespace OnnxKto.Training.Loop;
 /// The output folder of <c>onnx-kto train</c>: <c>metrics.jsonl</c>, <c>checkpoint-&lt;step&gt;/</c> folders and the
 /// reference-log-prob cache. Guards against clobbering a run and writes checkpoints atomically.
 /// </summary>
-public sealed class RunFolder
+internal sealed class RunFolder
 {
     public const string MetricsFile = "metrics.jsonl";
     public const string CheckpointPrefix = "checkpoint-";

@@ -6,7 +6,7 @@ namespace OnnxKto.Training.Losses;
 /// <param name="Loss">Scalar: mean over all n examples of the weighted per-example losses.</param>
 /// <param name="Rewards">β·(log πθ − log πref) per example, for the rewards/* metrics (carries no gradient use).</param>
 /// <param name="Kl">The KL reference point z0 (0 for apo_zero_unpaired).</param>
-public sealed record KtoLossOutputs(Value Loss, Value Rewards, Value Kl);
+internal sealed record KtoLossOutputs(Value Loss, Value Rewards, Value Kl);
 
 /// <summary>
 /// Kahneman-Tversky Optimization's loss exactly as Hugging Face TRL computes it (Ethayarajh et al., 2024):
@@ -18,7 +18,7 @@ public sealed record KtoLossOutputs(Value Loss, Value Rewards, Value Kl);
 /// frozen), so the caller differentiates the loss with respect to the parameters and needs no stop values.
 /// Constants take the element type of the inputs, so the same graph runs in float32 or float64.
 /// </summary>
-public static class KtoLoss
+internal static class KtoLoss
 {
     /// <param name="b">Builder of the training graph.</param>
     /// <param name="settings">β, λ_D, λ_U and the loss type (<see cref="LossType.Kto"/> or <see cref="LossType.ApoZeroUnpaired"/>).</param>

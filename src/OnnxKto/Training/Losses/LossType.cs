@@ -14,7 +14,7 @@ public enum LossType
 }
 
 /// <summary>Config names of <see cref="LossType"/> values.</summary>
-public static class LossTypeNames
+internal static class LossTypeNames
 {
     /// <summary>The <c>loss_type</c> spelling, e.g. <c>apo_zero_unpaired</c>.</summary>
     public static string ToConfigName(this LossType type) => type switch

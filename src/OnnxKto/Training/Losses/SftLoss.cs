@@ -7,7 +7,7 @@ namespace OnnxKto.Training.Losses;
 /// Supervised fine-tuning loss: mean token cross-entropy over the completion tokens of the whole micro-batch,
 /// −Σ log p / Σ tokens (as Hugging Face's causal-LM loss with prompt tokens masked out).
 /// </summary>
-public static class SftLoss
+internal static class SftLoss
 {
     public static Value Build(GraphBuilder b, CompletionStatistics policy)
     {

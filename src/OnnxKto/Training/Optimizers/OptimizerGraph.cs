@@ -11,7 +11,7 @@ namespace OnnxKto.Training.Optimizers;
 /// <c>&lt;state&gt;.new</c>, plus <c>grad_norm</c>, the global L2 norm before clipping (as Hugging Face logs it).
 /// Gradients are first clipped by the global norm: g ← g·min(1, max_grad_norm / (norm + 1e-6)).
 /// </summary>
-public static class OptimizerGraph
+internal static class OptimizerGraph
 {
     public const string LearningRate = "learning_rate";
     public const string Step = "step";

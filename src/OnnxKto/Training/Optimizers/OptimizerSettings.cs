@@ -28,7 +28,7 @@ public enum OptimizerKind
 }
 
 /// <summary>Config names of <see cref="OptimizerKind"/> values.</summary>
-public static class OptimizerKindNames
+internal static class OptimizerKindNames
 {
     /// <summary>The <c>optim</c> spelling written for a kind, e.g. <c>adamw_torch</c>.</summary>
     public static string ToConfigName(this OptimizerKind kind) => kind switch
