@@ -8,7 +8,7 @@ namespace OnnxKto.Training.Optimizers;
 /// <param name="Gradient">Its accumulated gradient (read only).</param>
 /// <param name="State">Its state in <see cref="OptimizerGraph.StateNames"/> order (AdamW: exp_avg, exp_avg_sq; SGD: momentum_buffer), updated in place.</param>
 /// <param name="Decay">Whether weight decay applies (not to biases and norms).</param>
-public sealed record HostParameter(DeviceTensor Value, DeviceTensor Gradient, IReadOnlyList<DeviceTensor> State, bool Decay);
+internal sealed record HostParameter(DeviceTensor Value, DeviceTensor Gradient, IReadOnlyList<DeviceTensor> State, bool Decay);
 
 /// <summary>
 /// The update of <see cref="OptimizerGraph"/> as a loop over host memory that writes parameters and state where they
@@ -16,7 +16,7 @@ public sealed record HostParameter(DeviceTensor Value, DeviceTensor Gradient, IR
 /// gradients are clipped by their global norm, g ← g·min(1, max_grad_norm / (norm + 1e-6)), then torch.optim.AdamW
 /// or torch.optim.SGD; a non-finite norm leaves everything untouched.
 /// </summary>
-public sealed class HostOptimizer(OptimizerSettings settings)
+internal sealed class HostOptimizer(OptimizerSettings settings)
 {
     /// <summary>Applies one update (step <paramref name="step"/>, counted from 1) and returns the norm before clipping.</summary>
     public double Step(IReadOnlyList<HostParameter> parameters, float learningRate, long step)
