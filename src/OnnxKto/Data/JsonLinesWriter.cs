@@ -56,6 +56,7 @@ public sealed class JsonLinesWriter : IDisposable
     /// <summary>Pushes what was written through to the disk, so a crash right after loses none of it.</summary>
     public void FlushToDisk() => _file.Flush(flushToDisk: true);
 
+    /// <summary>Flushes and closes the file.</summary>
     public void Dispose()
     {
         _json.Dispose();

@@ -18,6 +18,7 @@ public sealed class CompletionScorer : IDisposable
     private readonly InferenceModel _model;
     private readonly OnnxSession _statistics;
 
+    /// <summary>A scorer over <paramref name="model"/>, which it borrows: disposing the scorer leaves the model open.</summary>
     public CompletionScorer(InferenceModel model)
     {
         _model = model;
@@ -66,5 +67,6 @@ public sealed class CompletionScorer : IDisposable
         return scores.ToArray();
     }
 
+    /// <summary>Releases the scorer's own session (not the model's).</summary>
     public void Dispose() => _statistics.Dispose();
 }

@@ -26,6 +26,7 @@ public sealed class InferenceModel : IDisposable
     /// <summary>The decoder session: inputs input_ids, attention_mask, position_ids, past_key_values.*; outputs logits, present.*.</summary>
     public OnnxSession Session { get; }
 
+    /// <summary>The architecture: vocabulary, layers and heads size the cache and the inputs.</summary>
     public ModelConfig Config { get; }
 
     /// <summary>The model's tokenizer, read on first use (token-level generation and scoring need none).</summary>
@@ -118,5 +119,6 @@ public sealed class InferenceModel : IDisposable
         return cache;
     }
 
+    /// <summary>Releases the decoder session.</summary>
     public void Dispose() => Session.Dispose();
 }

@@ -13,6 +13,9 @@ public sealed class Graph
     private readonly List<Node> _nodes = [];
     private readonly HashSet<Value> _detached = [];
 
+    /// <summary>An empty graph.</summary>
+    /// <param name="name">The ONNX graph name, kept in the model file.</param>
+    /// <param name="opset">The standard-domain opset; <see cref="DefaultOpset"/> unless a consumer needs another.</param>
     public Graph(string name = "graph", int opset = DefaultOpset)
     {
         Name = name;
@@ -22,6 +25,7 @@ public sealed class Graph
     /// <summary>The default standard-domain opset of graphs we build.</summary>
     public const int DefaultOpset = 18;
 
+    /// <summary>The ONNX graph name, kept in the model file.</summary>
     public string Name { get; set; }
 
     /// <summary>Standard-domain opset version.</summary>
@@ -54,6 +58,7 @@ public sealed class Graph
         ? v
         : throw new KeyNotFoundException($"Graph '{Name}' has no value named '{name}'.");
 
+    /// <summary>True when a value is called <paramref name="name"/>.</summary>
     public bool Contains(string name) => _values.ContainsKey(name);
 
     /// <summary>Adds a graph input.</summary>
@@ -219,6 +224,7 @@ public sealed class Graph
             if (!taken($"{baseName}_{i}")) return $"{baseName}_{i}";
     }
 
+    /// <summary>The name and the counts of inputs, initializers, nodes and outputs, for logs.</summary>
     public override string ToString() =>
         $"Graph '{Name}': {Inputs.Count} inputs, {Initializers.Count} initializers, {Nodes.Count} nodes, {Outputs.Count} outputs";
 }

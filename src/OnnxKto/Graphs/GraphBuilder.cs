@@ -14,6 +14,8 @@ public sealed partial class GraphBuilder
     private readonly List<string> _scopes = [];
     private readonly Dictionary<string, Value> _constants = new(StringComparer.Ordinal);
 
+    /// <summary>A builder appending to <paramref name="graph"/>.</summary>
+    /// <remarks>The graph's initializers seed the constant cache, so constants it already holds are reused, not duplicated.</remarks>
     public GraphBuilder(Graph graph)
     {
         Graph = graph;
@@ -21,6 +23,7 @@ public sealed partial class GraphBuilder
             _constants.TryAdd(ConstantKey(init.Data!), init);
     }
 
+    /// <summary>The graph being built.</summary>
     public Graph Graph { get; }
 
     /// <summary>Opens a naming scope; dispose to close it.</summary>

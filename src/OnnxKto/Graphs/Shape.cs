@@ -8,17 +8,22 @@ public sealed class Shape : IEquatable<Shape>
     /// <summary>The dimensions, outermost first.</summary>
     public ImmutableArray<Dim> Dims { get; }
 
+    /// <summary>A shape of <paramref name="dims"/>, outermost first.</summary>
     public Shape(IEnumerable<Dim> dims) => Dims = dims.ToImmutableArray();
 
+    /// <summary>A shape of <paramref name="dims"/>, outermost first: <c>new Shape("batch", "seq", 768)</c>.</summary>
     public Shape(params Dim[] dims) => Dims = dims.ToImmutableArray();
 
     /// <summary>The shape of a scalar.</summary>
     public static Shape Scalar { get; } = new();
 
+    /// <summary>The number of dimensions.</summary>
     public int Rank => Dims.Length;
 
+    /// <summary>Dimension <paramref name="axis"/>.</summary>
     public Dim this[int axis] => Dims[axis];
 
+    /// <summary>Dimension <paramref name="axis"/>, which may count from the end (<c>^1</c> is the last).</summary>
     public Dim this[Index axis] => Dims[axis];
 
     /// <summary>True when every dimension has a fixed size.</summary>
@@ -44,8 +49,12 @@ public sealed class Shape : IEquatable<Shape>
     /// <summary>True when the two shapes are provably identical.</summary>
     public bool SameAs(Shape other) => Rank == other.Rank && Dims.Zip(other.Dims).All(p => p.First.SameAs(p.Second));
 
+    /// <summary>Structural equality: the same dims, an unknown dim equal to an unknown one. <see cref="SameAs"/> is the provable kind.</summary>
     public bool Equals(Shape? other) => other is not null && Dims.SequenceEqual(other.Dims);
+    /// <inheritdoc/>
     public override bool Equals(object? obj) => Equals(obj as Shape);
+    /// <inheritdoc/>
     public override int GetHashCode() => Dims.Aggregate(Rank, (h, d) => HashCode.Combine(h, d));
+    /// <summary>Like <c>[batch, 768]</c>, with <c>?</c> for an unknown dim.</summary>
     public override string ToString() => "[" + string.Join(", ", Dims) + "]";
 }

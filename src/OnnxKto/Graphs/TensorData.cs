@@ -8,12 +8,16 @@ namespace OnnxKto.Graphs;
 /// </summary>
 public sealed class TensorData
 {
+    /// <summary>The element type.</summary>
     public DataType Type { get; }
+    /// <summary>The dimensions, outermost first; empty for a scalar.</summary>
     public long[] Dims { get; }
 
     /// <summary>Raw little-endian element bytes, row-major.</summary>
     public byte[] Bytes { get; }
 
+    /// <summary>A tensor over <paramref name="bytes"/>, which it keeps without copying.</summary>
+    /// <exception cref="ArgumentException">When a dimension is negative or the byte count does not fit the type and dims.</exception>
     public TensorData(DataType type, long[] dims, byte[] bytes)
     {
         long count = dims.Aggregate(1L, (n, d) => n * d);
@@ -27,14 +31,21 @@ public sealed class TensorData
         Bytes = bytes;
     }
 
+    /// <summary>The product of <see cref="Dims"/>: 1 for a scalar.</summary>
     public long ElementCount => Dims.Aggregate(1L, (n, d) => n * d);
 
+    /// <summary><see cref="Dims"/> as a static <see cref="Graphs.Shape"/>.</summary>
     public Shape Shape => new(Dims.Select(Dim.Of));
 
+    /// <summary>A <see cref="DataType.Float"/> tensor holding a copy of <paramref name="values"/>, row-major.</summary>
     public static TensorData FromFloats(long[] dims, ReadOnlySpan<float> values) => From(DataType.Float, dims, values);
+    /// <summary>A <see cref="DataType.Double"/> tensor holding a copy of <paramref name="values"/>, row-major.</summary>
     public static TensorData FromDoubles(long[] dims, ReadOnlySpan<double> values) => From(DataType.Double, dims, values);
+    /// <summary>An <see cref="DataType.Int64"/> tensor holding a copy of <paramref name="values"/>, row-major.</summary>
     public static TensorData FromLongs(long[] dims, ReadOnlySpan<long> values) => From(DataType.Int64, dims, values);
+    /// <summary>An <see cref="DataType.Int32"/> tensor holding a copy of <paramref name="values"/>, row-major.</summary>
     public static TensorData FromInts(long[] dims, ReadOnlySpan<int> values) => From(DataType.Int32, dims, values);
+    /// <summary>A <see cref="DataType.Bool"/> tensor of <paramref name="values"/>, one byte each, row-major.</summary>
     public static TensorData FromBools(long[] dims, ReadOnlySpan<bool> values) =>
         new(DataType.Bool, dims, values.ToArray().Select(b => b ? (byte)1 : (byte)0).ToArray());
 
@@ -58,9 +69,14 @@ public sealed class TensorData
     private static TensorData From<T>(DataType type, long[] dims, ReadOnlySpan<T> values) where T : unmanaged =>
         new(type, dims, MemoryMarshal.AsBytes(values).ToArray());
 
+    /// <summary>The bytes viewed as <typeparamref name="T"/>, without a copy and without checking <see cref="Type"/>.</summary>
     public ReadOnlySpan<T> As<T>() where T : unmanaged => MemoryMarshal.Cast<byte, T>(Bytes);
 
+    /// <summary>A copy of the float contents.</summary>
+    /// <exception cref="InvalidOperationException">When the tensor is not <see cref="DataType.Float"/>.</exception>
     public float[] ToFloats() => Type == DataType.Float ? As<float>().ToArray() : throw TypeError(DataType.Float);
+    /// <summary>A copy of the double contents.</summary>
+    /// <exception cref="InvalidOperationException">When the tensor is not <see cref="DataType.Double"/>.</exception>
     public double[] ToDoubles() => Type == DataType.Double ? As<double>().ToArray() : throw TypeError(DataType.Double);
 
     /// <summary>Integer contents widened to long (Int64 or Int32 tensors).</summary>
@@ -85,5 +101,6 @@ public sealed class TensorData
     private InvalidOperationException TypeError(DataType wanted) =>
         new($"Tensor holds {Type} elements, not {wanted}.");
 
+    /// <summary>The type and dims, like <c>Float[2, 3]</c>; never the contents, which can be large.</summary>
     public override string ToString() => $"{Type}[{string.Join(", ", Dims)}]";
 }

@@ -13,6 +13,7 @@ public sealed class Value
         Shape = shape;
     }
 
+    /// <summary>Unique within the graph; ONNX wires nodes by these names.</summary>
     public string Name { get; internal set; }
 
     /// <summary>Element type; <see cref="DataType.Undefined"/> when inference could not tell.</summary>
@@ -30,8 +31,11 @@ public sealed class Value
     /// <summary>The nodes reading this value.</summary>
     public List<Node> Uses { get; } = [];
 
+    /// <summary>The rank of <see cref="Shape"/>.</summary>
+    /// <exception cref="InvalidOperationException">When even the rank is unknown, with a hint to fix it.</exception>
     public int Rank => Shape?.Rank ?? throw new InvalidOperationException(
         $"The rank of '{Name}' is unknown; give the graph input a shape or extend shape inference.");
 
+    /// <summary>Name, type and shape, like <c>logits: Float[batch, seq, 50257]</c>.</summary>
     public override string ToString() => $"{Name}: {Type}{Shape?.ToString() ?? "[?]"}";
 }

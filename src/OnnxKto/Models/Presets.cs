@@ -6,6 +6,7 @@ namespace OnnxKto.Models;
 /// </summary>
 public static class Presets
 {
+    /// <summary>What marks a model argument as a preset rather than a checkpoint folder.</summary>
     public const string Prefix = "preset:";
 
     private const int Gpt2Vocab = 50257, Gpt2Eos = 50256;
@@ -19,8 +20,10 @@ public static class Presets
         ["llama-mini"] = Llama(hidden: 256, layers: 4, heads: 8, kvHeads: 4, intermediate: 704),
     };
 
+    /// <summary>The preset names, without <see cref="Prefix"/>.</summary>
     public static IEnumerable<string> Names => ByName.Keys;
 
+    /// <summary>True when <paramref name="model"/> names a preset (<c>preset:NAME</c>), known or not.</summary>
     public static bool IsPreset(string model) => model.StartsWith(Prefix, StringComparison.Ordinal);
 
     /// <summary>The configuration of <c>preset:NAME</c> (or NAME).</summary>

@@ -6,7 +6,9 @@ namespace OnnxKto.Runtime;
 /// </summary>
 public sealed class DeviceUnavailableException : InvalidOperationException
 {
+    /// <summary>An unavailable device; <paramref name="message"/> says what is missing and how to fix it.</summary>
     public DeviceUnavailableException(string message) : base(message) { }
 
+    /// <summary>An unavailable device; <paramref name="message"/> says what is missing and how to fix it, <paramref name="inner"/> is ONNX Runtime's failure.</summary>
     public DeviceUnavailableException(string message, Exception inner) : base(message, inner) { }
 }

@@ -44,6 +44,7 @@ public sealed partial record ExecutionDevice
     /// <summary>The GPU ordinal for CUDA (as <c>nvidia-smi</c> and <c>CUDA_VISIBLE_DEVICES</c> number them); 0 for the CPU.</summary>
     public int DeviceId { get; }
 
+    /// <summary>True for a CUDA device.</summary>
     public bool IsCuda => Kind == DeviceKind.Cuda;
 
     /// <summary>Parses <c>cpu</c>, <c>cuda</c> (GPU 0) or <c>cuda:N</c>, ignoring case and surrounding spaces.</summary>

@@ -77,6 +77,7 @@ public sealed class OnnxSession : IDisposable
         }
     }
 
+    /// <summary>Releases the ONNX Runtime session.</summary>
     public void Dispose() => _session.Dispose();
 
     private static SessionOptions Options(GraphOptimizationLevel level, int threads) =>

@@ -14,8 +14,10 @@ public abstract partial class DecoderBuilder
     private readonly List<ParameterSpec> _parameters = [];
     private GraphBuilder? _b;
 
+    /// <summary>A builder for the architecture <paramref name="config"/> describes.</summary>
     protected DecoderBuilder(ModelConfig config) => Config = config;
 
+    /// <summary>The architecture being built.</summary>
     public ModelConfig Config { get; }
 
     /// <summary>Element type of parameters and activations in the graph being made.</summary>
@@ -76,6 +78,7 @@ public abstract partial class DecoderBuilder
     /// <summary>One transformer block on rows (N, E).</summary>
     protected abstract Value MakeLayer(int layer, Value x, ForwardContext context);
 
+    /// <summary>The norm after the last layer (GPT-2's <c>ln_f</c>, Llama's <c>norm</c>) on rows (N, E).</summary>
     protected abstract Value MakeFinalNorm(Value x);
 
     /// <summary>The output head's weight (V, E): the tied embedding or <c>lm_head.weight</c>; logits = x·Wᵀ.</summary>

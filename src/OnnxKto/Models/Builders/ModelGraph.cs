@@ -24,15 +24,24 @@ public sealed record ModelGraph(Graph Graph, ModelConfig Config, IReadOnlyList<P
 
     public Value Logits => Output.Name == LogitsName ? Output : throw new InvalidOperationException("This graph outputs hidden states, not logits.");
 
+    /// <summary>The output's name when built with <see cref="DecoderOptions.HiddenStates"/>.</summary>
     public const string HiddenStatesName = "hidden_states";
 
+    /// <summary>The token ids input (int64, [batch, seq]).</summary>
     public const string InputIds = "input_ids";
+    /// <summary>The mask input (int64, 1 for real tokens): [batch, seq], or [batch, total_seq] with a KV cache.</summary>
     public const string AttentionMask = "attention_mask";
+    /// <summary>The positions input (int64, [batch, seq]) of KV-cache graphs; without a cache positions come from the mask.</summary>
     public const string PositionIds = "position_ids";
+    /// <summary>The logits output ([batch, seq, vocab]).</summary>
     public const string LogitsName = "logits";
 
+    /// <summary>The KV-cache input holding layer <paramref name="layer"/>'s keys so far ([batch, kv_heads, past_seq, head_dim]).</summary>
     public static string PastKey(int layer) => $"past_key_values.{layer}.key";
+    /// <summary>The KV-cache input holding layer <paramref name="layer"/>'s values so far ([batch, kv_heads, past_seq, head_dim]).</summary>
     public static string PastValue(int layer) => $"past_key_values.{layer}.value";
+    /// <summary>The output holding layer <paramref name="layer"/>'s keys including this step ([batch, kv_heads, total_seq, head_dim]): the next step's <see cref="PastKey"/>.</summary>
     public static string PresentKey(int layer) => $"present.{layer}.key";
+    /// <summary>The output holding layer <paramref name="layer"/>'s values including this step ([batch, kv_heads, total_seq, head_dim]): the next step's <see cref="PastValue"/>.</summary>
     public static string PresentValue(int layer) => $"present.{layer}.value";
 }

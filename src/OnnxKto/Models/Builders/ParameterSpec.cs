@@ -5,7 +5,9 @@ public enum ParameterInit
 {
     /// <summary>Normal(0, std).</summary>
     Normal,
+    /// <summary>All zeros (biases).</summary>
     Zeros,
+    /// <summary>All ones (normalisation weights).</summary>
     Ones,
 }
 
@@ -20,5 +22,6 @@ public enum ParameterInit
 /// <param name="Decay">Weight decay applies.</param>
 public sealed record ParameterSpec(string Name, long[] Shape, ParameterInit Init, double Std, bool Decay)
 {
+    /// <summary>The product of <see cref="Shape"/>.</summary>
     public long ElementCount => Shape.Aggregate(1L, (n, d) => n * d);
 }

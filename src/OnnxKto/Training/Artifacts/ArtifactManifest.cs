@@ -23,16 +23,19 @@ public sealed record ArtifactManifest
     /// <summary>Version 2: <see cref="Config"/> is written with the keys of <c>kto.yaml</c>.</summary>
     public const int CurrentFormatVersion = 2;
 
+    /// <summary><see cref="CurrentFormatVersion"/> when written; <see cref="Load"/> refuses any other.</summary>
     [JsonPropertyName("format_version")] public int FormatVersion { get; init; } = CurrentFormatVersion;
 
     /// <summary>The model folder's full path, or <c>preset:NAME</c>.</summary>
     [JsonPropertyName("model")] public required string Model { get; init; }
 
+    /// <summary>The model's architecture, so the runtime and the exporter need not reread the model folder.</summary>
     [JsonPropertyName("model_config")] public required ModelConfig ModelConfig { get; init; }
 
     /// <summary>The config the graphs were built with, as <c>kto.yaml</c> keys (<see cref="KtoConfigJsonConverter"/>).</summary>
     [JsonPropertyName("config")] public required KtoConfig Config { get; init; }
 
+    /// <summary>Every parameter of the model, in declaration order, trainable or frozen.</summary>
     [JsonPropertyName("parameters")] public required IReadOnlyList<ManifestParameter> Parameters { get; init; }
 
     /// <summary>Optimizer state tensor names, in the order of <see cref="Parameters"/>' trainable ones.</summary>
@@ -41,10 +44,13 @@ public sealed record ArtifactManifest
     /// <summary>Input and output names of each graph, by file name.</summary>
     [JsonPropertyName("graphs")] public required IReadOnlyDictionary<string, GraphInterface> Graphs { get; init; }
 
+    /// <summary>A <see cref="Fingerprint"/> of the model: its configuration and a hash of each weight's first 64 KiB.</summary>
     [JsonPropertyName("model_fingerprint")] public required string ModelFingerprint { get; init; }
 
+    /// <summary>A <see cref="Fingerprint"/> of the config the graphs bake in.</summary>
     [JsonPropertyName("config_fingerprint")] public required string ConfigFingerprint { get; init; }
 
+    /// <summary>How manifests are written and read: indented snake_case, enums as snake_case strings.</summary>
     public static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
@@ -52,6 +58,7 @@ public sealed record ArtifactManifest
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 
+    /// <summary>The manifest as <c>manifest.json</c> holds it.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
     /// <summary>Reads <c>manifest.json</c> from an artifact folder.</summary>

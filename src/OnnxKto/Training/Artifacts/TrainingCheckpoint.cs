@@ -10,11 +10,13 @@ namespace OnnxKto.Training.Artifacts;
 /// </summary>
 public sealed record TrainingCheckpoint(IReadOnlyDictionary<string, TensorData> Tensors, IReadOnlyDictionary<string, string> Metadata)
 {
+    /// <summary>The int64 scalar holding the update count, so a resumed run's optimizer bias correction continues where it stopped.</summary>
     public const string StepTensor = "optimizer.step";
 
     /// <summary>Updates applied so far.</summary>
     public long Step => Tensors[StepTensor].ToLongs()[0];
 
+    /// <summary>A checkpoint of <paramref name="tensors"/> at update <paramref name="step"/>, which it records as <see cref="StepTensor"/> and as the <c>step</c> metadata entry.</summary>
     public static TrainingCheckpoint Create(IReadOnlyDictionary<string, TensorData> tensors, long step, IReadOnlyDictionary<string, string> metadata)
     {
         var all = new Dictionary<string, TensorData>(tensors) { [StepTensor] = TensorData.FromLongs([], [step]) };
@@ -22,6 +24,7 @@ public sealed record TrainingCheckpoint(IReadOnlyDictionary<string, TensorData> 
         return new TrainingCheckpoint(all, meta);
     }
 
+    /// <summary>Writes the checkpoint to <paramref name="path"/>, atomically.</summary>
     public void Save(string path) => SafetensorsWriter.Write(path, Tensors, Metadata);
 
     /// <summary>

@@ -9,14 +9,19 @@ namespace OnnxKto.Training.Batching;
 /// </summary>
 public sealed class MicroBatch
 {
+    /// <summary>Rows in the micro-batch.</summary>
     public required int Size { get; init; }
+    /// <summary>The examples' own sequences: prompt + completion.</summary>
     public required Sequences Target { get; init; }
+    /// <summary>The KL sequences, or null when the loss needs none.</summary>
     public required Sequences? Kl { get; init; }
+    /// <summary>Each row's label, true for desirable.</summary>
     public required bool[] Labels { get; init; }
 
     /// <summary>Example indices, and for each row the example whose completion the KL row borrows.</summary>
     public required int[] Examples { get; init; }
 
+    /// <summary>For each row, the example whose completion its KL sequence borrows (<see cref="KlSource"/>).</summary>
     public required int[] KlCompletionSources { get; init; }
 
     /// <summary>Padded token ids with their attention and completion masks.</summary>
@@ -54,6 +59,7 @@ public sealed class MicroBatch
         return (p, SequenceTruncation.FitCompletion(p.Length, data[completion].CompletionIds, maxLength));
     }
 
+    /// <summary>Right-pads prompt + completion rows with <paramref name="padId"/> to the longest row; padding is masked out of both masks.</summary>
     public static Sequences Pad(IReadOnlyList<(int[] Prompt, int[] Completion)> rows, int padId)
     {
         int length = rows.Max(r => r.Prompt.Length + r.Completion.Length);

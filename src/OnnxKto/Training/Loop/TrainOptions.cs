@@ -20,7 +20,9 @@ public sealed record TrainOptions
     /// <summary>The config; its baked settings must match the artifacts'.</summary>
     public required KtoConfig Config { get; init; }
 
+    /// <summary>Continue the run in <see cref="Output"/> from its last checkpoint, repeating the uninterrupted run exactly.</summary>
     public bool Resume { get; init; }
+    /// <summary>Delete the metrics and checkpoints a run already left in <see cref="Output"/> and start over.</summary>
     public bool Overwrite { get; init; }
 
     /// <summary>Intra-op threads; 0 uses every core.</summary>

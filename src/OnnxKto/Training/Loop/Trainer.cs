@@ -24,6 +24,11 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
 
     private readonly KtoConfig _config = options.Config;
 
+    /// <summary>Runs (or, with <see cref="TrainOptions.Resume"/>, continues) training to the plan's last update.</summary>
+    /// <returns>The updates applied, the last checkpoint written and the closing metrics.</returns>
+    /// <exception cref="UserError">A bad device name, a run folder already holding a run (without resume or overwrite), a config whose baked settings differ from the artifacts', or <see cref="MaxConsecutiveNonFinite"/> non-finite updates in a row.</exception>
+    /// <exception cref="DeviceUnavailableException">The device cannot run here.</exception>
+    /// <exception cref="InvalidDataException">A data file with no usable examples, or a malformed manifest or checkpoint.</exception>
     public TrainingSummary Run()
     {
         // Fail on an unusable device before touching the run folder or reading data.

@@ -84,11 +84,13 @@ public sealed class TrainingSession : IDisposable
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
     }
 
+    /// <summary>Where the sessions run and the parameters, gradients and optimizer state live.</summary>
     public ExecutionDevice Device => _context.Device;
 
     /// <summary>Optimizer updates applied so far.</summary>
     public long Step { get; private set; }
 
+    /// <summary>The manifest of the artifacts the session was opened on.</summary>
     public ArtifactManifest Manifest => _manifest;
 
     /// <summary>The rate the next <see cref="OptimizerStep"/> uses.</summary>
@@ -247,6 +249,7 @@ public sealed class TrainingSession : IDisposable
         return new ModelSource(_manifest.Model, _manifest.ModelConfig, weights);
     }
 
+    /// <summary>Releases the sessions and every device tensor they hold.</summary>
     public void Dispose()
     {
         _training.Dispose();
