@@ -22,6 +22,7 @@ public sealed record ModelGraph(Graph Graph, ModelConfig Config, IReadOnlyList<P
     /// </summary>
     public IReadOnlyList<CheckpointSegment> Layers { get; init; } = [];
 
+    /// <summary>The logits output (batch, seq, vocab); graphs built for training output hidden states instead.</summary>
     public Value Logits => Output.Name == LogitsName ? Output : throw new InvalidOperationException("This graph outputs hidden states, not logits.");
 
     /// <summary>The output's name when built with <see cref="DecoderOptions.HiddenStates"/>.</summary>

@@ -3,7 +3,7 @@ using OnnxKto.Graphs;
 namespace OnnxKto.Models.Builders;
 
 /// <summary>Seeded initial weights for models trained from scratch (presets).</summary>
-internal static class ParameterInitializer
+public static class ParameterInitializer
 {
     /// <summary>Float32 tensors for every parameter, deterministic for a given seed and parameter order.</summary>
     public static Dictionary<string, TensorData> Initialize(IEnumerable<ParameterSpec> parameters, int seed)

@@ -8,7 +8,7 @@ namespace OnnxKto.Models.Checkpoints;
 /// a consumer that uploads tensor by tensor (the training session) holds at most one host copy at a time. The file
 /// must not change while the dictionary is in use.
 /// </summary>
-public sealed class SafetensorsTensors : IReadOnlyDictionary<string, TensorData>
+internal sealed class SafetensorsTensors : IReadOnlyDictionary<string, TensorData>
 {
     private readonly string _path;
     private readonly HashSet<string> _names;
