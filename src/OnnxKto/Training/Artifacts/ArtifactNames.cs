@@ -38,6 +38,8 @@ public static class ArtifactNames
     public const string ReferenceKlLogps = "reference_kl_logps";
     /// <summary>Input of the training graph: the loss multiplier, 1/accumulation steps as Hugging Face divides it.</summary>
     public const string LossScale = "loss_scale";
+    /// <summary>Training graph input with fp16 only: 1/S for the dynamic loss scale S, multiplied into each step's gradient.</summary>
+    public const string GradientUnscale = "gradient_unscale";
 
     /// <summary>Output: the loss (scalar).</summary>
     public const string Loss = "loss";

@@ -31,7 +31,7 @@ internal sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Referenc
         int chunks = memory.HeadChunks(config.Schedule.PerDeviceTrainBatchSize, config.Data.MaxLength ?? model.Config.MaxPositions);
         var eval = BuildLossGraph(model, config, "eval", chunks).Graph;
         var training = BuildTraining(model, config, trainable, memory, chunks);
-        var reference = BuildReference(model, chunks);
+        var reference = BuildReference(model, chunks, config.Precision);
         var optimizer = OptimizerGraph.Build(trainable, config.Optimizer);
         return new TrainingGraphs(training, eval, reference, optimizer, trainable, frozen);
     }
@@ -56,21 +56,26 @@ internal sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Referenc
         MemorySettings memory, int chunks)
     {
         var (g, loss, policy) = BuildLossGraph(model, config, "training", chunks);
-        // Hugging Face divides the loss by the accumulation steps; the runtime feeds 1/steps here.
+        // Hugging Face divides the loss by the accumulation steps; the runtime feeds 1/steps here (times the fp16 loss scale).
         var scale = g.AddInput(LossScale, model.Output.Type, Shape.Scalar);
         var scaled = new GraphBuilder(g).Mul(loss, scale);
         // Only the policy pass has a backward (the KL pass is detached by the loss), so only its segments matter.
         var checkpoints = (memory.GradientCheckpointing ? policy.Layers : []).Concat(memory.HeadChunkRows is null ? [] : policy.Stats.HeadChunks);
         var withGradients = ReverseModeAutodiff.Gradients(g, scaled, trainable.Select(p => g[p.Name]), checkpoints: checkpoints);
-        AddAccumulation(withGradients, trainable, model.Output.Type);
+        AddAccumulation(withGradients, trainable, model.Output.Type, unscale: config.Precision.Fp16);
         return withGradients;
     }
 
-    /// <summary>Rewrites each <c>p_grad</c> output as accumulation buffer + this step's gradient.</summary>
-    private static void AddAccumulation(Graph g, IReadOnlyList<ParameterSpec> trainable, DataType precision)
+    /// <summary>
+    /// Rewrites each <c>p_grad</c> output as accumulation buffer + this step's gradient; with fp16 loss scaling the step's
+    /// gradient is first multiplied by <see cref="ArtifactNames.GradientUnscale"/> (1/S, exact for a power of two), so the
+    /// buffers and the optimizer see true gradients, and an overflow shows as a non-finite gradient norm.
+    /// </summary>
+    private static void AddAccumulation(Graph g, IReadOnlyList<ParameterSpec> trainable, DataType precision, bool unscale)
     {
         var b = new GraphBuilder(g);
         using var _ = b.Scope("accumulate");
+        var inverse = unscale ? g.AddInput(GradientUnscale, precision, Shape.Scalar) : null;
         foreach (var p in trainable)
         {
             var name = GradientNames.Of(p.Name);
@@ -78,7 +83,7 @@ internal sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Referenc
             g.RemoveOutput(stepGradient);
             g.Rename(stepGradient, name + ".step");
             var buffer = g.AddInput(AccumulationBuffer(p.Name), precision, new Shape(p.Shape.Select(Dim.Of)));
-            b.Output(b.Add(buffer, stepGradient), name);
+            b.Output(b.Add(buffer, inverse is null ? stepGradient : b.Mul(stepGradient, inverse)), name);
         }
     }
 
@@ -115,17 +120,31 @@ internal sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Referenc
         b.Output(policy.TokenCount, CompletionTokens);
         // The loss comes first, as ORT's training artifacts order their outputs.
         g.InsertOutput(0, loss);
-        return (g, loss, pass);
+        return LowPrecision(g, config, loss, pass);
     }
 
-    private static Graph BuildReference(ModelGraph model, int chunks)
+    /// <summary>
+    /// Applies <see cref="MixedPrecisionPass"/> for <c>bf16</c>/<c>fp16</c> before autodiff, so the backward products
+    /// follow the forward's precision through the Cast rule; the pass keeps value names, so values map by name.
+    /// </summary>
+    private static (Graph Graph, Value Loss, Pass Policy) LowPrecision(Graph g, KtoConfig config, Value loss, Pass pass)
+    {
+        if (config.Precision.ComputeType is not { } low) return (g, loss, pass);
+        var mixed = MixedPrecisionPass.Apply(g, low);
+        CheckpointSegment Map(CheckpointSegment s) => new(s.Inputs.Select(i => mixed[i.Name]).ToList(), mixed[s.Output.Name]);
+        var stats = pass.Stats with { HeadChunks = pass.Stats.HeadChunks.Select(Map).ToList() };
+        return (mixed, mixed[loss.Name], new Pass(stats, pass.Layers.Select(Map).ToList()));
+    }
+
+    private static Graph BuildReference(ModelGraph model, int chunks, PrecisionSettings precision)
     {
         var g = new Graph("reference");
         var b = new GraphBuilder(g);
         var parameters = model.Parameters.ToDictionary(p => p.Name, p => g.AddInput(p.Name, model.Output.Type, new Shape(p.Shape.Select(Dim.Of))));
         b.Output(Sequences(b, model, parameters, "policy", InputIds, AttentionMask, CompletionMask, "seq", chunks).Stats.SequenceLogps, ReferenceLogps);
         b.Output(Sequences(b, model, parameters, "kl", KlInputIds, KlAttentionMask, KlCompletionMask, "kl_seq", chunks).Stats.SequenceLogps, ReferenceKlLogps);
-        return g;
+        // The reference runs in the policy's precision, so rewards start at 0 as they do under TRL with bf16.
+        return precision.ComputeType is { } low ? MixedPrecisionPass.Apply(g, low) : g;
     }
 
     /// <summary>One inlined forward pass: its completion statistics and its decoder layers as checkpoint segments.</summary>

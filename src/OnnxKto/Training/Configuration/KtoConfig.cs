@@ -37,4 +37,7 @@ public sealed record KtoConfig
 
     /// <summary>Compute traded for memory (<c>gradient_checkpointing</c>, <c>head_chunk_rows</c>); baked into the artifacts.</summary>
     public MemorySettings Memory { get; init; } = new();
+
+    /// <summary>Mixed precision (<c>bf16</c>, <c>fp16</c>); baked into the artifacts.</summary>
+    public PrecisionSettings Precision { get; init; } = new();
 }

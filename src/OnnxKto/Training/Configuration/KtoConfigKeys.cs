@@ -22,6 +22,7 @@ internal static class KtoConfigKeys
     private static readonly ConfigSection<DataOptions> Data = new(nameof(KtoConfig.Data), c => c.Data, (c, s) => c with { Data = s }, baked: false);
     private static readonly ConfigSection<LoopSettings> Loop = new(nameof(KtoConfig.Loop), c => c.Loop, (c, s) => c with { Loop = s }, baked: false);
     private static readonly ConfigSection<MemorySettings> Memory = new(nameof(KtoConfig.Memory), c => c.Memory, (c, s) => c with { Memory = s }, baked: true);
+    private static readonly ConfigSection<PrecisionSettings> Precision = new(nameof(KtoConfig.Precision), c => c.Precision, (c, s) => c with { Precision = s }, baked: true);
 
     /// <summary>The keys, in the order <c>kto.yaml</c> is written.</summary>
     public static IReadOnlyList<ConfigKey> All { get; } =
@@ -79,13 +80,18 @@ internal static class KtoConfigKeys
             "Keep only each decoder layer's input and recompute the layer in the backward pass (our default false; TRL's KTOConfig: true)."),
         Memory.Key("head_chunk_rows", OptionalPositiveInteger, s => s.HeadChunkRows, (s, v) => s with { HeadChunkRows = v },
             "Ours: most completion rows the vocabulary head works on at once (recomputed in backward); null: all at once."),
+
+        Precision.Key("bf16", Bool, s => s.Bf16, (s, v) => s with { Bf16 = v },
+            "Matrix products in bfloat16, weights, optimizer and loss in float32 (needs --device cuda)."),
+        Precision.Key("fp16", Bool, s => s.Fp16, (s, v) => s with { Fp16 = v },
+            "Matrix products in float16 with dynamic loss scaling (PyTorch GradScaler's schedule)."),
     ];
 
     /// <summary>Keys of TRL/HF configs that have no meaning here; accepted and reported, so pasted configs load.</summary>
     public static IReadOnlySet<string> Ignored { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
         "output_dir", "overwrite_output_dir", "report_to", "run_name", "logging_dir", "logging_strategy", "save_strategy",
-        "eval_strategy", "evaluation_strategy", "bf16", "fp16", "tf32", "gradient_checkpointing_kwargs",
+        "eval_strategy", "evaluation_strategy", "tf32", "gradient_checkpointing_kwargs",
         "push_to_hub", "hub_model_id", "remove_unused_columns", "dataloader_num_workers", "dataset_num_proc",
         "per_device_eval_batch_size", "ddp_find_unused_parameters", "disable_dropout", "model_init_kwargs",
         "ref_model_init_kwargs", "max_completion_length", "truncation_mode", "padding_value", "label_pad_token_id",

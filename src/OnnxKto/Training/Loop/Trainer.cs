@@ -97,8 +97,12 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
                 interval.Add(batch, result);
                 samples += batch.Size;
             }
+            double? scaleBefore = session.DynamicLossScale;
             double norm = finite ? session.OptimizerStep() : double.NaN;
-            if (!finite || !double.IsFinite(norm))
+            if (finite && !double.IsFinite(norm) && scaleBefore is { } scale)
+                // GradScaler's overflow: the update is skipped and the scale halves; not a divergence.
+                log($"fp16: update {k + 1} skipped: gradients overflowed at loss scale {scale}; now {session.DynamicLossScale}");
+            else if (!finite || !double.IsFinite(norm))
             {
                 nonFinite++;
                 log($"warning: update {k + 1} skipped: non-finite {(finite ? "gradient norm" : "loss")} ({nonFinite} in a row)");

@@ -38,6 +38,7 @@ public sealed class TrainingSession : IDisposable
     private readonly Dictionary<string, DeviceTensor>[] _gradients = [[], []];
     private readonly Dictionary<string, DeviceTensor> _zerosByShape = [];
     private readonly HostOptimizer? _hostOptimizer;
+    private readonly DynamicLossScaler? _scaler;
     private Dictionary<string, DeviceTensor>? _referenceWeights;
     private bool _referenceSharesParameters;
     private readonly float[] _learningRate = [0], _stepNumber = [0];
@@ -51,10 +52,16 @@ public sealed class TrainingSession : IDisposable
     /// <param name="device">Where to compute: CPU (default), or CUDA with parameters, gradients and moments in device memory.</param>
     /// <param name="settings">Threads (0: every core), TF32 on CUDA, graph optimizations.</param>
     /// <exception cref="DeviceUnavailableException">CUDA was asked for and cannot be used, with what is missing.</exception>
+    /// <exception cref="UserError">The artifacts compute in bfloat16 and the device is the CPU, which has no bfloat16 kernels.</exception>
     public TrainingSession(string artifactsFolder, TrainingCheckpoint checkpoint, ExecutionDevice? device = null, DeviceSessionSettings? settings = null)
     {
         _folder = Path.GetFullPath(artifactsFolder);
         _manifest = ArtifactManifest.Load(_folder);
+        if (_manifest.Config.Precision.Bf16 && !(device ?? ExecutionDevice.Cpu).IsCuda)
+            throw new UserError(
+                $"The artifacts in '{_folder}' compute in bfloat16 (bf16: true), which needs --device cuda: ONNX Runtime's CPU provider has no bfloat16 MatMul or Gemm.",
+                "Train with --device cuda, or generate CPU artifacts with --set bf16=false (fp16: true runs on the CPU, slowly).");
+        if (_manifest.Config.Precision.Fp16) _scaler = DynamicLossScaler.FromMetadata(checkpoint.Metadata);
         _context = new DeviceContext(device ?? ExecutionDevice.Cpu, settings);
         _training = Open(TrainingModel);
         _eval = new Lazy<BoundSession>(() => Open(EvalModel));
@@ -93,6 +100,12 @@ public sealed class TrainingSession : IDisposable
     /// <summary>The manifest of the artifacts the session was opened on.</summary>
     public ArtifactManifest Manifest => _manifest;
 
+    /// <summary>
+    /// The fp16 dynamic loss scale the next <see cref="TrainStep"/> multiplies the loss by (its gradients are divided by
+    /// it again), or null when the artifacts are not fp16.
+    /// </summary>
+    public double? DynamicLossScale => _scaler?.Scale;
+
     /// <summary>The rate the next <see cref="OptimizerStep"/> uses.</summary>
     public void SetLearningRate(double rate) => _learningRate[0] = (float)rate;
 
@@ -101,11 +114,12 @@ public sealed class TrainingSession : IDisposable
 
     /// <summary>
     /// Forward and backward on one micro-batch; adds its gradient (scaled by <paramref name="lossScale"/>, e.g.
-    /// 1/accumulation steps) to the accumulated one.
+    /// 1/accumulation steps) to the accumulated one. With fp16 the backward also runs at <see cref="DynamicLossScale"/>.
     /// </summary>
     public TrainStepResult TrainStep(MicroBatch batch, float[]? referenceLogps, float[]? referenceKlLogps, float lossScale)
     {
-        var inputs = BatchInputs(batch, referenceLogps, referenceKlLogps, _training.InputNames, lossScale);
+        var inputs = BatchInputs(batch, referenceLogps, referenceKlLogps, _training.InputNames, (float)(lossScale * (_scaler?.Scale ?? 1)));
+        if (_scaler is not null) inputs.Add((GradientUnscale, DeviceTensor.OverHost(new[] { (float)(1 / _scaler.Scale) })));
         try
         {
             BindParameters(_training);
@@ -151,12 +165,14 @@ public sealed class TrainingSession : IDisposable
 
     /// <summary>
     /// Applies one update from the accumulated gradient and returns the global gradient norm before clipping.
-    /// A non-finite norm leaves the parameters untouched (the update is skipped) and is returned as is.
+    /// A non-finite norm leaves the parameters untouched (the update is skipped) and is returned as is; with fp16 it
+    /// also halves <see cref="DynamicLossScale"/>, and a run of good updates grows it (<see cref="DynamicLossScaler"/>).
     /// </summary>
     public double OptimizerStep()
     {
         if (_latestGradient < 0) throw new InvalidOperationException("OptimizerStep needs a TrainStep first.");
         double norm = _hostOptimizer is null ? GraphOptimizerStep() : HostOptimizerStep();
+        _scaler?.Update(double.IsFinite(norm));
         LazyResetGrad();
         if (double.IsFinite(norm)) Step++;
         if (_referenceSharesParameters) ReleaseReferenceModel();  // the parameters it borrowed have moved on
@@ -228,12 +244,13 @@ public sealed class TrainingSession : IDisposable
         }
     }
 
-    /// <summary>Parameters and optimizer state as a checkpoint (host copies).</summary>
+    /// <summary>Parameters and optimizer state (and the fp16 loss scaler's state, in the metadata) as a checkpoint (host copies).</summary>
     public TrainingCheckpoint SaveCheckpoint(IReadOnlyDictionary<string, string> metadata)
     {
         var tensors = new Dictionary<string, TensorData>();
         foreach (var (name, value) in _frozenValues) tensors[name] = _context.Download(value);
         foreach (var (name, value) in _parameterSets[_current]) tensors[name] = _context.Download(value);
+        if (_scaler is not null) metadata = metadata.Concat(_scaler.ToMetadata()).ToDictionary();
         return TrainingCheckpoint.Create(tensors, Step, metadata);
     }
 

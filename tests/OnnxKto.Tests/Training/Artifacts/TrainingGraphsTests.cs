@@ -200,6 +200,85 @@ public sealed class TrainingGraphsTests
         Assert.IsFalse(checkpointed.Nodes.Any(n => n.Name.StartsWith("/recompute/kl/") || n.Name.StartsWith("/backward/kl/")), "the KL pass has no backward");
     }
 
+    /// <summary>
+    /// bf16 artifacts (no CPU kernels to run them, so the structure is the test): every matrix product of the forward and
+    /// the backward, with checkpointing and a chunked head, reads and writes bfloat16; the only nodes producing bfloat16
+    /// are those products, the casts and the layout ops of their backward; softmax, log-softmax, norms, reductions and the
+    /// summing of gradients stay float32, as do the loss, every gradient and the whole optimizer graph.
+    /// </summary>
+    [TestMethod]
+    [DataRow("gpt2")]
+    [DataRow("llama")]
+    public void Bf16GraphsComputeMatrixProductsInBf16AndEverythingElseInFloat32(string family)
+    {
+        var model = ModelBuilders.For(TinyModels.ByName(family)).Build(new DecoderOptions { HiddenStates = true });
+        var config = new KtoConfig
+        {
+            Precision = new PrecisionSettings { Bf16 = true }, Memory = new MemorySettings { GradientCheckpointing = true, HeadChunkRows = 4 },
+            Schedule = new ScheduleSettings { PerDeviceTrainBatchSize = 2 }, Data = new OnnxKto.Data.DataOptions { MaxLength = 8 },
+        };
+        var graphs = TrainingGraphs.Build(model, config);
+        var lowProducers = new HashSet<string> { "Cast", "Flatten", "Gemm", "MatMul", "Transpose" };
+        foreach (var g in new[] { graphs.Training, graphs.Eval, graphs.Reference })
+        {
+            var products = g.Nodes.Where(n => n.OpType is "Gemm" or "MatMul" && n.Inputs.All(i => i is { Shape.Rank: >= 2 })).ToList();
+            var wide = products.Where(n => n.Inputs.Any(i => i!.Type != DataType.BFloat16) || n.Outputs[0].Type != DataType.BFloat16).ToList();
+            Assert.AreEqual(0, wide.Count, $"{g.Name}: products not in bf16: {string.Join(", ", wide.Take(3))}");
+            Assert.IsTrue(products.Count >= 6 * model.Config.NumLayers, $"{g.Name}: {products.Count} products");
+            var odd = g.Nodes.Where(n => n.Outputs.Any(o => o.Type == DataType.BFloat16) && !lowProducers.Contains(n.OpType)).ToList();
+            Assert.AreEqual(0, odd.Count, $"{g.Name}: other nodes computing in bf16: {string.Join(", ", odd.Take(3))}");
+            var statistics = g.Nodes.Where(n => n.OpType is "Softmax" or "LogSoftmax" or "LayerNormalization" or "ReduceMean" or "ReduceSum" or "ReduceMax"
+                or "ReduceLogSumExp" or "Sum" or "Add" or "Mul" or "Div" or "Sqrt" or "Exp" or "Log" or "Sigmoid").ToList();
+            Assert.IsTrue(statistics.Count > 0 && statistics.All(n => n.Outputs[0].Type is DataType.Float or DataType.Int64 or DataType.Bool),
+                $"{g.Name}: statistics in bf16: {string.Join(", ", statistics.Where(n => n.Outputs[0].Type == DataType.BFloat16).Take(3))}");
+            Assert.IsTrue(g.Outputs.All(o => o.Type is DataType.Float or DataType.Int64), $"{g.Name}: outputs stay float32");
+        }
+        Assert.IsTrue(graphs.Training.Nodes.Any(n => n.Name.StartsWith("/backward/") && n.OpType == "Gemm" && n.Outputs[0].Type == DataType.BFloat16),
+            "the backward's weight gradients are bf16 products");
+        Assert.IsTrue(graphs.Training.Nodes.Any(n => n.Name.StartsWith("/recompute/") && n.OpType == "MatMul" && n.Outputs[0].Type == DataType.BFloat16),
+            "recomputed layers keep their precision");
+        Assert.IsFalse(graphs.Optimizer.Values.Values.Any(v => v.Type == DataType.BFloat16), "the optimizer is float32");
+        Assert.IsFalse(graphs.Training.Inputs.Any(i => i.Name == ArtifactNames.GradientUnscale), "bf16 needs no loss scaling");
+    }
+
+    /// <summary>
+    /// fp16 artifacts run on the CPU (ONNX Runtime computes their float16 products in float32, see
+    /// MixedPrecisionPassTests), so this checks the rewiring end to end: the loss, metrics and every gradient of the fp16
+    /// training graph equal the float32 graph's to float16 rounding (relative 2⁻¹¹ per rounding, a few dozen along a
+    /// tiny model: tolerance 1e-2), also at a loss scale S = 1024 whose gradients gradient_unscale = 1/S divides back.
+    /// </summary>
+    [TestMethod]
+    [DataRow("gpt2")]
+    [DataRow("llama")]
+    public void Fp16TrainingGraphMatchesFloat32AndUnscalesItsGradients(string family)
+    {
+        var model = ModelBuilders.For(TinyModels.ByName(family)).Build(new DecoderOptions { HiddenStates = true });
+        var config = new KtoConfig { Loss = new LossSettings(LossType.Kto, Beta: 2) };
+        var plain = TrainingGraphs.Build(model, config).Training;
+        var half = TrainingGraphs.Build(model, config with { Precision = new PrecisionSettings { Fp16 = true } }).Training;
+        Assert.IsTrue(half.Nodes.Count(n => n.OpType == "MatMul" && n.Outputs[0].Type == DataType.Float16) > 0, "products in float16");
+
+        var feeds = Batch_(plain, model, seed: 7).ToDictionary(f => f.Key,
+            f => f.Value.Type == DataType.Double ? TensorData.FromFloats(f.Value.Dims, f.Value.ToDoubles().Select(v => (float)v).ToArray()) : f.Value);
+        using var plainSession = new OnnxSession(plain, optimize: false);
+        using var halfSession = new OnnxSession(half, optimize: false);
+        var expected = plainSession.Run(feeds);
+        foreach (var scale in new[] { 1f, 1024f })
+        {
+            var halfFeeds = new Dictionary<string, TensorData>(feeds)
+            {
+                [ArtifactNames.LossScale] = TensorData.FromFloats([], [scale]), [ArtifactNames.GradientUnscale] = TensorData.FromFloats([], [1 / scale]),
+            };
+            var actual = halfSession.Run(halfFeeds);
+            foreach (var name in plain.Outputs.Select(o => o.Name))
+            {
+                var (e, a) = (expected[name].ToDoublesWidened(), actual[name].ToDoublesWidened());
+                double norm = Math.Sqrt(e.Sum(v => v * v)), error = Math.Sqrt(e.Zip(a, (p, q) => (p - q) * (p - q)).Sum());
+                Assert.IsTrue(error <= 1e-2 * Math.Max(norm, 1e-3), $"S = {scale}, '{name}': off by {error:E2} (norm {norm:E2})");
+            }
+        }
+    }
+
     private static string AccumulationBuffer(string p) => ArtifactNames.AccumulationBuffer(p);
 
     /// <summary>Turns the value <paramref name="name"/> into a graph input, cutting it from its producer.</summary>

@@ -12,14 +12,15 @@ public sealed class KtoConfigAssignmentsTests
     {
         var file = KtoConfigReader.Parse("beta: 0.2\nmax_length: 64\nfrozen: [wte]\nmax_prompt_length: 16", "kto.yaml").Config;
         var (c, notes) = KtoConfigReader.ApplyAssignments(file,
-            ["beta=0.3", "frozen=[wte, wpe]", "max_prompt_length=null", "lr_scheduler_type=cosine", "optim_args=momentum=0.9", "beta = 0.4", "bf16=true"]);
+            ["beta=0.3", "frozen=[wte, wpe]", "max_prompt_length=null", "lr_scheduler_type=cosine", "optim_args=momentum=0.9", "beta = 0.4", "tf32=true", "bf16=true"]);
         Assert.AreEqual(0.4, c.Loss.Beta, "the last assignment wins");
         Assert.AreEqual(64, c.Data.MaxLength, "the file's value stays where nothing is set");
         CollectionAssert.AreEqual(new[] { "wte", "wpe" }, c.Parameters.Frozen.ToArray());
         Assert.IsNull(c.Data.MaxPromptLength);
         Assert.AreEqual(LearningRateSchedulerType.Cosine, c.Schedule.LrSchedulerType);
         Assert.AreEqual(0.9, c.Optimizer.Momentum);
-        Assert.AreEqual("--set: 'bf16' does not apply to OnnxKto and is ignored.", notes.Single());
+        Assert.AreEqual("--set: 'tf32' does not apply to OnnxKto and is ignored.", notes.Single());
+        Assert.IsTrue(c.Precision.Bf16, "bf16 is a key of its own");
     }
 
     [TestMethod]

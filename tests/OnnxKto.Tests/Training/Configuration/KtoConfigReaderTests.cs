@@ -27,7 +27,7 @@ public sealed class KtoConfigReaderTests
             optim_args: "momentum=0.9"
             frozen: [wte, wpe]
             output_dir: ./out
-            bf16: true
+            tf32: true
             """, "kto.yaml");
         Assert.AreEqual(0.2, c.Loss.Beta);
         Assert.AreEqual(1.33, c.Loss.DesirableWeight);
@@ -38,7 +38,7 @@ public sealed class KtoConfigReaderTests
         Assert.AreEqual(OptimizerKind.Sgd, c.Optimizer.Kind);
         Assert.AreEqual(0.9, c.Optimizer.Momentum);
         CollectionAssert.AreEqual(new[] { "wte", "wpe" }, c.Parameters.Frozen.ToArray());
-        Assert.AreEqual(2, notes.Count, "output_dir and bf16 are reported as ignored");
+        Assert.AreEqual(2, notes.Count, "output_dir and tf32 are reported as ignored");
     }
 
     [TestMethod]
