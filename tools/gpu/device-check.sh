@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# Issue 9's GPU run in one go: device probe, CPU/CUDA loss parity on a tiny model, and the GPT-2-small
-# benchmark (8 x 512, fp32 and TF32) against the same KTO step in PyTorch eager. Run from the repo root on the
-# GPU machine, through the bundle (which puts the GPU build of onnx-kto on PATH and the CUDA libraries on
-# LD_LIBRARY_PATH):
+# Issues 9 and 17's GPU run on the H200: device probe, CPU/CUDA loss parity on a tiny model (TF32 off), the
+# GPT-2-small benchmark (8 x 512) in fp32, TF32 and bf16 against the same KTO step in PyTorch eager (bf16: under
+# torch.autocast), bf16 losses tracking fp32's over BENCH_STEPS steps, and, when the build has LoRA, a
+# Qwen2.5-7B-shaped LoRA r=16 bf16 row (8 x 1024) with the GPU memory peak. Run from the repo root on the GPU
+# machine, through the bundle (which puts the GPU build of onnx-kto on PATH and the CUDA libraries on LD_LIBRARY_PATH):
 #
-#   bash gpu-bundle/run-on-gpu.sh bash tools/gpu/device-check.sh
+#   bash gpu-bundle/run-on-gpu.sh bash tools/gpu/device-check.sh                       # probe parity bench
+#   STAGES=lora7b bash gpu-bundle/run-on-gpu.sh bash tools/gpu/device-check.sh         # the 7B row, its own call
 #
 # Results go to $OUT (the device tool's folder; ./gpu-check-out otherwise): summary.md, device-check.log and
 # runs.tar.gz (configs, metrics.jsonl files, nvidia-smi samples, torch outputs). Three files: the tool returns 8 at most.
-# Knobs: PARITY_STEPS (5), BENCH_STEPS (12), DEADLINE_S (540: stages that would start later are skipped),
-# TRAIN_EXTRA (extra flags for every `onnx-kto train`), SKIP_TORCH=1, SKIP_BENCH=1.
+# Knobs: STAGES ("probe parity bench": any of probe, parity, bench, lora7b), PARITY_STEPS (5), BENCH_STEPS (20),
+# LORA_STEPS (4), DEADLINE_S (540: stages that would start later are skipped), TRAIN_EXTRA (extra flags for every
+# `onnx-kto train`), SKIP_TORCH=1.
 set -uo pipefail
 
 OUT="${OUT:-$PWD/gpu-check-out}"
@@ -20,7 +23,10 @@ KTO="${ONNX_KTO:-onnx-kto}"
 PY="${PYTHON:-python3}"
 WORK="$(mktemp -d /tmp/onnxkto-gpu.XXXXXX)"
 PARITY_STEPS="${PARITY_STEPS:-5}"
-BENCH_STEPS="${BENCH_STEPS:-12}"
+BENCH_STEPS="${BENCH_STEPS:-20}"
+LORA_STEPS="${LORA_STEPS:-4}"
+STAGES=" ${STAGES:-probe parity bench} "
+wants() { [[ "$STAGES" == *" $1 "* ]]; }
 DEADLINE_S="${DEADLINE_S:-540}"
 read -r -a TRAIN_EXTRA <<<"${TRAIN_EXTRA:-}"
 SUMMARY="$OUT/summary.md"
@@ -70,7 +76,7 @@ echo "onnx-kto GPU check: $(date -u +%FT%TZ), work folder $WORK, out $OUT"
 } >>"$SUMMARY"
 
 # 0. The device works: provider, libraries, GPU, device memory, IO binding round trip.
-if ! stage "device probe (cuda)" 90 "$KTO" device --device cuda; then
+if wants probe && ! stage "device probe (cuda)" 90 "$KTO" device --device cuda; then
   note "**The CUDA device is not usable; stopping.** See device-check.log for the message."
   exit 1
 fi
@@ -102,8 +108,9 @@ save_steps: 100000
 seed: 42
 EOF
 make_data "$WORK/parity.jsonl" 32 40
-parity_ok=1
-if stage "parity: artifacts preset:gpt2-tiny" 120 "$KTO" artifacts --model preset:gpt2-tiny --config "$WORK/parity.yaml" --out "$WORK/tiny"; then
+parity_ok=0
+wants parity && parity_ok=1
+if wants parity && stage "parity: artifacts preset:gpt2-tiny" 120 "$KTO" artifacts --model preset:gpt2-tiny --config "$WORK/parity.yaml" --out "$WORK/tiny"; then
   stage "parity: train --device cpu" 150 "$KTO" train --artifacts "$WORK/tiny" --data "$WORK/parity.jsonl" \
     --config "$WORK/parity.yaml" --output "$WORK/parity-cpu" --device cpu "${TRAIN_EXTRA[@]}"
   stage "parity: train --device cuda (TF32 off)" 150 "$KTO" train --artifacts "$WORK/tiny" --data "$WORK/parity.jsonl" \
@@ -113,12 +120,24 @@ if stage "parity: artifacts preset:gpt2-tiny" 120 "$KTO" artifacts --model prese
   parity_ok=${PIPESTATUS[0]}
 fi
 
-# 2. Benchmark: GPT-2 small shape (E=768, L=12), random weights, batch 8 x 512; fp32 and TF32; then PyTorch eager.
-if [[ "${SKIP_BENCH:-0}" != 1 ]]; then
+# Samplers in the background, stopped by the caller: GPU use and PCIe traffic once a second (only batches and scalars
+# should cross the bus: parameters, gradients and moments stay on the GPU), and device memory in use every 0.5 s.
+smi_sample() {
+  nvidia-smi dmon -s ut -d 1 >"$WORK/dmon-$1.txt" 2>&1 &
+  echo $!
+}
+mem_sample() {
+  nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -lms 500 >"$WORK/memory-$1.txt" 2>&1 &
+  echo $!
+}
+
+# 2. Benchmark: GPT-2 small shape (E=768, L=12), random weights, batch 8 x 512; fp32, TF32 and bf16, then PyTorch
+# eager the same three ways; the bf16 run's losses against the fp32 run's (same weights, data and order).
+if wants bench; then
   cat >"$WORK/bench.yaml" <<EOF
 beta: 0.1
 loss_type: kto
-learning_rate: 5.0e-7
+learning_rate: 1.0e-5
 per_device_train_batch_size: 8
 gradient_accumulation_steps: 1
 max_steps: $BENCH_STEPS
@@ -130,12 +149,9 @@ logging_steps: 1
 save_steps: 100000
 seed: 42
 EOF
+  { cat "$WORK/bench.yaml"; echo "bf16: true"; } >"$WORK/bench-bf16.yaml"
   # 600 words per completion: every row is cut to exactly 512 tokens, so each step is a full 8 x 512.
   make_data "$WORK/bench.jsonl" $((8 * BENCH_STEPS)) 600
-  smi_sample() {  # GPU use and PCIe traffic once a second: only batches and scalars should cross the bus
-    nvidia-smi dmon -s ut -d 1 >"$WORK/dmon-$1.txt" 2>&1 &
-    echo $!
-  }
   if stage "bench: artifacts preset:gpt2-small" 240 "$KTO" artifacts --model preset:gpt2-small --config "$WORK/bench.yaml" --out "$WORK/small"; then
     pid=$(smi_sample fp32)
     stage "bench: onnx-kto train cuda fp32" 200 "$KTO" train --artifacts "$WORK/small" --data "$WORK/bench.jsonl" \
@@ -150,21 +166,80 @@ EOF
       note "- bench: onnx-kto train has no --tf32 flag in this build: TF32 run skipped"
     fi
   fi
+  if stage "bench: artifacts preset:gpt2-small bf16" 240 "$KTO" artifacts --model preset:gpt2-small --config "$WORK/bench-bf16.yaml" --out "$WORK/small-bf16"; then
+    pid=$(smi_sample bf16)
+    stage "bench: onnx-kto train cuda bf16" 200 "$KTO" train --artifacts "$WORK/small-bf16" --data "$WORK/bench.jsonl" \
+      --config "$WORK/bench-bf16.yaml" --output "$WORK/bench-bf16" --device cuda "${TRAIN_EXTRA[@]}"
+    kill "$pid" 2>/dev/null
+  fi
   if [[ "${SKIP_TORCH:-0}" != 1 ]]; then
     stage "bench: pytorch eager fp32" 120 "$PY" "$here/torch_kto_step.py" --device cuda --steps 10 | tee "$WORK/torch-fp32.out"
     stage "bench: pytorch eager tf32" 120 "$PY" "$here/torch_kto_step.py" --device cuda --steps 10 --tf32 | tee "$WORK/torch-tf32.out"
+    stage "bench: pytorch eager bf16 autocast" 120 "$PY" "$here/torch_kto_step.py" --device cuda --steps 10 --bf16 | tee "$WORK/torch-bf16.out"
   fi
   { echo; echo "## Benchmark (GPT-2 small shape, random weights, batch 8 x 512)"; echo; } >>"$SUMMARY"
   "$PY" "$here/gpu_report.py" bench --onnx fp32="$WORK/bench-fp32/metrics.jsonl" --onnx tf32="$WORK/bench-tf32/metrics.jsonl" \
-    --torch fp32="$WORK/torch-fp32.out" --torch tf32="$WORK/torch-tf32.out" | tee -a "$SUMMARY"
+    --onnx bf16="$WORK/bench-bf16/metrics.jsonl" --torch fp32="$WORK/torch-fp32.out" --torch tf32="$WORK/torch-tf32.out" \
+    --torch bf16="$WORK/torch-bf16.out" | tee -a "$SUMMARY"
+  { echo; echo "## bf16 against fp32 (GPT-2 small shape, $BENCH_STEPS steps, lr 1e-5)"; echo; } >>"$SUMMARY"
+  "$PY" "$here/gpu_report.py" track "$WORK/bench-fp32/metrics.jsonl" "$WORK/bench-bf16/metrics.jsonl" | tee -a "$SUMMARY"
+  track_ok=${PIPESTATUS[0]}
   for f in "$WORK"/dmon-*.txt; do
     [[ -f "$f" ]] && { echo; echo "nvidia-smi dmon ($(basename "$f")), first 25 lines:"; echo '```'; head -25 "$f"; echo '```'; } >>"$SUMMARY"
   done
 fi
 
+# 3. The 7B-class row: Qwen2.5-7B shape (E=3584, L=28, 28 heads, 4 KV heads, MLP 18944, V=152064), random weights,
+# LoRA r=16 on all linear layers, bf16, gradient checkpointing, batch 8 x 1024; GPU memory peak from nvidia-smi.
+# Needs the LoRA keys (issue 14): a tiny artifacts run with them tells whether this build has them.
+if wants lora7b; then
+  cat >"$WORK/lora7b.yaml" <<EOF
+beta: 0.1
+loss_type: kto
+learning_rate: 1.0e-4
+per_device_train_batch_size: 8
+gradient_accumulation_steps: 1
+max_steps: $LORA_STEPS
+max_length: 1024
+max_prompt_length: 256
+warmup_steps: 0
+lr_scheduler_type: constant
+logging_steps: 1
+save_steps: 100000
+seed: 42
+bf16: true
+gradient_checkpointing: true
+EOF
+  LORA_SET=(--set use_peft=true --set lora_r=16 --set lora_alpha=32 --set lora_target_modules=all-linear)
+  if ! "$KTO" artifacts --model preset:gpt2-tiny --config "$WORK/lora7b.yaml" "${LORA_SET[@]}" --out "$WORK/lora-probe" >"$WORK/lora-probe.log" 2>&1; then
+    note "- lora7b: SKIPPED: this build does not take the LoRA keys ($(tail -1 "$WORK/lora-probe.log"))"
+  else
+    make_data "$WORK/lora7b.jsonl" $((8 * LORA_STEPS)) 1200
+    if stage "lora7b: artifacts preset:qwen2.5-7b (LoRA r=16, bf16)" 420 "$KTO" artifacts --model preset:qwen2.5-7b \
+        --config "$WORK/lora7b.yaml" "${LORA_SET[@]}" --out "$WORK/q7b"; then
+      pid=$(mem_sample lora7b)
+      stage "lora7b: onnx-kto train cuda bf16" 300 "$KTO" train --artifacts "$WORK/q7b" --data "$WORK/lora7b.jsonl" \
+        --config "$WORK/lora7b.yaml" "${LORA_SET[@]}" --output "$WORK/lora7b-bf16" --device cuda "${TRAIN_EXTRA[@]}"
+      kill "$pid" 2>/dev/null
+    fi
+    rm -rf "${WORK:?}/q7b"  # 30 GB of float32 weights: the disk is 64 GiB
+    if [[ "${SKIP_TORCH:-0}" != 1 ]]; then
+      stage "lora7b: pytorch eager bf16 autocast + peft" 240 "$PY" "$here/torch_kto_step.py" --device cuda --shape qwen2.5-7b \
+        --bf16 --lora 16 --gradient-checkpointing --steps 3 --warmup 1 | tee "$WORK/torch-lora7b-bf16.out"
+    fi
+    { echo; echo "## 7B-class LoRA (Qwen2.5-7B shape, r=16, bf16, gradient checkpointing, batch 8 x 1024)"; echo; } >>"$SUMMARY"
+    "$PY" "$here/gpu_report.py" bench --skip 1 --onnx bf16-lora="$WORK/lora7b-bf16/metrics.jsonl" \
+      --torch bf16-lora="$WORK/torch-lora7b-bf16.out" | tee -a "$SUMMARY"
+    echo >>"$SUMMARY"
+    "$PY" "$here/gpu_report.py" peakmem onnx-kto="$WORK/memory-lora7b.txt" | tee -a "$SUMMARY"
+    grep -h '^RESULT ' "$WORK/torch-lora7b-bf16.out" 2>/dev/null | sed 's/^/pytorch: /' >>"$SUMMARY"
+  fi
+fi
+
 # Everything small enough to keep: configs, metrics, samples, torch outputs, ORT profiles.
-(cd "$WORK" && find . -maxdepth 3 \( -name '*.yaml' -o -name 'metrics.jsonl' -o -name 'dmon-*.txt' -o -name 'torch-*.out' \
+(cd "$WORK" && find . -maxdepth 3 \( -name '*.yaml' -o -name 'metrics.jsonl' -o -name 'dmon-*.txt' -o -name 'memory-*.txt' -o -name 'torch-*.out' \
   -o -name '*profile*.json' -o -name '*.log' \) -size -8M -print0 | tar --null -czf "$OUT/runs.tar.gz" -T -)
 note ""
-note "done in ${SECONDS}s; parity $([[ $parity_ok == 0 ]] && echo PASS || echo 'FAIL or not run')"
-exit "$parity_ok"
+track_ok=${track_ok:-0}
+note "done in ${SECONDS}s (stages:$STAGES)$(wants parity && echo "; parity $([[ $parity_ok == 0 ]] && echo PASS || echo 'FAIL or not run')")$(wants bench && echo "; bf16 tracking $([[ $track_ok == 0 ]] && echo PASS || echo FAIL)")"
+exit $((parity_ok || track_ok))

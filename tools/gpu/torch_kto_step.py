@@ -6,17 +6,25 @@ The step is the one OnnxKto runs (docs/DESIGN.md, "The KTO loss, exactly"):
   one within the micro-batch); reference log-probs precomputed once and cached (so no reference forward per step,
   unless --ref-in-step); KTO loss (TRL semantics); AdamW.
 The model is GPT-2 shaped (pre-LN, GELU tanh MLP, tied embeddings) or, for the llama shapes, Llama shaped (RMSNorm,
-rotary embeddings, grouped-query attention, SwiGLU, untied head); random weights, written here in plain PyTorch
-(nanoGPT style) so nothing is downloaded. The result line reports peak memory too: RSS on the CPU, allocated device
-memory on CUDA.
+rotary embeddings, grouped-query attention, SwiGLU, untied head; qwen2.5-7b adds q/k/v biases and rotary base 1e6);
+random weights, written here in plain PyTorch (nanoGPT style) so nothing is downloaded. The result line reports peak
+memory too: RSS on the CPU, allocated device memory on CUDA.
+
+--bf16 runs the forward passes and the loss under torch.autocast(dtype=torch.bfloat16), which is what onnx-kto's
+`bf16: true` does in its graphs: matrix products in bf16, softmax/log-softmax/norms/loss in fp32, fp32 master weights
+and AdamW state. --lora R wraps every linear layer but the head in a peft LoRA adapter (r=R, alpha=--lora-alpha,
+dropout 0, B=0 at start) and trains only the adapters, as onnx-kto's `use_peft: true, lora_target_modules: all-linear`.
 
   python3 tools/gpu/torch_kto_step.py --device cuda                      # GPT-2 small, batch 8 x 512, fp32
   python3 tools/gpu/torch_kto_step.py --device cuda --tf32               # same with TF32 matmuls
   python3 tools/gpu/torch_kto_step.py --device cpu --shape tiny --steps 2   # smoke test anywhere with torch
   python3 tools/gpu/torch_kto_step.py --device cpu --shape smollm2-135m --batch 4 --seq 256 --gradient-checkpointing
+  python3 tools/gpu/torch_kto_step.py --device cuda --bf16                # GPT-2 small under bf16 autocast
+  python3 tools/gpu/torch_kto_step.py --device cuda --shape qwen2.5-7b --bf16 --lora 16 --gradient-checkpointing --steps 3
 
 Prints a human line and a `RESULT {json}` line: tokens/s (batch tokens B*T per optimizer step), step ms, model
-FLOPs utilisation against --peak-tflops (defaults: H100 SXM dense fp32 67, TF32 495).
+FLOPs utilisation against --peak-tflops (defaults: H200 dense fp32 67, TF32 495, bf16 989; PyTorch's bf16 GEMMs
+reach about 790 there).
 """
 import argparse
 import json
@@ -42,7 +50,12 @@ LLAMA_SHAPES = {
     # name: (layers, heads, kv_heads, embd, intermediate, vocab, batch, seq)
     "smollm2-135m": (30, 9, 3, 576, 1728, 49152, 4, 256),  # the memory benchmark's shape (make bench)
     "llama-tiny": (2, 4, 2, 64, 176, 512, 4, 32),
+    "qwen2.5-7b": (28, 28, 4, 3584, 18944, 152064, 8, 1024),  # the H200's 7B-class LoRA row
 }
+QKV_BIAS = {"qwen2.5-7b"}  # Qwen2: q/k/v projections have biases, rotary base 1e6
+ROPE_THETA = {"qwen2.5-7b": 1e6}
+LORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj",  # all-linear, head excluded
+                "c_attn", "c_proj", "c_fc", "mlp_proj"]
 
 
 class Block(nn.Module):
@@ -108,12 +121,12 @@ def rotate(x, cos, sin):
 
 class LlamaBlock(nn.Module):
     # norm → attn (rotary, grouped-query) → +res → norm → SwiGLU mlp → +res
-    def __init__(self, e, h, kv, inter, sdpa):
+    def __init__(self, e, h, kv, inter, sdpa, qkv_bias=False):
         super().__init__()
         self.h, self.kv, self.d, self.sdpa = h, kv, e // h, sdpa
         self.input_layernorm, self.post_attention_layernorm = RmsNorm(e), RmsNorm(e)
-        self.q_proj, self.k_proj = nn.Linear(e, h * self.d, bias=False), nn.Linear(e, kv * self.d, bias=False)
-        self.v_proj, self.o_proj = nn.Linear(e, kv * self.d, bias=False), nn.Linear(h * self.d, e, bias=False)
+        self.q_proj, self.k_proj = nn.Linear(e, h * self.d, bias=qkv_bias), nn.Linear(e, kv * self.d, bias=qkv_bias)
+        self.v_proj, self.o_proj = nn.Linear(e, kv * self.d, bias=qkv_bias), nn.Linear(h * self.d, e, bias=False)
         self.gate_proj, self.up_proj = nn.Linear(e, inter, bias=False), nn.Linear(e, inter, bias=False)
         self.down_proj = nn.Linear(inter, e, bias=False)
 
@@ -137,10 +150,10 @@ class LlamaBlock(nn.Module):
 
 
 class Llama(nn.Module):
-    def __init__(self, layers, heads, kv, e, inter, vocab, sdpa, theta=10000.0):
+    def __init__(self, layers, heads, kv, e, inter, vocab, sdpa, theta=10000.0, qkv_bias=False):
         super().__init__()
         self.embed_tokens = nn.Embedding(vocab, e)
-        self.layers = nn.ModuleList(LlamaBlock(e, heads, kv, inter, sdpa) for _ in range(layers))
+        self.layers = nn.ModuleList(LlamaBlock(e, heads, kv, inter, sdpa, qkv_bias) for _ in range(layers))
         self.norm, self.lm_head = RmsNorm(e), nn.Linear(e, vocab, bias=False)
         self.inv_freq = 1.0 / theta ** (torch.arange(0, e // heads, 2).float() / (e // heads))
         self.checkpointing = False
@@ -178,10 +191,25 @@ def kto_loss(policy, ref, kl_policy, kl_ref, desirable, beta=0.1, w_d=1.0, w_u=1
     return losses.mean()
 
 
-def model_flops_per_step(n, layers, e, b, t):
+def model_flops_per_step(n, layers, e, b, t, frozen=False):
     """PaLM-style: 6N + 12·L·T·E per trained token (fwd+bwd), 2N + 4·L·T·E per KL-pass token (fwd only);
-    N counts the parameters that multiply activations (embedding lookups are free)."""
-    return b * t * (6 * n + 12 * layers * t * e) + b * t * (2 * n + 4 * layers * t * e)
+    N counts the parameters that multiply activations (embedding lookups are free). With frozen weights (LoRA) the
+    backward computes no weight gradients: 4N per trained token (the adapters' own FLOPs are negligible). Recomputation
+    under gradient checkpointing is not counted (MFU counts the model's FLOPs, not the hardware's)."""
+    return b * t * ((4 if frozen else 6) * n + 12 * layers * t * e) + b * t * (2 * n + 4 * layers * t * e)
+
+
+def add_lora(model, r, alpha):
+    """peft LoRA on every targeted linear layer; only the adapters train (B starts at zero, so policy = base)."""
+    try:
+        from peft import LoraConfig, inject_adapter_in_model
+    except ImportError:
+        sys.exit("--lora needs the peft package (pip install peft)")
+    targets = sorted({name.rsplit(".", 1)[-1] for name, m in model.named_modules() if isinstance(m, nn.Linear)} & set(LORA_TARGETS))
+    model = inject_adapter_in_model(LoraConfig(r=r, lora_alpha=alpha, lora_dropout=0.0, target_modules=targets), model)
+    for name, p in model.named_parameters():
+        p.requires_grad_("lora_" in name)
+    return model
 
 
 def peak_memory_mib(dev):
@@ -199,18 +227,21 @@ def main():
     ap.add_argument("--steps", type=int, default=10, help="timed steps")
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--tf32", action="store_true", help="allow TF32 matmuls (default: strict fp32)")
+    ap.add_argument("--bf16", action="store_true", help="forward and loss under torch.autocast(dtype=torch.bfloat16)")
+    ap.add_argument("--lora", type=int, metavar="R", help="train peft LoRA adapters of rank R on all linear layers only")
+    ap.add_argument("--lora-alpha", type=float, help="LoRA alpha (default 2R, as lora_alpha: 32 for r=16)")
     ap.add_argument("--attention", choices=["sdpa", "manual"], default="sdpa",
                     help="sdpa: F.scaled_dot_product_attention (what HF GPT-2 uses); manual: matmul+softmax like an ONNX graph")
     ap.add_argument("--fused-adamw", action="store_true", help="AdamW(fused=True) instead of the default foreach")
     ap.add_argument("--ref-in-step", action="store_true", help="also run the reference model (no_grad) every step")
-    ap.add_argument("--peak-tflops", type=float, help="for MFU; default H100 SXM dense: 67 fp32, 495 TF32")
+    ap.add_argument("--peak-tflops", type=float, help="for MFU; default H200 dense: 67 fp32, 495 TF32, 989 bf16")
     ap.add_argument("--gradient-checkpointing", action="store_true", help="llama shapes: recompute each layer in backward")
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
 
     if a.shape in LLAMA_SHAPES:
         layers, heads, kv, e, inter, vocab, b, t = LLAMA_SHAPES[a.shape]
-        make = lambda: Llama(layers, heads, kv, e, inter, vocab, a.attention == "sdpa")
+        make = lambda: Llama(layers, heads, kv, e, inter, vocab, a.attention == "sdpa", ROPE_THETA.get(a.shape, 10000.0), a.shape in QKV_BIAS)
         matmul_params = layers * (2 * e * e + 2 * e * (e // heads) * kv + 3 * e * inter) + e * vocab
     else:
         layers, heads, e, vocab, positions, b, t = SHAPES[a.shape]
@@ -226,11 +257,16 @@ def main():
     torch.backends.cudnn.allow_tf32 = a.tf32
     torch.set_float32_matmul_precision("high" if a.tf32 else "highest")
 
-    model = make().to(dev)
+    with dev:  # initialise on the device: a 7B model's 30 GB never passes through host memory
+        model = make()
+        reference = make().eval() if a.ref_in_step else None
     model.checkpointing = a.gradient_checkpointing
-    reference = make().to(dev).eval() if a.ref_in_step else None
-    opt = torch.optim.AdamW(model.parameters(), lr=5e-7, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
+    if a.lora:
+        model = add_lora(model, a.lora, a.lora_alpha or 2 * a.lora).to(dev)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(trainable, lr=5e-7, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
                             **({"fused": True} if a.fused_adamw else {}))
+    autocast = torch.autocast(dev.type, dtype=torch.bfloat16, enabled=a.bf16)
 
     # Batch: prompt = first quarter, completion = the rest; labels alternate; KL batch rotates completions by one.
     ids = torch.randint(0, vocab, (b, t), device=dev)
@@ -240,18 +276,19 @@ def main():
     completion_mask[:, p:] = 1
     kl_ids = torch.cat([ids[:, :p], ids[:, p:].roll(1, dims=0)], dim=1)
     desirable = torch.arange(b, device=dev) % 2 == 0
-    with torch.no_grad():  # reference = the initial policy, its log-probs computed once and cached
+    with torch.no_grad(), autocast:  # reference = the initial policy, its log-probs computed once and cached
         ref_logps = completion_logps(model(ids, attention_mask), ids, completion_mask)
         kl_ref_logps = completion_logps(model(kl_ids, attention_mask), kl_ids, completion_mask)
 
     def step():
         opt.zero_grad(set_to_none=True)
-        with torch.no_grad():
+        with torch.no_grad(), autocast:
             kl = completion_logps(model(kl_ids, attention_mask), kl_ids, completion_mask)
             if reference is not None:
                 completion_logps(reference(ids, attention_mask), ids, completion_mask)
-        logps = completion_logps(model(ids, attention_mask), ids, completion_mask)
-        loss = kto_loss(logps, ref_logps, kl, kl_ref_logps, desirable)
+        with autocast:
+            logps = completion_logps(model(ids, attention_mask), ids, completion_mask)
+            loss = kto_loss(logps, ref_logps, kl, kl_ref_logps, desirable)
         loss.backward()
         opt.step()
         return loss
@@ -269,17 +306,19 @@ def main():
 
     step_s = statistics.median(times)
     tokens_per_s = b * t / step_s
-    peak = a.peak_tflops or (495.0 if a.tf32 else 67.0)
-    mfu = model_flops_per_step(matmul_params, layers, e, b, t) / step_s / (peak * 1e12)
+    peak = a.peak_tflops or (989.0 if a.bf16 else 495.0 if a.tf32 else 67.0)
+    flops = model_flops_per_step(matmul_params, layers, e, b, t, frozen=bool(a.lora))
+    mfu = flops / step_s / (peak * 1e12)
     result = {
         "impl": "pytorch-eager", "shape": a.shape, "batch": b, "seq": t, "device": str(dev),
         "gpu": torch.cuda.get_device_name(dev) if dev.type == "cuda" else None, "torch": torch.__version__,
-        "tf32": a.tf32, "attention": a.attention, "fused_adamw": a.fused_adamw, "ref_in_step": a.ref_in_step,
+        "tf32": a.tf32, "bf16": a.bf16, "lora_r": a.lora, "flops_per_token": round(flops / (b * t)),
+        "trainable_parameters": sum(p.numel() for p in trainable), "attention": a.attention, "fused_adamw": a.fused_adamw, "ref_in_step": a.ref_in_step,
         "steps": a.steps, "step_ms": round(step_s * 1e3, 3), "tokens_per_second": round(tokens_per_s, 1),
         "mfu": round(mfu, 4), "peak_tflops": peak, "loss": float(loss),
         "gradient_checkpointing": a.gradient_checkpointing, "peak_memory_mib": round(peak_memory_mib(dev), 1),
     }
-    print(f"pytorch eager {a.shape} b={b} t={t} tf32={a.tf32} attention={a.attention}: "
+    print(f"pytorch eager {a.shape} b={b} t={t} tf32={a.tf32} bf16={a.bf16} lora={a.lora} attention={a.attention}: "
           f"{step_s * 1e3:.1f} ms/step, {tokens_per_s:,.0f} tokens/s, MFU {mfu:.1%} of {peak} TFLOP/s, "
           f"peak memory {peak_memory_mib(dev):,.0f} MiB")
     print("RESULT " + json.dumps(result))

@@ -2,7 +2,8 @@ namespace OnnxKto.Models;
 
 /// <summary>
 /// Built-in model shapes for training from scratch (<c>preset:NAME</c>): the demo, tests and benchmarks.
-/// All use the GPT-2 tokenizer (vocabulary 50257, EOS 50256).
+/// All use the GPT-2 tokenizer (vocabulary 50257, EOS 50256); qwen2.5-7b keeps Qwen's 152064-row embedding, whose
+/// rows past 50257 are never looked up.
 /// </summary>
 public static class Presets
 {
@@ -18,6 +19,11 @@ public static class Presets
         ["gpt2-small"] = Gpt2(hidden: 768, layers: 12, heads: 12, positions: 1024),
         ["llama-tiny"] = Llama(hidden: 64, layers: 2, heads: 4, kvHeads: 2, intermediate: 176),
         ["llama-mini"] = Llama(hidden: 256, layers: 4, heads: 8, kvHeads: 4, intermediate: 704),
+        // Qwen2.5-7B's shape (q/k/v biases, untied head, rotary base 1e6), for the GPU's 7B-class LoRA row; GPT-2 token ids.
+        ["qwen2.5-7b"] = Llama(hidden: 3584, layers: 28, heads: 28, kvHeads: 4, intermediate: 18944) with
+        {
+            ModelType = "qwen2", VocabSize = 152064, MaxPositions = 32768, RopeTheta = 1e6, AttentionBias = true,
+        },
     };
 
     /// <summary>The preset names, without <see cref="Prefix"/>.</summary>

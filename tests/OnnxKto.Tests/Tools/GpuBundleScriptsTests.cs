@@ -128,6 +128,139 @@ public sealed class GpuBundleScriptsTests
         Assert.IsTrue(parts.All(p => new FileInfo(p).Length <= 4096), string.Join(", ", parts.Select(p => new FileInfo(p).Length)));
     }
 
+    /// <summary>
+    /// device-check.sh's whole H200 sequence against a fake onnx-kto (and no torch, no GPU): the stages run in order,
+    /// parity compares the CPU and CUDA runs, the benchmark has fp32, TF32 and bf16 rows with MFU against the H200's
+    /// peaks, and the bf16 run's losses are tracked against fp32's (0.001 apart: PASS).
+    /// </summary>
+    [TestMethod]
+    public void Device_check_runs_parity_the_three_precisions_and_bf16_tracking()
+    {
+        RequirePython();
+        using var tmp = new TempFolder();
+        var (code, summary, log) = DeviceCheck(tmp, "probe parity bench");
+
+        Assert.AreEqual(0, code, summary);
+        StringAssert.Contains(summary, "parity PASS");
+        StringAssert.Contains(summary, "track PASS: 20 steps");
+        StringAssert.Contains(summary, "| onnx-kto | bf16 | 1,000 |");
+        StringAssert.Contains(summary, "of 989 TFLOP/s", "bf16 MFU is against the H200's bf16 peak");
+        StringAssert.Contains(summary, "of 495 TFLOP/s");
+        Assert.IsFalse(summary.Contains("H100"), summary);
+        StringAssert.Contains(log, "artifacts --model preset:gpt2-small --config");
+        Assert.AreEqual(2, log.Split('\n').Count(l => l.StartsWith("artifacts --model preset:gpt2-small")), "fp32 and bf16 artifacts");
+        Assert.IsFalse(log.Contains("qwen2.5-7b"), "the 7B row is its own call");
+    }
+
+    [TestMethod]
+    public void Device_check_fails_when_bf16_losses_leave_the_fp32_run()
+    {
+        RequirePython();
+        using var tmp = new TempFolder();
+        var (code, summary, _) = DeviceCheck(tmp, "bench", ("FAKE_BF16_OFFSET", "0.2"));
+
+        Assert.AreNotEqual(0, code, summary);
+        StringAssert.Contains(summary, "track FAIL");
+        StringAssert.Contains(summary, "bf16 tracking FAIL");
+    }
+
+    /// <summary>The 7B row passes the LoRA keys through --set to artifacts and train, or says the build lacks them.</summary>
+    [TestMethod]
+    public void Device_check_runs_the_7b_lora_row_only_with_a_build_that_has_lora()
+    {
+        RequirePython();
+        using var tmp = new TempFolder();
+        var (code, summary, log) = DeviceCheck(tmp, "lora7b");
+        Assert.AreEqual(0, code, summary);
+        StringAssert.Contains(summary, "## 7B-class LoRA");
+        StringAssert.Contains(summary, "| onnx-kto | bf16-lora | 1,000 |");
+        var lora = "--set use_peft=true --set lora_r=16 --set lora_alpha=32 --set lora_target_modules=all-linear";
+        Assert.IsTrue(log.Split('\n').Any(l => l.StartsWith("artifacts --model preset:qwen2.5-7b") && l.Contains(lora)), log);
+        Assert.IsTrue(log.Split('\n').Any(l => l.StartsWith("train ") && l.Contains(lora) && l.Contains("--device cuda")), log);
+
+        using var without = new TempFolder();
+        var (code2, summary2, log2) = DeviceCheck(without, "lora7b", ("FAKE_NO_LORA", "1"));
+        Assert.AreEqual(0, code2, summary2);
+        StringAssert.Contains(summary2, "lora7b: SKIPPED: this build does not take the LoRA keys (error: unknown key 'use_peft')");
+        Assert.IsFalse(log2.Contains("qwen2.5-7b"));
+    }
+
+    [TestMethod]
+    public void Report_tracks_bf16_against_fp32_and_counts_mfu_from_the_torch_twin()
+    {
+        RequirePython();
+        using var tmp = new TempFolder();
+        File.WriteAllText(tmp.File("fp32.jsonl"), string.Concat(Enumerable.Range(1, 4).Select(i => $"{{\"step\": {i}, \"loss\": 0.5, \"tokens_per_second\": 100}}\n")));
+        File.WriteAllText(tmp.File("bf16.jsonl"), string.Concat(Enumerable.Range(1, 4).Select(i => $"{{\"step\": {i}, \"loss\": {0.5 + 0.04 * i}, \"tokens_per_second\": 200}}\n")));
+        // 0.04·i against 2e-2 + 5e-2·0.5 = 0.045: step 1 passes, steps 2-4 fail.
+        var track = Bash(tmp, $"python3 {Q(Tools)}/gpu_report.py track fp32.jsonl bf16.jsonl");
+        Assert.AreEqual(1, track.Code, track.All);
+        StringAssert.Contains(track.Out, "failing steps [2, 3, 4]");
+
+        File.WriteAllText(tmp.File("torch.out"), "RESULT {\"tokens_per_second\": 100, \"flops_per_token\": 4.945e9}\n");
+        var bench = Bash(tmp, $"python3 {Q(Tools)}/gpu_report.py bench --skip 0 --onnx bf16-lora=bf16.jsonl --torch bf16-lora=torch.out");
+        Assert.AreEqual(0, bench.Code, bench.All);
+        StringAssert.Contains(bench.Out, "| onnx-kto | bf16-lora | 200 | 0.1% of 989 TFLOP/s |", "200 tokens/s × 4.945 GFLOP = 0.1% of 989 TFLOP/s");
+        StringAssert.Contains(bench.Out, "ratio bf16-lora: onnx-kto / pytorch eager = 2.00x");
+
+        File.WriteAllText(tmp.File("memory.txt"), "1024\n70312\n69000\n");
+        StringAssert.Contains(Bash(tmp, $"python3 {Q(Tools)}/gpu_report.py peakmem run=memory.txt").Out, "| run | 70,312 |");
+    }
+
+    [TestMethod]
+    public void Gpu_scripts_are_for_the_h200_and_the_torch_twin_has_bf16_and_the_7b_shape()
+    {
+        foreach (var file in Directory.GetFiles(Tools).Where(f => f.EndsWith(".sh") || f.EndsWith(".py") || f.EndsWith(".md")))
+        {
+            var text = File.ReadAllText(file);
+            Assert.IsFalse(text.Contains("H100 SXM dense") || text.Contains("on an H100"), $"{Path.GetFileName(file)} still targets the H100");
+        }
+        var twin = File.ReadAllText(Path.Combine(Tools, "torch_kto_step.py"));
+        StringAssert.Contains(twin, "torch.autocast(dev.type, dtype=torch.bfloat16");
+        StringAssert.Contains(twin, "\"qwen2.5-7b\": (28, 28, 4, 3584, 18944, 152064, 8, 1024)");
+        Assert.AreEqual(0, Bash(null, $"bash -n {Q(Tools)}/device-check.sh").Code);
+    }
+
+    private const string FakeOnnxKto = """
+        #!/usr/bin/env bash
+        # A stand-in for onnx-kto in GpuBundleScriptsTests: logs its arguments to $FAKE_LOG, makes the folders the device check
+        # expects, and writes metrics.jsonl losses 0.5 - 0.001·step, plus FAKE_BF16_OFFSET (default 0.001) for bf16 artifacts.
+        echo "$*" >>"$FAKE_LOG"
+        cmd="$1"; shift
+        arg() { local want="$1"; shift; while (($#)); do [[ "$1" == "$want" ]] && { echo "$2"; return; }; shift; done; }
+        case "$cmd" in
+          device) echo "fake device: cuda ok" ;;
+          artifacts)
+            if [[ " $* " == *" use_peft=true "* && -n "${FAKE_NO_LORA:-}" ]]; then echo "error: unknown key 'use_peft'" >&2; exit 1; fi
+            out="$(arg --out "$@")"; config="$(arg --config "$@")"
+            mkdir -p "$out"
+            grep -q '^bf16: true' "$config" && echo "${FAKE_BF16_OFFSET:-0.001}" >"$out/offset" || echo 0 >"$out/offset"
+            sed -n 's/^max_steps: //p' "$config" >"$out/steps" ;;
+          train)
+            [[ " $* " == *" --help "* ]] && { echo "--artifacts --data --config --output --device --tf32"; exit 0; }
+            art="$(arg --artifacts "$@")"; out="$(arg --output "$@")"
+            mkdir -p "$out"
+            for ((i = 1; i <= $(cat "$art/steps"); i++)); do
+              echo "{\"step\": $i, \"loss\": $(awk "BEGIN { print 0.5 - 0.001 * $i + $(cat "$art/offset") }"), \"tokens_per_second\": 1000}" >>"$out/metrics.jsonl"
+            done ;;
+          *) echo "fake onnx-kto: unknown command $cmd" >&2; exit 1 ;;
+        esac
+        """;
+
+    // device-check.sh with STAGES on the fake onnx-kto above, no torch (SKIP_TORCH) and an nvidia-smi that prints nothing.
+    private static (int Code, string Summary, string Log) DeviceCheck(TempFolder tmp, string stages, params (string Name, string Value)[] env)
+    {
+        var bin = tmp.File("bin");
+        Directory.CreateDirectory(bin);
+        File.WriteAllText(Path.Combine(bin, "onnx-kto"), FakeOnnxKto.Replace("\r\n", "\n") + "\n");
+        File.WriteAllText(Path.Combine(bin, "nvidia-smi"), "#!/bin/sh\nexit 0\n");
+        var r = Bash(tmp, $"chmod +x bin/*; PATH={Q(bin)}:$PATH bash {Q(Tools)}/device-check.sh",
+            [("OUT", tmp.File("out")), ("ONNX_KTO", Path.Combine(bin, "onnx-kto")), ("FAKE_LOG", tmp.File("calls.log")), ("SKIP_TORCH", "1"),
+             ("STAGES", stages), .. env]);
+        var summary = File.Exists(tmp.File("out/summary.md")) ? File.ReadAllText(tmp.File("out/summary.md")) : r.All;
+        return (r.Code, summary + (r.Code == 0 ? "" : "\n" + r.All), File.Exists(tmp.File("calls.log")) ? File.ReadAllText(tmp.File("calls.log")) : "");
+    }
+
     // A bundle like make gpu-bundle's, with a shell script for onnx-kto and incompressible filler, in 4 KiB parts.
     private static string FakeBundle(TempFolder tmp, string compression)
     {
