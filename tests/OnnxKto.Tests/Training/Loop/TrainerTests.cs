@@ -218,6 +218,37 @@ public sealed class TrainerTests
         Assert.IsFalse(Directory.Exists(dir.File("run")), "nothing is created before the device is known to work");
     }
 
+    /// <summary>
+    /// fp16 through the whole loop on the CPU: started at a loss scale of 2¹³⁰, beyond float32, the first three updates
+    /// overflow (2¹³⁰, 2¹²⁹, 2¹²⁸; the CPU computes float16 products in float32, so only a scale past float32 overflows
+    /// here); each is skipped with the GradScaler message and halves the scale, and three in a row do not stop the run as
+    /// <see cref="Trainer.MaxConsecutiveNonFinite"/> non-finite losses would; at 2¹²⁷ it trains, and the checkpoint holds
+    /// that scale and the good updates since, which a resume reads back (TrainingSessionTests).
+    /// </summary>
+    [TestMethod]
+    public void Fp16OverflowsAreSkippedAndHalveTheScaleWithoutStoppingTheRun()
+    {
+        using var dir = new TempFolder();
+        var config = With(Toy, s => s with { MaxSteps = 6 }, l => l with { SaveSteps = 6 }) with { Precision = new PrecisionSettings { Fp16 = true } };
+        var artifacts = TinyRun.Artifacts(TinyRun.WriteModel(dir.File("model")), dir.File("artifacts"), config);
+        var path = Path.Combine(artifacts, ArtifactNames.Checkpoint);
+        var initial = TrainingCheckpoint.Load(path);
+        new TrainingCheckpoint(initial.Tensors, initial.Metadata.Concat(new OnnxKto.Training.Session.DynamicLossScaler(Math.Pow(2, 130)).ToMetadata()).ToDictionary())
+            .Save(path);
+        var lines = new List<string>();
+        var options = new TrainOptions { Artifacts = artifacts, Data = TinyRun.WriteData(dir.File("d.jsonl"), 64), Output = dir.File("run"), Config = config, Threads = 1 };
+
+        var summary = new Trainer(options, lines.Add).Run();
+
+        var skipped = lines.Where(l => l.StartsWith("fp16: update ") && l.Contains("skipped: gradients overflowed")).ToList();
+        Assert.AreEqual(Trainer.MaxConsecutiveNonFinite, skipped.Count, string.Join("\n", lines));
+        Assert.AreEqual(3, summary.Steps, "6 planned updates, 3 skipped: 3 applied (AdamW's step count, as GradScaler's skips leave it)");
+        var saved = TrainingCheckpoint.Load(Path.Combine(dir.File("run/checkpoint-6"), ArtifactNames.Checkpoint));
+        double scale = double.Parse(saved.Metadata["loss_scale"], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.AreEqual(Math.Pow(2, 127), scale, "halved once per skipped update");
+        Assert.AreEqual("3", saved.Metadata["loss_scale_good_steps"]);
+    }
+
     private static TrainingSummary Train(string artifacts, string data, string output, KtoConfig config) =>
         new Trainer(new TrainOptions { Artifacts = artifacts, Data = data, Output = output, Config = config, Threads = 1 }, _ => { }).Run();
 }
