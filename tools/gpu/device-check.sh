@@ -228,7 +228,9 @@ EOF
         --bf16 --lora 16 --gradient-checkpointing --steps 3 --warmup 1 | tee "$WORK/torch-lora7b-bf16.out"
     fi
     { echo; echo "## 7B-class LoRA (Qwen2.5-7B shape, r=16, bf16, gradient checkpointing, batch 8 x 1024)"; echo; } >>"$SUMMARY"
-    "$PY" "$here/gpu_report.py" bench --skip 1 --onnx bf16-lora="$WORK/lora7b-bf16/metrics.jsonl" \
+    # torch_kto_step.py's count for this shape: N = 28·(2·3584² + 2·3584·128·4 + 3·3584·18944) + 3584·152064 ≈ 7.07e9
+    # multiplying parameters; frozen weights: 4N + 12·L·T·E per trained token plus 2N + 4·L·T·E per KL token ≈ 44.07e9.
+    "$PY" "$here/gpu_report.py" bench --skip 1 --flops-per-token 44.07e9 --onnx bf16-lora="$WORK/lora7b-bf16/metrics.jsonl" \
       --torch bf16-lora="$WORK/torch-lora7b-bf16.out" | tee -a "$SUMMARY"
     echo >>"$SUMMARY"
     "$PY" "$here/gpu_report.py" peakmem onnx-kto="$WORK/memory-lora7b.txt" | tee -a "$SUMMARY"

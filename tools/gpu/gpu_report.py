@@ -9,8 +9,8 @@
 MFU is against the NVIDIA H200's dense peaks (the same Hopper tensor cores as the H100 SXM, more and faster memory):
 989 TFLOP/s bf16, 495 TF32, 67 fp32 (CUDA cores). PyTorch's own bf16 GEMMs reach about 790 TFLOP/s there, so ~80%
 MFU is the practical ceiling for the largest products. A run is named by its precision (fp32, tf32, bf16, or a name
-containing one, e.g. bf16-lora); the torch twin's RESULT line carries its FLOP count (flops_per_token), which then
-serves both sides, so the 7B LoRA row is counted as the twin counts it.
+containing one, e.g. bf16-lora). FLOPs per token: --flops-per-token if given, else the torch twin's RESULT line's
+flops_per_token (so both sides are counted alike), else the GPT-2 count for --shape.
 
 Parity tolerance (TF32 off on both sides): both runs do the same float32 arithmetic in a different order (cuBLAS
 blocked/split-K GEMMs vs MLAS, tree reductions, atomics in ScatterElements-add), so each op differs by a few ulps
@@ -124,7 +124,7 @@ def torch_result(path):
     return None
 
 
-def bench(onnx, torch_runs, skip, shape):
+def bench(onnx, torch_runs, skip, shape, flops=None):
     e, layers, vocab, b, t = shape
     flops_per_token = model_flops_per_step(e, layers, vocab, b, t) / (b * t)
     rows, results = [], []
@@ -143,7 +143,9 @@ def bench(onnx, torch_runs, skip, shape):
         rows.append(("pytorch eager", name, r["tokens_per_second"] if r else None))
         results.append(r or {})
     counted = [r["flops_per_token"] for r in results if r.get("flops_per_token")]
-    if counted:
+    if flops:
+        flops_per_token = flops
+    elif counted:
         flops_per_token = counted[0]
     print("| impl | run | tokens/s | MFU (H200 dense peak) |")
     print("|---|---|---:|---:|")
@@ -199,7 +201,8 @@ def main():
     q.add_argument("--onnx", action="append", help="NAME=RUN/metrics.jsonl (NAME fp32, tf32 or bf16)")
     q.add_argument("--torch", action="append", help="NAME=file holding torch_kto_step.py's output")
     q.add_argument("--skip", type=int, default=2, help="logged steps to drop as warm-up")
-    q.add_argument("--shape", default="768,12,50257,8,512", help="E,L,V,B,T")
+    q.add_argument("--shape", default="768,12,50257,8,512", help="E,L,V,B,T of a GPT-2 shape, for its FLOP count")
+    q.add_argument("--flops-per-token", type=float, help="the FLOP count per batch token, over the torch twin's and --shape's")
     a = ap.parse_args()
     if a.cmd == "parity":
         return parity(a.cpu, a.cuda)
@@ -207,7 +210,7 @@ def main():
         return track(a.fp32, a.bf16)
     if a.cmd == "peakmem":
         return peakmem(pairs(a.samples))
-    return bench(pairs(a.onnx), pairs(a.torch), a.skip, [int(x) for x in a.shape.split(",")])
+    return bench(pairs(a.onnx), pairs(a.torch), a.skip, [int(x) for x in a.shape.split(",")], a.flops_per_token)
 
 
 if __name__ == "__main__":
