@@ -36,6 +36,8 @@ public static class ArtifactNames
     public const string ReferenceLogps = "reference_logps";
     /// <summary>Input of the training and eval graphs, output of the reference graph: KL sequences' reference log-probs ([batch]).</summary>
     public const string ReferenceKlLogps = "reference_kl_logps";
+    /// <summary>Input of the training and eval graphs for kl_estimate step or running: the KL reference point z0 (scalar).</summary>
+    public const string KlReferencePoint = "kl_reference_point";
     /// <summary>Input of the training graph: the loss multiplier, 1/accumulation steps as Hugging Face divides it.</summary>
     public const string LossScale = "loss_scale";
 

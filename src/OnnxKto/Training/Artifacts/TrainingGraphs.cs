@@ -97,15 +97,17 @@ internal sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Referenc
         {
             var label = g.AddInput(Label, DataType.Bool, new Shape("batch"));
             var reference = g.AddInput(ReferenceLogps, model.Output.Type, new Shape("batch"));
-            Value? policyKl = null, referenceKl = null;
-            if (config.Loss.LossType == LossType.Kto)
+            Value? policyKl = null, referenceKl = null, klInput = null;
+            if (config.Loss.KlFromWindow)
+                klInput = g.AddInput(KlReferencePoint, model.Output.Type, Shape.Scalar);
+            else if (config.Loss.LossType == LossType.Kto)
             {
                 // The mismatched pairs: same parameters; the loss detaches what it computes from them.
                 var kl = Sequences(b, model, parameters, "kl", KlInputIds, KlAttentionMask, KlCompletionMask, "kl_seq", chunks).Stats;
                 policyKl = b.Output(kl.SequenceLogps, PolicyKlLogps);
                 referenceKl = g.AddInput(ReferenceKlLogps, model.Output.Type, new Shape("batch"));
             }
-            var outputs = KtoLoss.Build(b, config.Loss, policy.SequenceLogps, reference, policyKl, referenceKl, label);
+            var outputs = KtoLoss.Build(b, config.Loss, policy.SequenceLogps, reference, policyKl, referenceKl, label, klInput);
             loss = b.Output(outputs.Loss, Loss);
             b.Output(outputs.Rewards, Rewards);
             b.Output(outputs.Kl, Kl);

@@ -32,6 +32,11 @@ internal static class KtoConfigKeys
         Loss.Key("desirable_weight", PositiveNumber, s => s.DesirableWeight, (s, v) => s with { DesirableWeight = v }, "λ_D, weight of desirable examples."),
         Loss.Key("undesirable_weight", PositiveNumber, s => s.UndesirableWeight, (s, v) => s with { UndesirableWeight = v }, "λ_U, weight of undesirable examples."),
 
+        // Ours (issue 16): the KL reference point's estimate.
+        Loss.Key("kl_estimate", Choice<KlEstimate>(KlEstimateNames.ToConfigName), s => s.KlEstimate, (s, v) => s with { KlEstimate = v },
+            "Ours: batch (TRL's: pairs within a micro-batch), step (pairs across the update's micro-batches; allows batch 1) or running (EMA of step estimates)."),
+        Loss.Key("kl_ema", UnitInterval, s => s.KlEma, (s, v) => s with { KlEma = v }, "Ours: decay of the running z0 average (kl_estimate: running)."),
+
         Optimizer.Key("optim", Choice<OptimizerKind>(OptimizerKindNames.ToConfigName, OptimizerKindNames.Aliases), s => s.Kind, (s, v) => s with { Kind = v },
             "adamw_torch (adamw_torch_fused and adamw_hf are the same here) or sgd."),
         Optimizer.Key("optim_args", OptimArgs, s => s.Momentum, (s, v) => s with { Momentum = v }, "\"momentum=0.9\" for sgd."),
@@ -52,7 +57,7 @@ internal static class KtoConfigKeys
         Schedule.Key("num_train_epochs", Number, s => s.NumTrainEpochs, (s, v) => s with { NumTrainEpochs = v }, "Passes over the data (fractional allowed)."),
         Schedule.Key("max_steps", Integer, s => s.MaxSteps, (s, v) => s with { MaxSteps = v }, "Optimizer updates; overrides num_train_epochs when positive."),
         Schedule.Key("per_device_train_batch_size", PositiveInteger, s => s.PerDeviceTrainBatchSize, (s, v) => s with { PerDeviceTrainBatchSize = v },
-            "Examples per micro-batch (at least 2 for kto)."),
+            "Examples per micro-batch (at least 2 for kto with kl_estimate batch)."),
         Schedule.Key("gradient_accumulation_steps", PositiveInteger, s => s.GradientAccumulationSteps, (s, v) => s with { GradientAccumulationSteps = v },
             "Micro-batches per optimizer update."),
         Schedule.Key("train_sampling_strategy", Choice<SamplingStrategy>(SamplingStrategyNames.ToConfigName), s => s.TrainSamplingStrategy,

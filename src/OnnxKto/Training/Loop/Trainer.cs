@@ -38,10 +38,11 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
         var manifest = ArtifactManifest.Load(options.Artifacts);
         CheckConfigMatchesArtifacts(manifest);
         bool kto = _config.Loss.LossType == LossType.Kto, needsReference = _config.Loss.LossType != LossType.Sft;
+        bool windowKl = _config.Loss.KlFromWindow, batchKl = kto && !windowKl;
 
         var tokenizer = ModelTokenizer.Load(manifest.Model);
         var train = LoadData(options.Data, manifest, tokenizer);
-        var plan = TrainingPlan.Create(train.Count, _config.Schedule, _config.Data.Seed, kto);
+        var plan = TrainingPlan.Create(train.Count, _config.Schedule, _config.Data.Seed, kto, pairsAcrossUpdate: windowKl);
         CheckMemoryPlan(manifest, device, train);
         var run = new RunFolder(options.Output);
         run.Prepare(options.Resume, options.Overwrite);
@@ -65,12 +66,15 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
         ReferenceLogProbs? reference = null;
         if (needsReference && _config.Loop.PrecomputeRefLogProbs)
         {
-            var pairs = plan.Updates.SelectMany(u => u.MicroBatches).SelectMany(m => m.Examples.Select((e, row) => (e, MicroBatch.KlSource(m.Examples, row))));
+            var pairs = windowKl ? plan.Updates.SelectMany(KlReferencePoint.Pairs)
+                : plan.Updates.SelectMany(u => u.MicroBatches).SelectMany(m => m.Examples.Select((e, row) => (e, MicroBatch.KlSource(m.Examples, row))));
             reference = ReferenceLogProbs.LoadOrCompute(session, train, kto ? pairs : [], _config.Schedule.PerDeviceTrainBatchSize, pad,
                 _config.Data.MaxLength, run.ReferenceCache(""), log);
             session.ReleaseReferenceModel();  // cached now: its weights and activations need not stay for the run
         }
         var evalData = options.EvalData is null ? null : LoadData(options.EvalData, manifest, tokenizer);
+        var klPoint = windowKl ? new KlReferencePoint(_config.Loss, train, pad, _config.Data.MaxLength) : null;
+        klPoint?.Restore(checkpoint.Metadata, session);
 
         var interval = new MetricsAccumulator();
         var intervalClock = Stopwatch.StartNew();
@@ -87,10 +91,11 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
             session.LazyResetGrad();
             double updateLoss = 0;
             bool finite = true;
+            klPoint?.ForUpdate(session, update, reference);
             foreach (var planned in update.MicroBatches)
             {
-                var batch = MicroBatch.Build(train, planned.Examples, kto, pad, _config.Data.MaxLength);
-                var (refTarget, refKl) = References(session, batch, reference, needsReference, kto);
+                var batch = MicroBatch.Build(train, planned.Examples, batchKl, pad, _config.Data.MaxLength);
+                var (refTarget, refKl) = References(session, batch, reference, needsReference, batchKl);
                 var result = session.TrainStep(batch, refTarget, refKl, 1f / update.MicroBatches.Count);
                 finite &= float.IsFinite(result.Loss);
                 updateLoss += result.Loss / update.MicroBatches.Count;
@@ -128,9 +133,13 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
                 intervalClock.Restart();
             }
             if (evalData is not null && _config.Loop.EvalSteps is int every && step % every == 0)
-                run.AppendMetrics(Evaluate(session, evalData, step, kto, needsReference, pad));
+                run.AppendMetrics(Evaluate(session, evalData, step, batchKl, needsReference, pad));
             if (step % _config.Loop.SaveSteps == 0 || step == total)
-                lastCheckpoint = run.SaveCheckpoint(session.SaveCheckpoint(Metadata(manifest, step, update.Epoch)), step, _config.Loop.SaveTotalLimit);
+            {
+                var metadata = Metadata(manifest, step, update.Epoch);
+                klPoint?.Save(metadata);
+                lastCheckpoint = run.SaveCheckpoint(session.SaveCheckpoint(metadata), step, _config.Loop.SaveTotalLimit);
+            }
         }
         progress?.Finish();
         double seconds = runClock.Elapsed.TotalSeconds;
@@ -154,14 +163,14 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
         return (target, kto ? kl : null);
     }
 
-    private Dictionary<string, double> Evaluate(TrainingSession session, IReadOnlyList<TokenizedExample> data, int step, bool kto, bool needsReference, int pad)
+    private Dictionary<string, double> Evaluate(TrainingSession session, IReadOnlyList<TokenizedExample> data, int step, bool batchKl, bool needsReference, int pad)
     {
         var eval = new MetricsAccumulator();
-        var batches = Enumerable.Range(0, data.Count).Chunk(_config.Schedule.PerDeviceTrainBatchSize).Where(b => !kto || b.Length > 1);
+        var batches = Enumerable.Range(0, data.Count).Chunk(_config.Schedule.PerDeviceTrainBatchSize).Where(b => !batchKl || b.Length > 1);
         foreach (var examples in batches)
         {
-            var batch = MicroBatch.Build(data, examples, kto, pad, _config.Data.MaxLength);
-            var (target, kl) = References(session, batch, null, needsReference, kto);
+            var batch = MicroBatch.Build(data, examples, batchKl, pad, _config.Data.MaxLength);
+            var (target, kl) = References(session, batch, null, needsReference, batchKl);
             var result = session.EvalStep(batch, target, kl);
             eval.Add(batch, result);
             eval.AddUpdate(result.Loss);

@@ -16,6 +16,8 @@ internal sealed record KtoLossOutputs(Value Loss, Value Rewards, Value Kl);
 /// The batch loss divides by n, not by Σλ. The loss detaches what carries no gradient, as TRL does: z0
 /// (<c>kl.detach()</c>; TRL computes the KL pass under <c>torch.no_grad()</c>) and the reference log-probs (πref is
 /// frozen), so the caller differentiates the loss with respect to the parameters and needs no stop values.
+/// With <c>kl_estimate</c> step or running, z0 comes in as a graph input (estimated outside the graph, over the update's
+/// window) instead of from the micro-batch's KL pairs; it is detached all the same.
 /// Constants take the element type of the inputs, so the same graph runs in float32 or float64.
 /// </summary>
 internal static class KtoLoss
@@ -27,8 +29,9 @@ internal static class KtoLoss
     /// <param name="policyKl">Policy log-probs of the mismatched (KL) pairs (batch); required for kto.</param>
     /// <param name="referenceKl">Reference log-probs of the KL pairs (batch); required for kto.</param>
     /// <param name="label">bool (batch): true for desirable completions.</param>
+    /// <param name="klInput">Scalar z0 fed to the graph (kl_estimate step or running); when given, the KL log-probs are not used.</param>
     public static KtoLossOutputs Build(GraphBuilder b, LossSettings settings, Value policy, Value reference,
-        Value? policyKl, Value? referenceKl, Value label)
+        Value? policyKl, Value? referenceKl, Value label, Value? klInput = null)
     {
         using var _ = b.Scope("kto_loss");
         Value C(double v) => b.ScalarLike(v, policy);
@@ -38,8 +41,9 @@ internal static class KtoLoss
         switch (settings.LossType)
         {
             case LossType.Kto:
-                if (policyKl is null || referenceKl is null) throw new ArgumentException("The kto loss needs the KL log-probs.");
-                kl = b.Detach(b.Op("Max", [b.ReduceMean(b.Sub(policyKl, referenceKl), [0], keepDims: false), C(0)]));
+                if (klInput is not null) kl = b.Detach(klInput);
+                else if (policyKl is null || referenceKl is null) throw new ArgumentException("The kto loss needs the KL log-probs or z0.");
+                else kl = b.Detach(b.Op("Max", [b.ReduceMean(b.Sub(policyKl, referenceKl), [0], keepDims: false), C(0)]));
                 desirable = b.Sub(C(1), b.Sigmoid(b.Mul(beta, b.Sub(logRatio, kl))));
                 undesirable = b.Sub(C(1), b.Sigmoid(b.Mul(beta, b.Sub(kl, logRatio))));
                 break;

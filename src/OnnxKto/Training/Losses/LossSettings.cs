@@ -7,12 +7,20 @@ namespace OnnxKto.Training.Losses;
 /// <param name="Beta"><c>beta</c>: β, the KL penalty strength; TRL default 0.1.</param>
 /// <param name="DesirableWeight"><c>desirable_weight</c>: λ_D; default 1.</param>
 /// <param name="UndesirableWeight"><c>undesirable_weight</c>: λ_U; default 1.</param>
+/// <param name="KlEstimate"><c>kl_estimate</c> (ours): how kto estimates z0; default batch (TRL's).</param>
+/// <param name="KlEma"><c>kl_ema</c> (ours): decay of the running z0 average for <see cref="KlEstimate.Running"/>; default 0.9.</param>
 public sealed record LossSettings(
     LossType LossType = LossType.Kto,
     double Beta = 0.1,
     double DesirableWeight = 1,
-    double UndesirableWeight = 1)
+    double UndesirableWeight = 1,
+    KlEstimate KlEstimate = KlEstimate.Batch,
+    double KlEma = 0.9)
 {
+    /// <summary>Whether z0 is estimated outside the training graph, over an update's window, and fed to it (kto with step or running).</summary>
+    public bool KlFromWindow => LossType == LossType.Kto && KlEstimate != KlEstimate.Batch;
+
+
     /// <summary>λ_D and λ_U, for the data layer's label-balance advice.</summary>
     public LabelWeights Weights => new(DesirableWeight, UndesirableWeight);
 }

@@ -20,14 +20,15 @@ public sealed class TrainingGraphsTests
     /// log-probs): every parameter's gradient against central finite differences of the eval graph's loss.
     /// </summary>
     [TestMethod]
-    [DataRow(LossType.Kto)]
-    [DataRow(LossType.ApoZeroUnpaired)]
-    [DataRow(LossType.Sft)]
-    public void TrainingGradientsMatchFiniteDifferencesOfEvalLoss(LossType lossType)
+    [DataRow(LossType.Kto, KlEstimate.Batch)]
+    [DataRow(LossType.Kto, KlEstimate.Step)]
+    [DataRow(LossType.ApoZeroUnpaired, KlEstimate.Batch)]
+    [DataRow(LossType.Sft, KlEstimate.Batch)]
+    public void TrainingGradientsMatchFiniteDifferencesOfEvalLoss(LossType lossType, KlEstimate estimate)
     {
         var model = ModelBuilders.For(TinyModels.Llama).Build(new DecoderOptions { Precision = DataType.Double, HiddenStates = true });
         // A large β makes the KTO terms far from saturated, so the check is sensitive.
-        var graphs = TrainingGraphs.Build(model, new KtoConfig { Loss = new LossSettings(lossType, Beta: 2) });
+        var graphs = TrainingGraphs.Build(model, new KtoConfig { Loss = new LossSettings(lossType, Beta: 2, KlEstimate: estimate) });
         var feeds = Batch_(graphs.Training, model, seed: 4);
 
         using var training = new OnnxSession(graphs.Training, optimize: false);
@@ -39,7 +40,7 @@ public sealed class TrainingGraphsTests
         // No gradient flows through z0 (TRL computes the KL pass under torch.no_grad()): the finite differences
         // hold the policy's KL log-probs at their value by feeding them as an input.
         var frozenKl = graphs.Eval;
-        if (lossType == LossType.Kto)
+        if (lossType == LossType.Kto && estimate == KlEstimate.Batch)
         {
             frozenKl = GraphPruning.KeepOutputs(FeedAsInput(graphs.Eval.Clone(), ArtifactNames.PolicyKlLogps), [ArtifactNames.Loss]);
             evalFeeds[ArtifactNames.PolicyKlLogps] = analytic[ArtifactNames.PolicyKlLogps];
@@ -80,6 +81,21 @@ public sealed class TrainingGraphsTests
         Assert.IsTrue(graphs.Training.Nodes.Any(n => n.Name.StartsWith("/kl/")), "the KL forward is present");
         Assert.IsTrue(graphs.Training.Nodes.Any(n => n.Name.StartsWith("/backward/policy/")), "the policy forward has a backward");
         Assert.IsFalse(graphs.Training.Nodes.Any(n => n.Name.StartsWith("/backward/kl/")), "the KL forward has no backward");
+    }
+
+    [TestMethod]
+    [DataRow(KlEstimate.Step)]
+    [DataRow(KlEstimate.Running)]
+    public void WindowKlEstimatesFeedZ0InsteadOfAKlPass(KlEstimate estimate)
+    {
+        var model = ModelBuilders.For(TinyModels.Gpt2).Build(new DecoderOptions { HiddenStates = true });
+        var graphs = TrainingGraphs.Build(model, new KtoConfig { Loss = new LossSettings(KlEstimate: estimate) });
+        foreach (var g in new[] { graphs.Training, graphs.Eval })
+        {
+            Assert.IsFalse(g.Nodes.Any(n => n.Name.StartsWith("/kl/")), $"{g.Name}: no KL forward");
+            Assert.IsTrue(g.Inputs.Any(i => i.Name == ArtifactNames.KlReferencePoint), $"{g.Name}: z0 is an input");
+        }
+        Assert.IsTrue(graphs.Reference.Nodes.Any(n => n.Name.StartsWith("/kl/")), "the reference graph still scores KL pairs");
     }
 
     [TestMethod]
@@ -231,6 +247,7 @@ public sealed class TrainingGraphsTests
         feeds[ArtifactNames.ReferenceLogps] = TensorData.FromDoubles([Batch], [-7.1, -6.2, -8.3]);
         feeds[ArtifactNames.ReferenceKlLogps] = TensorData.FromDoubles([Batch], [-9.5, -8.1, -7.7]);
         feeds[ArtifactNames.LossScale] = TensorData.FromDoubles([], [1]);
+        feeds[ArtifactNames.KlReferencePoint] = TensorData.FromDoubles([], [0.3]);
         foreach (var input in training.Inputs.Where(i => i.Name.EndsWith(".accumulation.buffer")))
             feeds[input.Name] = TensorData.FromDoubles(input.Shape!.ToLongs(), new double[input.Shape!.ElementCount!.Value]);
         return feeds.Where(f => training.Contains(f.Key) && training.Inputs.Contains(training[f.Key])).ToDictionary(f => f.Key, f => f.Value);
