@@ -38,6 +38,10 @@ public static class ArtifactNames
     public const string ReferenceKlLogps = "reference_kl_logps";
     /// <summary>Input of the training and eval graphs for kl_estimate step or running: the KL reference point z0 (scalar).</summary>
     public const string KlReferencePoint = "kl_reference_point";
+    /// <summary>Input of the training and eval graphs when a label weight is auto: λ_D (scalar), set from the data's label counts.</summary>
+    public const string DesirableWeight = "desirable_weight";
+    /// <summary>Input of the training and eval graphs when a label weight is auto: λ_U (scalar).</summary>
+    public const string UndesirableWeight = "undesirable_weight";
     /// <summary>Input of the training graph: the loss multiplier, 1/accumulation steps as Hugging Face divides it.</summary>
     public const string LossScale = "loss_scale";
 

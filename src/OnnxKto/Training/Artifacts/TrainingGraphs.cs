@@ -107,7 +107,10 @@ internal sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Referenc
                 policyKl = b.Output(kl.SequenceLogps, PolicyKlLogps);
                 referenceKl = g.AddInput(ReferenceKlLogps, model.Output.Type, new Shape("batch"));
             }
-            var outputs = KtoLoss.Build(b, config.Loss, policy.SequenceLogps, reference, policyKl, referenceKl, label, klInput);
+            (Value, Value)? weights = config.Loss.AutoWeights
+                ? (g.AddInput(DesirableWeight, model.Output.Type, Shape.Scalar), g.AddInput(UndesirableWeight, model.Output.Type, Shape.Scalar))
+                : null;
+            var outputs = KtoLoss.Build(b, config.Loss, policy.SequenceLogps, reference, policyKl, referenceKl, label, klInput, weights);
             loss = b.Output(outputs.Loss, Loss);
             b.Output(outputs.Rewards, Rewards);
             b.Output(outputs.Kl, Kl);

@@ -29,8 +29,10 @@ internal static class KtoConfigKeys
         Loss.Key("loss_type", Choice<LossType>(LossTypeNames.ToConfigName), s => s.LossType, (s, v) => s with { LossType = v },
             "kto, apo_zero_unpaired (no KL term) or sft (supervised stage)."),
         Loss.Key("beta", Number, s => s.Beta, (s, v) => s with { Beta = v }, "KL penalty strength β."),
-        Loss.Key("desirable_weight", PositiveNumber, s => s.DesirableWeight, (s, v) => s with { DesirableWeight = v }, "λ_D, weight of desirable examples."),
-        Loss.Key("undesirable_weight", PositiveNumber, s => s.UndesirableWeight, (s, v) => s with { UndesirableWeight = v }, "λ_U, weight of undesirable examples."),
+        Loss.Key("desirable_weight", PositiveNumberOrAuto, s => s.DesirableWeight, (s, v) => s with { DesirableWeight = v },
+            "λ_D, weight of desirable examples; auto (ours): λ_U·n_U/n_D, so λ_D·n_D/(λ_U·n_U) = 1 (paper eq. 8)."),
+        Loss.Key("undesirable_weight", PositiveNumberOrAuto, s => s.UndesirableWeight, (s, v) => s with { UndesirableWeight = v },
+            "λ_U, weight of undesirable examples; auto (ours): λ_D·n_D/n_U."),
 
         // Ours (issue 16): the KL reference point's estimate.
         Loss.Key("kl_estimate", Choice<KlEstimate>(KlEstimateNames.ToConfigName), s => s.KlEstimate, (s, v) => s with { KlEstimate = v },

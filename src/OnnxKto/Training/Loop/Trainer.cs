@@ -73,6 +73,15 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
             session.ReleaseReferenceModel();  // cached now: its weights and activations need not stay for the run
         }
         var evalData = options.EvalData is null ? null : LoadData(options.EvalData, manifest, tokenizer);
+        if (_config.Loss.AutoWeights && needsReference)
+        {
+            var labels = LabelBalance.Count(train.Select(e => e.Label));
+            var weights = _config.Loss.WeightsFor(labels);
+            log($"label weights (auto): desirable_weight {weights.Desirable:G6}, undesirable_weight {weights.Undesirable:G6} " +
+                $"for {labels}, so λ_D·n_D/(λ_U·n_U) = {labels.WeightedRatio(weights.Desirable, weights.Undesirable):G4}");
+            session.SetLossInput(ArtifactNames.DesirableWeight, weights.Desirable);
+            session.SetLossInput(ArtifactNames.UndesirableWeight, weights.Undesirable);
+        }
         var klPoint = windowKl ? new KlReferencePoint(_config.Loss, train, pad, _config.Data.MaxLength) : null;
         klPoint?.Restore(checkpoint.Metadata, session);
 
@@ -186,7 +195,9 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
         var data = _config.Data;
         var template = ChatTemplateCatalog.Resolve(data.ChatTemplate, manifest.Model);
         // Label balance only matters to the KTO losses; supervised data carries labels it does not read.
-        var adviseFor = _config.Loss.LossType == LossType.Sft ? null : _config.Loss.Weights;
+        // Auto weights balance the counts exactly, so only given weights get advice.
+        var loss = _config.Loss;
+        var adviseFor = loss.LossType == LossType.Sft || loss.AutoWeights ? null : loss.WeightsFor(new LabelBalance(1, 1));
         var shaped = KtoDataShaper.Shape(KtoDataset.Load(path, data), tokenizer, data, template, adviseFor);
         var report = shaped.Report;
         log($"data {path}: {report.RowsRead} rows, {shaped.Examples.Count} examples ({report.Labels.Desirable} desirable, " +

@@ -30,8 +30,9 @@ internal static class KtoLoss
     /// <param name="referenceKl">Reference log-probs of the KL pairs (batch); required for kto.</param>
     /// <param name="label">bool (batch): true for desirable completions.</param>
     /// <param name="klInput">Scalar z0 fed to the graph (kl_estimate step or running); when given, the KL log-probs are not used.</param>
+    /// <param name="weights">λ_D and λ_U as scalar graph inputs (a weight is auto); null: the settings' values as constants.</param>
     public static KtoLossOutputs Build(GraphBuilder b, LossSettings settings, Value policy, Value reference,
-        Value? policyKl, Value? referenceKl, Value label, Value? klInput = null)
+        Value? policyKl, Value? referenceKl, Value label, Value? klInput = null, (Value Desirable, Value Undesirable)? weights = null)
     {
         using var _ = b.Scope("kto_loss");
         Value C(double v) => b.ScalarLike(v, policy);
@@ -55,8 +56,12 @@ internal static class KtoLoss
             default:
                 throw new ArgumentException($"{settings.LossType} is not a KTO loss.");
         }
-        var perExample = b.Where(label, b.Mul(C(settings.DesirableWeight), desirable), b.Mul(C(settings.UndesirableWeight), undesirable));
+        var (desirableWeight, undesirableWeight) = weights ?? (C(Constant(settings.DesirableWeight)), C(Constant(settings.UndesirableWeight)));
+        var perExample = b.Where(label, b.Mul(desirableWeight, desirable), b.Mul(undesirableWeight, undesirable));
         var loss = b.ReduceMean(perExample, [0], keepDims: false);
         return new KtoLossOutputs(loss, b.Mul(beta, logRatio), kl);
     }
+
+    private static double Constant(double? weight) =>
+        weight ?? throw new ArgumentException("An auto label weight needs the weights as graph inputs.");
 }
