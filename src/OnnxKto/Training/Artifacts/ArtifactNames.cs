@@ -55,6 +55,8 @@ public static class ArtifactNames
     public const string Rewards = "rewards";
     /// <summary>Output: the KL reference point z0 (scalar).</summary>
     public const string Kl = "kl";
+    /// <summary>Output of the bco graphs: the reward shift δ the loss used (scalar).</summary>
+    public const string Delta = "delta";
     /// <summary>Output: per sequence, the sum over completion tokens of the mean logit ([batch]), for the logits/* metrics.</summary>
     public const string LogitsSum = "logits_sum";
     /// <summary>Output: completion tokens scored per sequence ([batch]).</summary>

@@ -28,7 +28,7 @@ internal sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Referenc
         if (model.Output.Name != ModelGraph.HiddenStatesName)
             throw new ArgumentException("Training graphs need the model's hidden states: build it with DecoderOptions { HiddenStates = true }.");
         var (trainable, frozen) = Select(model.Parameters, config.Parameters);
-        int chunks = memory.HeadChunks(config.Schedule.PerDeviceTrainBatchSize, config.Data.MaxLength ?? model.Config.MaxPositions);
+        int chunks = memory.HeadChunks(config.Loss.RowsPerMicroBatch(config.Schedule.PerDeviceTrainBatchSize), config.Data.MaxLength ?? model.Config.MaxPositions);
         var eval = BuildLossGraph(model, config, "eval", chunks).Graph;
         var training = BuildTraining(model, config, trainable, memory, chunks);
         var reference = BuildReference(model, chunks);
@@ -93,6 +93,12 @@ internal sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Referenc
         Value loss;
         if (config.Loss.LossType == LossType.Sft)
             loss = b.Output(SftLoss.Build(b, policy), Loss);
+        else if (config.Loss.LossType == LossType.Dpo)
+        {
+            var outputs = DpoLoss.Build(b, config.Loss, policy.SequenceLogps, g.AddInput(ReferenceLogps, model.Output.Type, new Shape("batch")));
+            loss = b.Output(outputs.Loss, Loss);
+            b.Output(outputs.Rewards, Rewards);
+        }
         else
         {
             var label = g.AddInput(Label, DataType.Bool, new Shape("batch"));

@@ -38,11 +38,12 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
         var manifest = ArtifactManifest.Load(options.Artifacts);
         CheckConfigMatchesArtifacts(manifest);
         bool kto = _config.Loss.LossType == LossType.Kto, needsReference = _config.Loss.LossType != LossType.Sft;
-        bool windowKl = _config.Loss.KlFromWindow, batchKl = kto && !windowKl;
+        bool windowKl = _config.Loss.KlFromWindow, batchKl = kto && !windowKl, paired = _config.Loss.LossType == LossType.Dpo;
 
         var tokenizer = ModelTokenizer.Load(manifest.Model);
         var train = LoadData(options.Data, manifest, tokenizer);
-        var plan = TrainingPlan.Create(train.Count, _config.Schedule, _config.Data.Seed, kto, pairsAcrossUpdate: windowKl);
+        // dpo plans over pairs, each two examples (PreferencePairs).
+        var plan = TrainingPlan.Create(paired ? train.Count / 2 : train.Count, _config.Schedule, _config.Data.Seed, kto, pairsAcrossUpdate: windowKl);
         CheckMemoryPlan(manifest, device, train);
         var run = new RunFolder(options.Output);
         run.Prepare(options.Resume, options.Overwrite);
@@ -68,7 +69,7 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
         {
             var pairs = windowKl ? plan.Updates.SelectMany(KlReferencePoint.Pairs)
                 : plan.Updates.SelectMany(u => u.MicroBatches).SelectMany(m => m.Examples.Select((e, row) => (e, MicroBatch.KlSource(m.Examples, row))));
-            reference = ReferenceLogProbs.LoadOrCompute(session, train, kto ? pairs : [], _config.Schedule.PerDeviceTrainBatchSize, pad,
+            reference = ReferenceLogProbs.LoadOrCompute(session, train, kto ? pairs : [], _config.Loss.RowsPerMicroBatch(_config.Schedule.PerDeviceTrainBatchSize), pad,
                 _config.Data.MaxLength, run.ReferenceCache(""), log);
             session.ReleaseReferenceModel();  // cached now: its weights and activations need not stay for the run
         }
@@ -85,7 +86,7 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
         var klPoint = windowKl ? new KlReferencePoint(_config.Loss, train, pad, _config.Data.MaxLength) : null;
         klPoint?.Restore(checkpoint.Metadata, session);
 
-        var interval = new MetricsAccumulator();
+        var interval = new MetricsAccumulator(_config.Loss.LossType);
         var intervalClock = Stopwatch.StartNew();
         var runClock = Stopwatch.StartNew();
         double lossSum = 0;
@@ -103,7 +104,7 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
             klPoint?.ForUpdate(session, update, reference);
             foreach (var planned in update.MicroBatches)
             {
-                var batch = MicroBatch.Build(train, planned.Examples, batchKl, pad, _config.Data.MaxLength);
+                var batch = MicroBatch.Build(train, paired ? PreferencePairs.Rows(planned.Examples) : planned.Examples, batchKl, pad, _config.Data.MaxLength, paired);
                 var (refTarget, refKl) = References(session, batch, reference, needsReference, batchKl);
                 var result = session.TrainStep(batch, refTarget, refKl, 1f / update.MicroBatches.Count);
                 finite &= float.IsFinite(result.Loss);
@@ -138,7 +139,7 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
                 metrics["tokens_per_second"] = interval.Tokens / intervalClock.Elapsed.TotalSeconds;
                 run.AppendMetrics(metrics);
                 progress?.Log(metrics);
-                interval = new MetricsAccumulator();
+                interval = new MetricsAccumulator(_config.Loss.LossType);
                 intervalClock.Restart();
             }
             if (evalData is not null && _config.Loop.EvalSteps is int every && step % every == 0)
@@ -174,11 +175,12 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
 
     private Dictionary<string, double> Evaluate(TrainingSession session, IReadOnlyList<TokenizedExample> data, int step, bool batchKl, bool needsReference, int pad)
     {
-        var eval = new MetricsAccumulator();
-        var batches = Enumerable.Range(0, data.Count).Chunk(_config.Schedule.PerDeviceTrainBatchSize).Where(b => !batchKl || b.Length > 1);
+        var eval = new MetricsAccumulator(_config.Loss.LossType);
+        bool paired = _config.Loss.LossType == LossType.Dpo;
+        var batches = Enumerable.Range(0, paired ? data.Count / 2 : data.Count).Chunk(_config.Schedule.PerDeviceTrainBatchSize).Where(b => !batchKl || b.Length > 1);
         foreach (var examples in batches)
         {
-            var batch = MicroBatch.Build(data, examples, batchKl, pad, _config.Data.MaxLength);
+            var batch = MicroBatch.Build(data, paired ? PreferencePairs.Rows(examples) : examples, batchKl, pad, _config.Data.MaxLength, paired);
             var (target, kl) = References(session, batch, null, needsReference, batchKl);
             var result = session.EvalStep(batch, target, kl);
             eval.Add(batch, result);
@@ -198,14 +200,19 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
         // Auto weights balance the counts exactly, so only given weights get advice.
         var loss = _config.Loss;
         var adviseFor = loss.LossType == LossType.Sft || loss.AutoWeights ? null : loss.WeightsFor(new LabelBalance(1, 1));
-        var shaped = KtoDataShaper.Shape(KtoDataset.Load(path, data), tokenizer, data, template, adviseFor);
+        bool paired = loss.LossType == LossType.Dpo;
+        var shaped = KtoDataShaper.Shape(KtoDataset.Load(path, data, keepPairs: paired), tokenizer, data, template, paired ? null : adviseFor);
         var report = shaped.Report;
         log($"data {path}: {report.RowsRead} rows, {shaped.Examples.Count} examples ({report.Labels.Desirable} desirable, " +
             $"{report.Labels.Undesirable} undesirable), {report.DroppedPromptTooLong} dropped (prompt too long), " +
             $"{report.CompletionsTruncated} completions truncated");
         foreach (var warning in report.Warnings) log($"warning: {warning}");
         if (shaped.Examples.Count == 0) throw new InvalidDataException($"{path}: no usable examples after shaping.");
-        return shaped.Examples.ToList();
+        if (!paired) return shaped.Examples.ToList();
+        var (pairs, dropped) = PreferencePairs.Align(shaped.Examples);
+        if (dropped > 0) log($"warning: {dropped} example(s) dropped: the other half of their preference pair did not survive shaping.");
+        if (pairs.Count == 0) throw new InvalidDataException($"{path}: no complete preference pairs after shaping.");
+        return pairs;
     }
 
     private Dictionary<string, string> Metadata(ArtifactManifest manifest, int step, int epoch) => new()
@@ -223,7 +230,7 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
     private void CheckMemoryPlan(ArtifactManifest manifest, ExecutionDevice device, IReadOnlyList<TokenizedExample> data)
     {
         // Micro-batches pad to their longest row, so the data's longest row (already cut to max_length) bounds them.
-        var plan = MemoryPlan.For(manifest, _config.Schedule.PerDeviceTrainBatchSize,
+        var plan = MemoryPlan.For(manifest, _config.Loss.RowsPerMicroBatch(_config.Schedule.PerDeviceTrainBatchSize),
             data.Max(e => e.PromptIds.Length + e.CompletionIds.Length), data.Max(e => e.CompletionIds.Length),
             _config.Schedule.GradientAccumulationSteps, device);
         log($"memory plan ({device}):");

@@ -358,6 +358,8 @@ public sealed class TrainingSession : IDisposable
     {
         float[] Get(string name) => outputs.TryGetValue(name, out var t) ? t.ToFloats() : [];
         var kl = Get(Kl);
-        return new TrainStepResult(Get(Loss)[0], Get(PolicyLogps), Get(Rewards), kl.Length > 0 ? kl[0] : 0, Get(LogitsSum), Get(CompletionTokens));
+        var delta = Get(Delta);
+        return new TrainStepResult(Get(Loss)[0], Get(PolicyLogps), Get(Rewards), kl.Length > 0 ? kl[0] : 0, Get(LogitsSum), Get(CompletionTokens),
+            delta.Length > 0 ? delta[0] : 0);
     }
 }
