@@ -42,6 +42,10 @@ public static class ArtifactNames
     public const string DesirableWeight = "desirable_weight";
     /// <summary>Input of the training and eval graphs when a label weight is auto: λ_U (scalar).</summary>
     public const string UndesirableWeight = "undesirable_weight";
+    /// <summary>Input of the bco graphs: the running mean of the rewards seen before this micro-batch (scalar).</summary>
+    public const string RewardMean = "reward_mean";
+    /// <summary>Input of the bco training graph: how many rewards the running mean has seen (scalar).</summary>
+    public const string RewardCount = "reward_count";
     /// <summary>Input of the training graph: the loss multiplier, 1/accumulation steps as Hugging Face divides it.</summary>
     public const string LossScale = "loss_scale";
 

@@ -103,6 +103,19 @@ internal sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Referenc
         {
             var label = g.AddInput(Label, DataType.Bool, new Shape("batch"));
             var reference = g.AddInput(ReferenceLogps, model.Output.Type, new Shape("batch"));
+            (Value, Value)? weights = config.Loss.AutoWeights
+                ? (g.AddInput(DesirableWeight, model.Output.Type, Shape.Scalar), g.AddInput(UndesirableWeight, model.Output.Type, Shape.Scalar))
+                : null;
+            if (config.Loss.LossType == LossType.Bco)
+            {
+                var mean = g.AddInput(RewardMean, model.Output.Type, Shape.Scalar);
+                var count = name == "training" ? g.AddInput(RewardCount, model.Output.Type, Shape.Scalar) : null;
+                var bco = BcoLoss.Build(b, config.Loss, policy.SequenceLogps, reference, label, mean, count, weights);
+                loss = b.Output(bco.Loss, Loss);
+                b.Output(bco.Rewards, Rewards);
+                b.Output(bco.Delta, Delta);
+                return Finish(g, b, loss, pass);
+            }
             Value? policyKl = null, referenceKl = null, klInput = null;
             if (config.Loss.KlFromWindow)
                 klInput = g.AddInput(KlReferencePoint, model.Output.Type, Shape.Scalar);
@@ -113,14 +126,18 @@ internal sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Referenc
                 policyKl = b.Output(kl.SequenceLogps, PolicyKlLogps);
                 referenceKl = g.AddInput(ReferenceKlLogps, model.Output.Type, new Shape("batch"));
             }
-            (Value, Value)? weights = config.Loss.AutoWeights
-                ? (g.AddInput(DesirableWeight, model.Output.Type, Shape.Scalar), g.AddInput(UndesirableWeight, model.Output.Type, Shape.Scalar))
-                : null;
             var outputs = KtoLoss.Build(b, config.Loss, policy.SequenceLogps, reference, policyKl, referenceKl, label, klInput, weights);
             loss = b.Output(outputs.Loss, Loss);
             b.Output(outputs.Rewards, Rewards);
             b.Output(outputs.Kl, Kl);
         }
+        return Finish(g, b, loss, pass);
+    }
+
+    /// <summary>The per-sequence metric outputs every loss shares, and the loss moved to the front.</summary>
+    private static (Graph Graph, Value Loss, Pass Policy) Finish(Graph g, GraphBuilder b, Value loss, Pass pass)
+    {
+        var policy = pass.Stats;
         b.Output(policy.SequenceLogps, PolicyLogps);
         b.Output(policy.LogitsSum, LogitsSum);
         b.Output(policy.TokenCount, CompletionTokens);

@@ -85,6 +85,8 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
         }
         var klPoint = windowKl ? new KlReferencePoint(_config.Loss, train, pad, _config.Data.MaxLength) : null;
         klPoint?.Restore(checkpoint.Metadata, session);
+        var rewardShift = _config.Loss.LossType == LossType.Bco ? new RewardShift() : null;
+        rewardShift?.Restore(checkpoint.Metadata, session);
 
         var interval = new MetricsAccumulator(_config.Loss.LossType);
         var intervalClock = Stopwatch.StartNew();
@@ -107,6 +109,7 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
                 var batch = MicroBatch.Build(train, paired ? PreferencePairs.Rows(planned.Examples) : planned.Examples, batchKl, pad, _config.Data.MaxLength, paired);
                 var (refTarget, refKl) = References(session, batch, reference, needsReference, batchKl);
                 var result = session.TrainStep(batch, refTarget, refKl, 1f / update.MicroBatches.Count);
+                rewardShift?.Add(result.Rewards, session);
                 finite &= float.IsFinite(result.Loss);
                 updateLoss += result.Loss / update.MicroBatches.Count;
                 interval.Add(batch, result);
@@ -148,6 +151,7 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
             {
                 var metadata = Metadata(manifest, step, update.Epoch);
                 klPoint?.Save(metadata);
+                rewardShift?.Save(metadata);
                 lastCheckpoint = run.SaveCheckpoint(session.SaveCheckpoint(metadata), step, _config.Loop.SaveTotalLimit);
             }
         }

@@ -68,6 +68,49 @@ public sealed class BaselineLossesTests
         StringAssert.Contains(e.Message, "prompt_ids, completion_ids, label");
     }
 
+    [TestMethod]
+    public void BcoSeparatesRewardsAndLogsDelta()
+    {
+        using var dir = new TempFolder();
+        var config = Config(LossType.Bco) with { Schedule = Config(LossType.Bco).Schedule with { PerDeviceTrainBatchSize = 8 } };
+        var artifacts = TinyRun.Artifacts(TinyRun.WriteModel(dir.File("model")), dir.File("artifacts"), config);
+        new Trainer(new TrainOptions { Artifacts = artifacts, Data = TinyRun.WriteData(dir.File("d.jsonl"), 64), Output = dir.File("run"), Config = config, Threads = 1 }, _ => { }).Run();
+
+        var metrics = TinyRun.Metrics(dir.File("run"));
+        Assert.AreEqual(Math.Log(2), metrics[0]["loss"]!.Value, 1e-6, "at the reference every reward and δ are 0: loss log 2");
+        Assert.AreEqual(0, metrics[0]["delta"]!.Value, 1e-9);
+        Assert.IsTrue(metrics[^1]["loss"] < metrics[0]["loss"] - 0.02, $"loss went from {metrics[0]["loss"]} to {metrics[^1]["loss"]}");
+        Assert.IsTrue(metrics[^1]["rewards/margins"] > 0.05);
+        Assert.IsTrue(metrics.Skip(1).Any(m => m["delta"] != 0), "δ follows the rewards");
+        Assert.IsFalse(metrics[^1].ContainsKey("kl"));
+    }
+
+    /// <summary>δ's running mean and count are saved in checkpoints: a run resumed from its middle repeats the uninterrupted one.</summary>
+    [TestMethod]
+    public void ResumedBcoRunRepeatsTheUninterruptedOne()
+    {
+        using var dir = new TempFolder();
+        var config = Config(LossType.Bco, steps: 6) with { Loop = new LoopSettings { LoggingSteps = 1, SaveSteps = 3 } };
+        var artifacts = TinyRun.Artifacts(TinyRun.WriteModel(dir.File("model")), dir.File("artifacts"), config);
+        var data = TinyRun.WriteData(dir.File("d.jsonl"), 32);
+        new Trainer(new TrainOptions { Artifacts = artifacts, Data = data, Output = dir.File("straight"), Config = config, Threads = 1 }, _ => { }).Run();
+        foreach (var file in Directory.GetFiles(dir.File("straight"), "*", SearchOption.AllDirectories).Where(f => !f.Contains("checkpoint-6")))
+        {
+            var target = file.Replace(dir.File("straight"), dir.File("resumed"));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+        new Trainer(new TrainOptions { Artifacts = artifacts, Data = data, Output = dir.File("resumed"), Config = config, Resume = true, Threads = 1 }, _ => { }).Run();
+
+        var (a, b) = (TinyRun.Metrics(dir.File("straight")), TinyRun.Metrics(dir.File("resumed")));
+        Assert.AreEqual(6, b.Count);
+        for (int i = 3; i < 6; i++)
+        {
+            Assert.AreEqual(a[i]["delta"], b[i]["delta"], $"delta at step {i + 1}");
+            Assert.AreEqual(a[i]["loss"], b[i]["loss"], $"loss at step {i + 1}");
+        }
+    }
+
     /// <summary>Every micro-batch holds whole pairs: row i and row i + B share the prompt, one chosen and one rejected.</summary>
     [TestMethod]
     public void DpoMicroBatchesKeepPairsTogether()
