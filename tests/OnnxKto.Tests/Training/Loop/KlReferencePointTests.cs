@@ -81,6 +81,36 @@ public sealed class KlReferencePointTests
         Assert.AreNotEqual(s[^1]["kl"]!.Value, r[^1]["kl"]!.Value, "later updates average");
     }
 
+    /// <summary>
+    /// Without the reference cache the window's reference KL log-probs are computed each update, with the same result;
+    /// evaluation (batch 1 too) uses the z0 of the latest update.
+    /// </summary>
+    [TestMethod]
+    public void StepWithoutTheReferenceCacheMatchesAndEvaluatesWithTheLatestZ0()
+    {
+        using var dir = new TempFolder();
+        var config = Config(1, 4, KlEstimate.Step, steps: 3) with { Loop = new LoopSettings { LoggingSteps = 1, SaveSteps = 100, EvalSteps = 3 } };
+        var artifacts = TinyRun.Artifacts(TinyRun.WriteModel(dir.File("model")), dir.File("artifacts"), config);
+        var data = TinyRun.WriteData(dir.File("train.jsonl"), 12);
+        var eval = TinyRun.WriteData(dir.File("eval.jsonl"), 5, seed: 8);
+        foreach (var (name, precompute) in new[] { ("cached", true), ("live", false) })
+        {
+            var c = config with { Loop = config.Loop with { PrecomputeRefLogProbs = precompute } };
+            new Trainer(new TrainOptions { Artifacts = artifacts, Data = data, EvalData = eval, Output = dir.File(name), Config = c, Threads = 1 }, _ => { }).Run();
+        }
+        var (a, b) = (TinyRun.Metrics(dir.File("cached")), TinyRun.Metrics(dir.File("live")));
+        var trainA = a.Where(m => m.ContainsKey("loss")).ToList();
+        var trainB = b.Where(m => m.ContainsKey("loss")).ToList();
+        for (int i = 0; i < trainA.Count; i++)
+        {
+            Assert.AreEqual(trainA[i]["loss"]!.Value, trainB[i]["loss"]!.Value, 1e-6, $"loss at step {i + 1}");
+            Assert.AreEqual(trainA[i]["kl"]!.Value, trainB[i]["kl"]!.Value, 1e-6, $"kl at step {i + 1}");
+        }
+        var evalA = a.Single(m => m.ContainsKey("eval_loss"));
+        Assert.AreEqual(5, evalA["eval_count/chosen"] + evalA["eval_count/rejected"], "every eval example, in batches of one");
+        Assert.AreEqual(trainA[^1]["kl"]!.Value, evalA["eval_kl"]!.Value, 1e-7, "eval uses the latest update's z0");
+    }
+
     /// <summary>The running average is saved in checkpoints: a run resumed from its middle repeats the uninterrupted one.</summary>
     [TestMethod]
     public void ResumedRunningRunRepeatsTheUninterruptedOne()
