@@ -74,7 +74,7 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
             session.ReleaseReferenceModel();  // cached now: its weights and activations need not stay for the run
         }
         var evalData = options.EvalData is null ? null : LoadData(options.EvalData, manifest, tokenizer);
-        if (_config.Loss.AutoWeights && needsReference)
+        if (_config.Loss.AutoWeights && _config.Loss.LossType is not (LossType.Sft or LossType.Dpo))
         {
             var labels = LabelBalance.Count(train.Select(e => e.Label));
             var weights = _config.Loss.WeightsFor(labels);
@@ -201,11 +201,11 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
         var data = _config.Data;
         var template = ChatTemplateCatalog.Resolve(data.ChatTemplate, manifest.Model);
         // Label balance only matters to the KTO losses; supervised data carries labels it does not read.
-        // Auto weights balance the counts exactly, so only given weights get advice.
+        // Auto weights balance the counts exactly, so only given weights get advice; dpo's pairs are balanced by construction.
         var loss = _config.Loss;
-        var adviseFor = loss.LossType == LossType.Sft || loss.AutoWeights ? null : loss.WeightsFor(new LabelBalance(1, 1));
         bool paired = loss.LossType == LossType.Dpo;
-        var shaped = KtoDataShaper.Shape(KtoDataset.Load(path, data, keepPairs: paired), tokenizer, data, template, paired ? null : adviseFor);
+        var adviseFor = loss.LossType == LossType.Sft || paired || loss.AutoWeights ? null : new LabelWeights(loss.DesirableWeight!.Value, loss.UndesirableWeight!.Value);
+        var shaped = KtoDataShaper.Shape(KtoDataset.Load(path, data, keepPairs: paired), tokenizer, data, template, adviseFor);
         var report = shaped.Report;
         log($"data {path}: {report.RowsRead} rows, {shaped.Examples.Count} examples ({report.Labels.Desirable} desirable, " +
             $"{report.Labels.Undesirable} undesirable), {report.DroppedPromptTooLong} dropped (prompt too long), " +
