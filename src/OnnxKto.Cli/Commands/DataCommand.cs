@@ -62,8 +62,9 @@ internal static class DataCommand
             var modelDir = parse.GetValue(model);
             var tokenizer = LoadTokenizer(modelDir);
             var chatTemplate = ChatTemplateCatalog.Resolve(options.ChatTemplate, modelDir);
-            var weights = kto.Loss.Weights;
-            DataInspectionReport.Print(DataInspector.Inspect(KtoDataset.Load(parse.GetValue(input)!, options), tokenizer, options, weights, chatTemplate), options, weights);
+            var dataset = KtoDataset.Load(parse.GetValue(input)!, options);
+            var weights = kto.Loss.WeightsFor(LabelBalance.Count(dataset.Examples.Select(e => e.Label)));
+            DataInspectionReport.Print(DataInspector.Inspect(dataset, tokenizer, options, weights, chatTemplate), options, weights);
             return 0;
         });
         return command;

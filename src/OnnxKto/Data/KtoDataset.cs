@@ -31,11 +31,14 @@ public sealed record KtoDataset(
     /// </summary>
     /// <param name="path">File, folder or glob.</param>
     /// <param name="options">Seed and skip_invalid are used here; null for the defaults.</param>
+    /// <param name="keepPairs">Paired data only, kept in file order: each row's chosen example directly followed by its
+    /// rejected one (for a loss on preference pairs, such as DPO); an unpaired row is an error.</param>
     /// <returns>The examples and counts.</returns>
+    /// <exception cref="UserError"><paramref name="keepPairs"/> and a file in an unpaired layout.</exception>
     /// <exception cref="FileNotFoundException">Nothing matches <paramref name="path"/>.</exception>
     /// <exception cref="InvalidDataException">A bad row (without skip_invalid), or a file that cannot be read; the message
     /// names the file, the row (1-based line for JSONL) and the column.</exception>
-    public static KtoDataset Load(string path, DataOptions? options = null)
+    public static KtoDataset Load(string path, DataOptions? options = null, bool keepPairs = false)
     {
         options ??= new DataOptions();
         var files = DataFiles.Expand(path);
@@ -51,6 +54,11 @@ public sealed record KtoDataset(
                 try
                 {
                     var parsed = parser.Parse(row);
+                    if (keepPairs && parsed.Count != 2)
+                        throw new UserError(
+                            $"{row.Location}: a loss on preference pairs (loss_type dpo) needs paired rows with the columns prompt, chosen and rejected; " +
+                            $"this row has the columns {string.Join(", ", row.Columns!.Select(c => c.Key))} (an unpaired KTO layout: prompt, completion, label).",
+                            "Give a paired file, or train unpaired data with loss_type kto, apo_zero_unpaired or bco.");
                     examples.AddRange(parsed);
                     if (parsed.Count == 2) pairs++;
                 }
@@ -60,7 +68,7 @@ public sealed record KtoDataset(
                 }
             }
         }
-        if (pairs > 0) Shuffle(examples, options.Seed);
+        if (pairs > 0 && !keepPairs) Shuffle(examples, options.Seed);
         return new KtoDataset(examples, files, rows, pairs, skipped, warnings);
     }
 

@@ -27,6 +27,27 @@ public sealed record LabelBalance(int Desirable, int Undesirable)
         desirableWeight * Math.Max(Desirable, 1) / (undesirableWeight * Math.Max(Undesirable, 1));
 
     /// <summary>
+    /// The label weights with <c>auto</c> (null) resolved so that λ_D·n_D / (λ_U·n_U) = 1, the low end of the paper's
+    /// range [1, 4/3] (eq. 8); the other weight stays as given. E.g. 100 desirable and 1000 undesirable with
+    /// <c>desirable_weight: auto</c> give λ_D = 10, λ_U = 1.
+    /// </summary>
+    /// <param name="desirableWeight">λ_D, or null for auto.</param>
+    /// <param name="undesirableWeight">λ_U, or null for auto.</param>
+    /// <exception cref="UserError">Both are auto.</exception>
+    public LabelWeights Balanced(double? desirableWeight, double? undesirableWeight)
+    {
+        double nD = Math.Max(Desirable, 1), nU = Math.Max(Undesirable, 1);
+        return (desirableWeight, undesirableWeight) switch
+        {
+            (null, null) => throw new UserError(
+                "desirable_weight and undesirable_weight are both 'auto'; set one of them to auto and the other to a number (usually 1)."),
+            (null, { } u) => new LabelWeights(nU * u / nD, u),
+            ({ } d, null) => new LabelWeights(d, nD * d / nU),
+            ({ } d, { } u) => new LabelWeights(d, u),
+        };
+    }
+
+    /// <summary>
     /// Null when <see cref="WeightedRatio"/> lies in [1, 4/3]; otherwise TRL's warning, with the desirable_weight range
     /// (given λ_U) and the undesirable_weight range (given λ_D) that would bring it inside, rounded to 2 decimals with
     /// TRL's factor 1.33 — e.g. 100 desirable and 1000 undesirable at weights 1 and 1 recommend desirable_weight in
@@ -36,11 +57,12 @@ public sealed record LabelBalance(int Desirable, int Undesirable)
     {
         var ratio = WeightedRatio(desirableWeight, undesirableWeight);
         if (ratio >= 1 && ratio <= 4.0 / 3.0) return null;
-        double nD = Math.Max(Desirable, 1), nU = Math.Max(Undesirable, 1);
-        var desirableLow = Round(nU * undesirableWeight / nD);
-        var desirableHigh = Round(nU * undesirableWeight / nD * 1.33);
-        var undesirableLow = Round(nD * desirableWeight / nU / 1.33);
-        var undesirableHigh = Round(nD * desirableWeight / nU);
+        // The low ends of the range are what auto picks; TRL's 1.33 widens them to the high ends.
+        double desirable = Balanced(null, undesirableWeight).Desirable, undesirable = Balanced(desirableWeight, null).Undesirable;
+        var desirableLow = Round(desirable);
+        var desirableHigh = Round(desirable * 1.33);
+        var undesirableLow = Round(undesirable / 1.33);
+        var undesirableHigh = Round(undesirable);
         return "You have different amounts of desirable/positive and undesirable/negative examples but the weights on the " +
                "desirable and undesirable losses don't seem to be in an ideal range. Based on your data, we recommend EITHER " +
                $"desirable_weight in [{desirableLow}, {desirableHigh}] or undesirable_weight in [{undesirableLow}, {undesirableHigh}] " +

@@ -28,6 +28,20 @@ public sealed class LabelBalanceTests
         StringAssert.Contains(advice, $"we recommend EITHER desirable_weight in {desirableRange} or undesirable_weight in {undesirableRange} (but NOT BOTH)");
     }
 
+    /// <summary>auto lands at ratio 1 (the low end of [1, 4/3]) and keeps the other weight as given.</summary>
+    [TestMethod]
+    public void AutoWeightsBalanceTheCounts()
+    {
+        var balance = new LabelBalance(100, 1000);
+        Assert.AreEqual(new LabelWeights(10, 1), balance.Balanced(null, 1));
+        Assert.AreEqual(new LabelWeights(20, 2), balance.Balanced(null, 2));
+        Assert.AreEqual(new LabelWeights(1, 0.1), balance.Balanced(1, null));
+        Assert.AreEqual(new LabelWeights(3, 4), balance.Balanced(3, 4), "given weights stay");
+        Assert.AreEqual(1, balance.WeightedRatio(10, 1), 1e-12);
+        Assert.IsNull(balance.WeightAdvice(10, 1), "auto weights need no advice");
+        StringAssert.Contains(Assert.ThrowsExactly<UserError>(() => balance.Balanced(null, null)).Message, "both 'auto'");
+    }
+
     [TestMethod]
     public void CountsLabelsAndTreatsAMissingKindAsOne()
     {

@@ -36,6 +36,16 @@ public static class ArtifactNames
     public const string ReferenceLogps = "reference_logps";
     /// <summary>Input of the training and eval graphs, output of the reference graph: KL sequences' reference log-probs ([batch]).</summary>
     public const string ReferenceKlLogps = "reference_kl_logps";
+    /// <summary>Input of the training and eval graphs for kl_estimate step or running: the KL reference point z0 (scalar).</summary>
+    public const string KlReferencePoint = "kl_reference_point";
+    /// <summary>Input of the training and eval graphs when a label weight is auto: λ_D (scalar), set from the data's label counts.</summary>
+    public const string DesirableWeight = "desirable_weight";
+    /// <summary>Input of the training and eval graphs when a label weight is auto: λ_U (scalar).</summary>
+    public const string UndesirableWeight = "undesirable_weight";
+    /// <summary>Input of the bco graphs: the running mean of the rewards seen before this micro-batch (scalar).</summary>
+    public const string RewardMean = "reward_mean";
+    /// <summary>Input of the bco training graph: how many rewards the running mean has seen (scalar).</summary>
+    public const string RewardCount = "reward_count";
     /// <summary>Input of the training graph: the loss multiplier, 1/accumulation steps as Hugging Face divides it.</summary>
     public const string LossScale = "loss_scale";
     /// <summary>Training graph input with fp16 only: 1/S for the dynamic loss scale S, multiplied into each step's gradient.</summary>
@@ -51,6 +61,8 @@ public static class ArtifactNames
     public const string Rewards = "rewards";
     /// <summary>Output: the KL reference point z0 (scalar).</summary>
     public const string Kl = "kl";
+    /// <summary>Output of the bco graphs: the reward shift δ the loss used (scalar).</summary>
+    public const string Delta = "delta";
     /// <summary>Output: per sequence, the sum over completion tokens of the mean logit ([batch]), for the logits/* metrics.</summary>
     public const string LogitsSum = "logits_sum";
     /// <summary>Output: completion tokens scored per sequence ([batch]).</summary>

@@ -28,7 +28,7 @@ internal sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Referenc
         if (model.Output.Name != ModelGraph.HiddenStatesName)
             throw new ArgumentException("Training graphs need the model's hidden states: build it with DecoderOptions { HiddenStates = true }.");
         var (trainable, frozen) = Select(model.Parameters, config.Parameters);
-        int chunks = memory.HeadChunks(config.Schedule.PerDeviceTrainBatchSize, config.Data.MaxLength ?? model.Config.MaxPositions);
+        int chunks = memory.HeadChunks(config.Loss.RowsPerMicroBatch(config.Schedule.PerDeviceTrainBatchSize), config.Data.MaxLength ?? model.Config.MaxPositions);
         var eval = BuildLossGraph(model, config, "eval", chunks).Graph;
         var training = BuildTraining(model, config, trainable, memory, chunks);
         var reference = BuildReference(model, chunks, config.Precision);
@@ -98,23 +98,51 @@ internal sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Referenc
         Value loss;
         if (config.Loss.LossType == LossType.Sft)
             loss = b.Output(SftLoss.Build(b, policy), Loss);
+        else if (config.Loss.LossType == LossType.Dpo)
+        {
+            var outputs = DpoLoss.Build(b, config.Loss, policy.SequenceLogps, g.AddInput(ReferenceLogps, model.Output.Type, new Shape("batch")));
+            loss = b.Output(outputs.Loss, Loss);
+            b.Output(outputs.Rewards, Rewards);
+        }
         else
         {
             var label = g.AddInput(Label, DataType.Bool, new Shape("batch"));
             var reference = g.AddInput(ReferenceLogps, model.Output.Type, new Shape("batch"));
-            Value? policyKl = null, referenceKl = null;
-            if (config.Loss.LossType == LossType.Kto)
+            (Value, Value)? weights = config.Loss.AutoWeights
+                ? (g.AddInput(DesirableWeight, model.Output.Type, Shape.Scalar), g.AddInput(UndesirableWeight, model.Output.Type, Shape.Scalar))
+                : null;
+            if (config.Loss.LossType == LossType.Bco)
+            {
+                var mean = g.AddInput(RewardMean, model.Output.Type, Shape.Scalar);
+                var count = name == "training" ? g.AddInput(RewardCount, model.Output.Type, Shape.Scalar) : null;
+                var bco = BcoLoss.Build(b, config.Loss, policy.SequenceLogps, reference, label, mean, count, weights);
+                loss = b.Output(bco.Loss, Loss);
+                b.Output(bco.Rewards, Rewards);
+                b.Output(bco.Delta, Delta);
+                return Finish(g, b, loss, pass);
+            }
+            Value? policyKl = null, referenceKl = null, klInput = null;
+            if (config.Loss.KlFromWindow)
+                klInput = g.AddInput(KlReferencePoint, model.Output.Type, Shape.Scalar);
+            else if (config.Loss.LossType == LossType.Kto)
             {
                 // The mismatched pairs: same parameters; the loss detaches what it computes from them.
                 var kl = Sequences(b, model, parameters, "kl", KlInputIds, KlAttentionMask, KlCompletionMask, "kl_seq", chunks).Stats;
                 policyKl = b.Output(kl.SequenceLogps, PolicyKlLogps);
                 referenceKl = g.AddInput(ReferenceKlLogps, model.Output.Type, new Shape("batch"));
             }
-            var outputs = KtoLoss.Build(b, config.Loss, policy.SequenceLogps, reference, policyKl, referenceKl, label);
+            var outputs = KtoLoss.Build(b, config.Loss, policy.SequenceLogps, reference, policyKl, referenceKl, label, klInput, weights);
             loss = b.Output(outputs.Loss, Loss);
             b.Output(outputs.Rewards, Rewards);
             b.Output(outputs.Kl, Kl);
         }
+        return Finish(g, b, loss, pass);
+    }
+
+    /// <summary>The per-sequence metric outputs every loss shares, and the loss moved to the front.</summary>
+    private static (Graph Graph, Value Loss, Pass Policy) Finish(Graph g, GraphBuilder b, Value loss, Pass pass)
+    {
+        var policy = pass.Stats;
         b.Output(policy.SequenceLogps, PolicyLogps);
         b.Output(policy.LogitsSum, LogitsSum);
         b.Output(policy.TokenCount, CompletionTokens);

@@ -18,6 +18,12 @@ public sealed class MicroBatch
     /// <summary>Each row's label, true for desirable.</summary>
     public required bool[] Labels { get; init; }
 
+    /// <summary>
+    /// Whether the rows are preference pairs (<see cref="PreferencePairs"/>): the first half chosen, the second half the
+    /// rejected completions of the same prompts in the same order.
+    /// </summary>
+    public bool Paired { get; init; }
+
     /// <summary>Example indices, and for each row the example whose completion the KL row borrows.</summary>
     public required int[] Examples { get; init; }
 
@@ -34,13 +40,14 @@ public sealed class MicroBatch
     /// <summary>The completion example index KL row <paramref name="row"/> of a micro-batch uses: its left neighbour, wrapping.</summary>
     public static int KlSource(int[] examples, int row) => examples[(row + examples.Length - 1) % examples.Length];
 
-    /// <summary>Builds the arrays for <paramref name="examples"/>.</summary>
-    public static MicroBatch Build(IReadOnlyList<TokenizedExample> data, int[] examples, bool withKl, int padId, int? maxLength)
+    /// <summary>Builds the arrays for <paramref name="examples"/>; <paramref name="paired"/>: they are the rows of preference pairs.</summary>
+    public static MicroBatch Build(IReadOnlyList<TokenizedExample> data, int[] examples, bool withKl, int padId, int? maxLength, bool paired = false)
     {
         var sources = examples.Select((_, row) => KlSource(examples, row)).ToArray();
         return new MicroBatch
         {
             Size = examples.Length,
+            Paired = paired,
             Examples = examples,
             KlCompletionSources = sources,
             Labels = examples.Select(i => data[i].Label).ToArray(),

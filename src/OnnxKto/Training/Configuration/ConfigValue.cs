@@ -41,6 +41,16 @@ internal static class ConfigValue
 
     public static ConfigValue<int> PositiveInteger { get; } = Positive(Integer, "a positive integer");
 
+    /// <summary>A positive number, or <c>auto</c> (null).</summary>
+    public static ConfigValue<double?> PositiveNumberOrAuto { get; } = new("a positive number or auto",
+        (v, k, s) => v is YamlScalarNode { Value: "auto" } ? null : PositiveNumber.Parse(v, k, s),
+        d => d is { } value ? value : "auto");
+
+    /// <summary>A number in [0, 1), e.g. a moving-average decay.</summary>
+    public static ConfigValue<double> UnitInterval { get; } = new("a number in [0, 1)",
+        (v, k, s) => Number.Parse(v, k, s) is var d && d >= 0 && d < 1 ? d : throw s.Error(k, $"must be in [0, 1), got {Scalar(v, k, s, "a number")}."),
+        d => d);
+
     /// <summary>A positive integer, or null (no limit).</summary>
     public static ConfigValue<int?> OptionalPositiveInteger { get; } = new("a positive integer or null",
         (v, k, s) => IsNull(v) ? null : PositiveInteger.Parse(v, k, s), i => i);

@@ -28,10 +28,21 @@ internal static class KtoConfigKeys
     public static IReadOnlyList<ConfigKey> All { get; } =
     [
         Loss.Key("loss_type", Choice<LossType>(LossTypeNames.ToConfigName), s => s.LossType, (s, v) => s with { LossType = v },
-            "kto, apo_zero_unpaired (no KL term) or sft (supervised stage)."),
+            "kto, apo_zero_unpaired (no KL term), sft (supervised stage), or the baselines dpo (paired data) and bco."),
         Loss.Key("beta", Number, s => s.Beta, (s, v) => s with { Beta = v }, "KL penalty strength β."),
-        Loss.Key("desirable_weight", PositiveNumber, s => s.DesirableWeight, (s, v) => s with { DesirableWeight = v }, "λ_D, weight of desirable examples."),
-        Loss.Key("undesirable_weight", PositiveNumber, s => s.UndesirableWeight, (s, v) => s with { UndesirableWeight = v }, "λ_U, weight of undesirable examples."),
+        Loss.Key("desirable_weight", PositiveNumberOrAuto, s => s.DesirableWeight, (s, v) => s with { DesirableWeight = v },
+            "λ_D, weight of desirable examples; auto (ours): λ_U·n_U/n_D, so λ_D·n_D/(λ_U·n_U) = 1 (paper eq. 8)."),
+        Loss.Key("undesirable_weight", PositiveNumberOrAuto, s => s.UndesirableWeight, (s, v) => s with { UndesirableWeight = v },
+            "λ_U, weight of undesirable examples; auto (ours): λ_D·n_D/n_U."),
+
+        // Ours (issue 16): the KL reference point's estimate.
+        Loss.Key("kl_estimate", Choice<KlEstimate>(KlEstimateNames.ToConfigName), s => s.KlEstimate, (s, v) => s with { KlEstimate = v },
+            "Ours: batch (TRL's: pairs within a micro-batch), step (pairs across the update's micro-batches; allows batch 1) or running (EMA of step estimates)."),
+        Loss.Key("kl_ema", UnitInterval, s => s.KlEma, (s, v) => s with { KlEma = v }, "Ours: decay of the running z0 average (kl_estimate: running)."),
+
+        // The dpo baseline (TRL's DPOConfig).
+        Loss.Key("label_smoothing", UnitInterval, s => s.LabelSmoothing, (s, v) => s with { LabelSmoothing = v },
+            "dpo: ε of conservative DPO (the chance a preference label is flipped); 0 is plain DPO."),
 
         Optimizer.Key("optim", Choice<OptimizerKind>(OptimizerKindNames.ToConfigName, OptimizerKindNames.Aliases), s => s.Kind, (s, v) => s with { Kind = v },
             "adamw_torch (adamw_torch_fused and adamw_hf are the same here) or sgd."),
@@ -53,7 +64,7 @@ internal static class KtoConfigKeys
         Schedule.Key("num_train_epochs", Number, s => s.NumTrainEpochs, (s, v) => s with { NumTrainEpochs = v }, "Passes over the data (fractional allowed)."),
         Schedule.Key("max_steps", Integer, s => s.MaxSteps, (s, v) => s with { MaxSteps = v }, "Optimizer updates; overrides num_train_epochs when positive."),
         Schedule.Key("per_device_train_batch_size", PositiveInteger, s => s.PerDeviceTrainBatchSize, (s, v) => s with { PerDeviceTrainBatchSize = v },
-            "Examples per micro-batch (at least 2 for kto)."),
+            "Examples per micro-batch (at least 2 for kto with kl_estimate batch)."),
         Schedule.Key("gradient_accumulation_steps", PositiveInteger, s => s.GradientAccumulationSteps, (s, v) => s with { GradientAccumulationSteps = v },
             "Micro-batches per optimizer update."),
         Schedule.Key("train_sampling_strategy", Choice<SamplingStrategy>(SamplingStrategyNames.ToConfigName), s => s.TrainSamplingStrategy,

@@ -1,16 +1,19 @@
 using OnnxKto.Training.Batching;
+using OnnxKto.Training.Losses;
 using OnnxKto.Training.Session;
 
 namespace OnnxKto.Training.Loop;
 
 /// <summary>
 /// Sums micro-batch results over a logging interval and reports them with TRL's metric names: per-example means of
-/// rewards and log-probs split by label, token-weighted mean logits, mean KL, and the counts.
+/// rewards and log-probs split by label, token-weighted mean logits, mean KL, and the counts. The baselines log what
+/// their TRL trainers log: dpo adds <c>rewards/accuracies</c> (pairs whose chosen reward beats the rejected one) and
+/// bco the mean <c>delta</c>, and neither logs <c>kl</c> or the counts.
 /// </summary>
-internal sealed class MetricsAccumulator
+internal sealed class MetricsAccumulator(LossType lossType = LossType.Kto)
 {
-    private double _loss, _kl, _tokens;
-    private int _updates, _microBatches;
+    private double _loss, _kl, _delta, _tokens;
+    private int _updates, _microBatches, _pairs, _pairsWon;
     private readonly Dictionary<bool, (double Rewards, double Logps, double Logits, double LogitTokens, int Count)> _byLabel = new()
     {
         [true] = default,
@@ -22,6 +25,10 @@ internal sealed class MetricsAccumulator
     {
         _microBatches++;
         _kl += r.Kl;
+        _delta += r.Delta;
+        if (batch.Paired && r.Rewards.Length == batch.Size)
+            for (int i = 0, half = batch.Size / 2; i < half; i++, _pairs++)
+                if (r.Rewards[i] > r.Rewards[i + half]) _pairsWon++;
         _tokens += batch.Target.TokenCount + (batch.Kl?.TokenCount ?? 0);
         for (int i = 0; i < batch.Size; i++)
         {
@@ -59,6 +66,10 @@ internal sealed class MetricsAccumulator
             ["count/rejected"] = r.Count,
         };
         metrics["rewards/margins"] = metrics["rewards/chosen"] - metrics["rewards/rejected"];
+        if (lossType is LossType.Dpo or LossType.Bco)
+            foreach (var key in new[] { "kl", "count/chosen", "count/rejected" }) metrics.Remove(key);
+        if (lossType == LossType.Dpo) metrics["rewards/accuracies"] = Mean(_pairsWon, _pairs);
+        if (lossType == LossType.Bco) metrics["delta"] = Mean(_delta, _microBatches);
         return metrics.ToDictionary(m => prefix + m.Key, m => m.Value);
     }
 }

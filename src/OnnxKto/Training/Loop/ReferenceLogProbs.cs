@@ -29,6 +29,9 @@ internal sealed class ReferenceLogProbs
     /// <summary>Reference log-probs of a micro-batch's KL rows (prompt i with its neighbour's completion).</summary>
     public float[] Kl(MicroBatch batch) => batch.Examples.Select((i, row) => _kl[(i, batch.KlCompletionSources[row])]).ToArray();
 
+    /// <summary>Reference log-probs of KL rows given as (prompt example, completion example) pairs.</summary>
+    public float[] Kl(IEnumerable<(int Prompt, int Completion)> pairs) => pairs.Select(p => _kl[p]).ToArray();
+
     /// <summary>Loads the cache at <paramref name="cachePath"/> when its key matches, else computes and saves it.</summary>
     public static ReferenceLogProbs LoadOrCompute(TrainingSession session, IReadOnlyList<TokenizedExample> data,
         IEnumerable<(int Prompt, int Completion)> klPairs, int rows, int padId, int? maxLength, string cachePath, Action<string> log)

@@ -38,10 +38,12 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
         var manifest = ArtifactManifest.Load(options.Artifacts);
         CheckConfigMatchesArtifacts(manifest);
         bool kto = _config.Loss.LossType == LossType.Kto, needsReference = _config.Loss.LossType != LossType.Sft;
+        bool windowKl = _config.Loss.KlFromWindow, batchKl = kto && !windowKl, paired = _config.Loss.LossType == LossType.Dpo;
 
         var tokenizer = ModelTokenizer.Load(manifest.Model);
         var train = LoadData(options.Data, manifest, tokenizer);
-        var plan = TrainingPlan.Create(train.Count, _config.Schedule, _config.Data.Seed, kto);
+        // dpo plans over pairs, each two examples (PreferencePairs).
+        var plan = TrainingPlan.Create(paired ? train.Count / 2 : train.Count, _config.Schedule, _config.Data.Seed, kto, pairsAcrossUpdate: windowKl);
         CheckMemoryPlan(manifest, device, train);
         var run = new RunFolder(options.Output);
         run.Prepare(options.Resume, options.Overwrite);
@@ -65,14 +67,28 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
         ReferenceLogProbs? reference = null;
         if (needsReference && _config.Loop.PrecomputeRefLogProbs)
         {
-            var pairs = plan.Updates.SelectMany(u => u.MicroBatches).SelectMany(m => m.Examples.Select((e, row) => (e, MicroBatch.KlSource(m.Examples, row))));
-            reference = ReferenceLogProbs.LoadOrCompute(session, train, kto ? pairs : [], _config.Schedule.PerDeviceTrainBatchSize, pad,
+            var pairs = windowKl ? plan.Updates.SelectMany(KlReferencePoint.Pairs)
+                : plan.Updates.SelectMany(u => u.MicroBatches).SelectMany(m => m.Examples.Select((e, row) => (e, MicroBatch.KlSource(m.Examples, row))));
+            reference = ReferenceLogProbs.LoadOrCompute(session, train, kto ? pairs : [], _config.Loss.RowsPerMicroBatch(_config.Schedule.PerDeviceTrainBatchSize), pad,
                 _config.Data.MaxLength, run.ReferenceCache(""), log);
             session.ReleaseReferenceModel();  // cached now: its weights and activations need not stay for the run
         }
         var evalData = options.EvalData is null ? null : LoadData(options.EvalData, manifest, tokenizer);
+        if (_config.Loss.AutoWeights && _config.Loss.LossType is not (LossType.Sft or LossType.Dpo))
+        {
+            var labels = LabelBalance.Count(train.Select(e => e.Label));
+            var weights = _config.Loss.WeightsFor(labels);
+            log($"label weights (auto): desirable_weight {weights.Desirable:G6}, undesirable_weight {weights.Undesirable:G6} " +
+                $"for {labels}, so λ_D·n_D/(λ_U·n_U) = {labels.WeightedRatio(weights.Desirable, weights.Undesirable):G4}");
+            session.SetLossInput(ArtifactNames.DesirableWeight, weights.Desirable);
+            session.SetLossInput(ArtifactNames.UndesirableWeight, weights.Undesirable);
+        }
+        var klPoint = windowKl ? new KlReferencePoint(_config.Loss, train, pad, _config.Data.MaxLength) : null;
+        klPoint?.Restore(checkpoint.Metadata, session);
+        var rewardShift = _config.Loss.LossType == LossType.Bco ? new RewardShift() : null;
+        rewardShift?.Restore(checkpoint.Metadata, session);
 
-        var interval = new MetricsAccumulator();
+        var interval = new MetricsAccumulator(_config.Loss.LossType);
         var intervalClock = Stopwatch.StartNew();
         var runClock = Stopwatch.StartNew();
         double lossSum = 0;
@@ -87,11 +103,13 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
             session.LazyResetGrad();
             double updateLoss = 0;
             bool finite = true;
+            klPoint?.ForUpdate(session, update, reference);
             foreach (var planned in update.MicroBatches)
             {
-                var batch = MicroBatch.Build(train, planned.Examples, kto, pad, _config.Data.MaxLength);
-                var (refTarget, refKl) = References(session, batch, reference, needsReference, kto);
+                var batch = MicroBatch.Build(train, paired ? PreferencePairs.Rows(planned.Examples) : planned.Examples, batchKl, pad, _config.Data.MaxLength, paired);
+                var (refTarget, refKl) = References(session, batch, reference, needsReference, batchKl);
                 var result = session.TrainStep(batch, refTarget, refKl, 1f / update.MicroBatches.Count);
+                rewardShift?.Add(result.Rewards, session);
                 finite &= float.IsFinite(result.Loss);
                 updateLoss += result.Loss / update.MicroBatches.Count;
                 interval.Add(batch, result);
@@ -128,13 +146,18 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
                 metrics["tokens_per_second"] = interval.Tokens / intervalClock.Elapsed.TotalSeconds;
                 run.AppendMetrics(metrics);
                 progress?.Log(metrics);
-                interval = new MetricsAccumulator();
+                interval = new MetricsAccumulator(_config.Loss.LossType);
                 intervalClock.Restart();
             }
             if (evalData is not null && _config.Loop.EvalSteps is int every && step % every == 0)
-                run.AppendMetrics(Evaluate(session, evalData, step, kto, needsReference, pad));
+                run.AppendMetrics(Evaluate(session, evalData, step, batchKl, needsReference, pad));
             if (step % _config.Loop.SaveSteps == 0 || step == total)
-                lastCheckpoint = run.SaveCheckpoint(session.SaveCheckpoint(Metadata(manifest, step, update.Epoch)), step, _config.Loop.SaveTotalLimit);
+            {
+                var metadata = Metadata(manifest, step, update.Epoch);
+                klPoint?.Save(metadata);
+                rewardShift?.Save(metadata);
+                lastCheckpoint = run.SaveCheckpoint(session.SaveCheckpoint(metadata), step, _config.Loop.SaveTotalLimit);
+            }
         }
         progress?.Finish();
         double seconds = runClock.Elapsed.TotalSeconds;
@@ -158,14 +181,15 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
         return (target, kto ? kl : null);
     }
 
-    private Dictionary<string, double> Evaluate(TrainingSession session, IReadOnlyList<TokenizedExample> data, int step, bool kto, bool needsReference, int pad)
+    private Dictionary<string, double> Evaluate(TrainingSession session, IReadOnlyList<TokenizedExample> data, int step, bool batchKl, bool needsReference, int pad)
     {
-        var eval = new MetricsAccumulator();
-        var batches = Enumerable.Range(0, data.Count).Chunk(_config.Schedule.PerDeviceTrainBatchSize).Where(b => !kto || b.Length > 1);
+        var eval = new MetricsAccumulator(_config.Loss.LossType);
+        bool paired = _config.Loss.LossType == LossType.Dpo;
+        var batches = Enumerable.Range(0, paired ? data.Count / 2 : data.Count).Chunk(_config.Schedule.PerDeviceTrainBatchSize).Where(b => !batchKl || b.Length > 1);
         foreach (var examples in batches)
         {
-            var batch = MicroBatch.Build(data, examples, kto, pad, _config.Data.MaxLength);
-            var (target, kl) = References(session, batch, null, needsReference, kto);
+            var batch = MicroBatch.Build(data, paired ? PreferencePairs.Rows(examples) : examples, batchKl, pad, _config.Data.MaxLength, paired);
+            var (target, kl) = References(session, batch, null, needsReference, batchKl);
             var result = session.EvalStep(batch, target, kl);
             eval.Add(batch, result);
             eval.AddUpdate(result.Loss);
@@ -181,15 +205,22 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
         var data = _config.Data;
         var template = ChatTemplateCatalog.Resolve(data.ChatTemplate, manifest.Model);
         // Label balance only matters to the KTO losses; supervised data carries labels it does not read.
-        var adviseFor = _config.Loss.LossType == LossType.Sft ? null : _config.Loss.Weights;
-        var shaped = KtoDataShaper.Shape(KtoDataset.Load(path, data), tokenizer, data, template, adviseFor);
+        // Auto weights balance the counts exactly, so only given weights get advice; dpo's pairs are balanced by construction.
+        var loss = _config.Loss;
+        bool paired = loss.LossType == LossType.Dpo;
+        var adviseFor = loss.LossType == LossType.Sft || paired || loss.AutoWeights ? null : new LabelWeights(loss.DesirableWeight!.Value, loss.UndesirableWeight!.Value);
+        var shaped = KtoDataShaper.Shape(KtoDataset.Load(path, data, keepPairs: paired), tokenizer, data, template, adviseFor);
         var report = shaped.Report;
         log($"data {path}: {report.RowsRead} rows, {shaped.Examples.Count} examples ({report.Labels.Desirable} desirable, " +
             $"{report.Labels.Undesirable} undesirable), {report.DroppedPromptTooLong} dropped (prompt too long), " +
             $"{report.CompletionsTruncated} completions truncated");
         foreach (var warning in report.Warnings) log($"warning: {warning}");
         if (shaped.Examples.Count == 0) throw new InvalidDataException($"{path}: no usable examples after shaping.");
-        return shaped.Examples.ToList();
+        if (!paired) return shaped.Examples.ToList();
+        var (pairs, dropped) = PreferencePairs.Align(shaped.Examples);
+        if (dropped > 0) log($"warning: {dropped} example(s) dropped: the other half of their preference pair did not survive shaping.");
+        if (pairs.Count == 0) throw new InvalidDataException($"{path}: no complete preference pairs after shaping.");
+        return pairs;
     }
 
     private Dictionary<string, string> Metadata(ArtifactManifest manifest, int step, int epoch) => new()
@@ -207,7 +238,7 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
     private void CheckMemoryPlan(ArtifactManifest manifest, ExecutionDevice device, IReadOnlyList<TokenizedExample> data)
     {
         // Micro-batches pad to their longest row, so the data's longest row (already cut to max_length) bounds them.
-        var plan = MemoryPlan.For(manifest, _config.Schedule.PerDeviceTrainBatchSize,
+        var plan = MemoryPlan.For(manifest, _config.Loss.RowsPerMicroBatch(_config.Schedule.PerDeviceTrainBatchSize),
             data.Max(e => e.PromptIds.Length + e.CompletionIds.Length), data.Max(e => e.CompletionIds.Length),
             _config.Schedule.GradientAccumulationSteps, device);
         log($"memory plan ({device}):");

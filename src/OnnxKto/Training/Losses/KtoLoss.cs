@@ -16,6 +16,8 @@ internal sealed record KtoLossOutputs(Value Loss, Value Rewards, Value Kl);
 /// The batch loss divides by n, not by Σλ. The loss detaches what carries no gradient, as TRL does: z0
 /// (<c>kl.detach()</c>; TRL computes the KL pass under <c>torch.no_grad()</c>) and the reference log-probs (πref is
 /// frozen), so the caller differentiates the loss with respect to the parameters and needs no stop values.
+/// With <c>kl_estimate</c> step or running, z0 comes in as a graph input (estimated outside the graph, over the update's
+/// window) instead of from the micro-batch's KL pairs; it is detached all the same.
 /// Constants take the element type of the inputs, so the same graph runs in float32 or float64.
 /// </summary>
 internal static class KtoLoss
@@ -27,8 +29,10 @@ internal static class KtoLoss
     /// <param name="policyKl">Policy log-probs of the mismatched (KL) pairs (batch); required for kto.</param>
     /// <param name="referenceKl">Reference log-probs of the KL pairs (batch); required for kto.</param>
     /// <param name="label">bool (batch): true for desirable completions.</param>
+    /// <param name="klInput">Scalar z0 fed to the graph (kl_estimate step or running); when given, the KL log-probs are not used.</param>
+    /// <param name="weights">λ_D and λ_U as scalar graph inputs (a weight is auto); null: the settings' values as constants.</param>
     public static KtoLossOutputs Build(GraphBuilder b, LossSettings settings, Value policy, Value reference,
-        Value? policyKl, Value? referenceKl, Value label)
+        Value? policyKl, Value? referenceKl, Value label, Value? klInput = null, (Value Desirable, Value Undesirable)? weights = null)
     {
         using var _ = b.Scope("kto_loss");
         Value C(double v) => b.ScalarLike(v, policy);
@@ -38,8 +42,9 @@ internal static class KtoLoss
         switch (settings.LossType)
         {
             case LossType.Kto:
-                if (policyKl is null || referenceKl is null) throw new ArgumentException("The kto loss needs the KL log-probs.");
-                kl = b.Detach(b.Op("Max", [b.ReduceMean(b.Sub(policyKl, referenceKl), [0], keepDims: false), C(0)]));
+                if (klInput is not null) kl = b.Detach(klInput);
+                else if (policyKl is null || referenceKl is null) throw new ArgumentException("The kto loss needs the KL log-probs or z0.");
+                else kl = b.Detach(b.Op("Max", [b.ReduceMean(b.Sub(policyKl, referenceKl), [0], keepDims: false), C(0)]));
                 desirable = b.Sub(C(1), b.Sigmoid(b.Mul(beta, b.Sub(logRatio, kl))));
                 undesirable = b.Sub(C(1), b.Sigmoid(b.Mul(beta, b.Sub(kl, logRatio))));
                 break;
@@ -51,8 +56,12 @@ internal static class KtoLoss
             default:
                 throw new ArgumentException($"{settings.LossType} is not a KTO loss.");
         }
-        var perExample = b.Where(label, b.Mul(C(settings.DesirableWeight), desirable), b.Mul(C(settings.UndesirableWeight), undesirable));
+        var (desirableWeight, undesirableWeight) = weights ?? (C(Constant(settings.DesirableWeight)), C(Constant(settings.UndesirableWeight)));
+        var perExample = b.Where(label, b.Mul(desirableWeight, desirable), b.Mul(undesirableWeight, undesirable));
         var loss = b.ReduceMean(perExample, [0], keepDims: false);
         return new KtoLossOutputs(loss, b.Mul(beta, logRatio), kl);
     }
+
+    private static double Constant(double? weight) =>
+        weight ?? throw new ArgumentException("An auto label weight needs the weights as graph inputs.");
 }

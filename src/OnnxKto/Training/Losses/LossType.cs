@@ -11,6 +11,12 @@ public enum LossType
 
     /// <summary><c>sft</c>: mean token cross-entropy over completion tokens, for the supervised stage before KTO.</summary>
     Sft,
+
+    /// <summary><c>dpo</c>: TRL's DPO (<c>loss_type: sigmoid</c>) on paired data (prompt, chosen, rejected), a baseline.</summary>
+    Dpo,
+
+    /// <summary><c>bco</c>: TRL's BCO (binary classifier on β·r − δ, δ a running mean of the rewards), without UDM, a baseline.</summary>
+    Bco,
 }
 
 /// <summary>Config names of <see cref="LossType"/> values.</summary>
@@ -22,6 +28,8 @@ internal static class LossTypeNames
         LossType.Kto => "kto",
         LossType.ApoZeroUnpaired => "apo_zero_unpaired",
         LossType.Sft => "sft",
+        LossType.Dpo => "dpo",
+        LossType.Bco => "bco",
         _ => throw new ArgumentOutOfRangeException(nameof(type)),
     };
 }

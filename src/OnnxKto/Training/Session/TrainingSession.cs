@@ -42,6 +42,7 @@ public sealed class TrainingSession : IDisposable
     private Dictionary<string, DeviceTensor>? _referenceWeights;
     private bool _referenceSharesParameters;
     private readonly float[] _learningRate = [0], _stepNumber = [0];
+    private readonly Dictionary<string, float[]> _lossInputs = [];
     private readonly DeviceTensor _learningRateValue, _stepValue;
     private int _current, _latestGradient = -1;
     private bool _resetGradient = true;
@@ -109,6 +110,14 @@ public sealed class TrainingSession : IDisposable
     /// <summary>The rate the next <see cref="OptimizerStep"/> uses.</summary>
     public void SetLearningRate(double rate) => _learningRate[0] = (float)rate;
 
+    /// <summary>
+    /// Sets a scalar input of the training and eval graphs that the loop, not the micro-batch, decides (e.g.
+    /// <see cref="ArtifactNames.KlReferencePoint"/>); it holds for every later step until set again.
+    /// </summary>
+    /// <param name="name">The graph input, one of <see cref="ArtifactNames"/>' loss inputs.</param>
+    /// <param name="value">Its value.</param>
+    public void SetLossInput(string name, double value) => _lossInputs[name] = [(float)value];
+
     /// <summary>Makes the next <see cref="TrainStep"/> start a fresh gradient instead of adding to the current one.</summary>
     public void LazyResetGrad() => _resetGradient = true;
 
@@ -118,7 +127,7 @@ public sealed class TrainingSession : IDisposable
     /// </summary>
     public TrainStepResult TrainStep(MicroBatch batch, float[]? referenceLogps, float[]? referenceKlLogps, float lossScale)
     {
-        var inputs = BatchInputs(batch, referenceLogps, referenceKlLogps, _training.InputNames, (float)(lossScale * (_scaler?.Scale ?? 1)));
+        var inputs = BatchInputs(batch, referenceLogps, referenceKlLogps, _training.InputNames, (float)(lossScale * (_scaler?.Scale ?? 1)), _lossInputs);
         if (_scaler is not null) inputs.Add((GradientUnscale, DeviceTensor.OverHost(new[] { (float)(1 / _scaler.Scale) })));
         try
         {
@@ -149,7 +158,7 @@ public sealed class TrainingSession : IDisposable
     public TrainStepResult EvalStep(MicroBatch batch, float[]? referenceLogps, float[]? referenceKlLogps)
     {
         var session = _eval.Value;
-        var inputs = BatchInputs(batch, referenceLogps, referenceKlLogps, session.InputNames, 1);
+        var inputs = BatchInputs(batch, referenceLogps, referenceKlLogps, session.InputNames, 1, _lossInputs);
         try
         {
             BindParameters(session);
@@ -244,6 +253,31 @@ public sealed class TrainingSession : IDisposable
         }
     }
 
+    /// <summary>
+    /// The policy's log-probs of KL sequences at the current parameters, without gradient (for kl_estimate step and
+    /// running): the reference graph run on the trainable parameters instead of the initial ones. Its target half
+    /// gets two pad tokens per row, whose result is dropped.
+    /// </summary>
+    public float[] ComputePolicyKlLogps(MicroBatch.Sequences kl, int rows, int padId)
+    {
+        var session = _reference.Value;
+        var filler = MicroBatch.Pad(Enumerable.Repeat<(int[], int[])>(([padId], [padId]), rows).ToList(), padId);
+        var inputs = new List<(string, DeviceTensor)>();
+        try
+        {
+            inputs.AddRange(SequenceInputs(filler, rows, InputIds, AttentionMask, CompletionMask));
+            inputs.AddRange(SequenceInputs(kl, rows, KlInputIds, KlAttentionMask, KlCompletionMask));
+            BindParameters(session);
+            foreach (var (name, value) in inputs) session.BindInput(name, value);
+            foreach (var name in session.OutputNames) session.BindOutputToHost(name);
+            return session.Run("score the KL pairs with the policy")[ReferenceKlLogps].ToFloats();
+        }
+        finally
+        {
+            foreach (var (_, value) in inputs) value.Dispose();
+        }
+    }
+
     /// <summary>Parameters and optimizer state (and the fp16 loss scaler's state, in the metadata) as a checkpoint (host copies).</summary>
     public TrainingCheckpoint SaveCheckpoint(IReadOnlyDictionary<string, string> metadata)
     {
@@ -309,7 +343,7 @@ public sealed class TrainingSession : IDisposable
     }
 
     private static List<(string, DeviceTensor)> BatchInputs(MicroBatch batch, float[]? referenceLogps, float[]? referenceKlLogps,
-        IReadOnlyList<string> wanted, float lossScale)
+        IReadOnlyList<string> wanted, float lossScale, IReadOnlyDictionary<string, float[]> lossInputs)
     {
         var inputs = new List<(string, DeviceTensor)>();
         inputs.AddRange(SequenceInputs(batch.Target, batch.Size, InputIds, AttentionMask, CompletionMask));
@@ -324,6 +358,8 @@ public sealed class TrainingSession : IDisposable
             inputs.Add((ReferenceKlLogps, DeviceTensor.OverHost(referenceKlLogps ?? throw new ArgumentException("This loss needs reference KL log-probs."), batch.Size)));
         if (wanted.Contains(LossScale))
             inputs.Add((LossScale, DeviceTensor.OverHost(new[] { lossScale })));
+        foreach (var name in wanted.Where(n => !inputs.Any(i => i.Item1 == n) && lossInputs.ContainsKey(n)))
+            inputs.Add((name, DeviceTensor.OverHost(lossInputs[name])));
         return inputs;
     }
 
@@ -339,6 +375,8 @@ public sealed class TrainingSession : IDisposable
     {
         float[] Get(string name) => outputs.TryGetValue(name, out var t) ? t.ToFloats() : [];
         var kl = Get(Kl);
-        return new TrainStepResult(Get(Loss)[0], Get(PolicyLogps), Get(Rewards), kl.Length > 0 ? kl[0] : 0, Get(LogitsSum), Get(CompletionTokens));
+        var delta = Get(Delta);
+        return new TrainStepResult(Get(Loss)[0], Get(PolicyLogps), Get(Rewards), kl.Length > 0 ? kl[0] : 0, Get(LogitsSum), Get(CompletionTokens),
+            delta.Length > 0 ? delta[0] : 0);
     }
 }

@@ -20,15 +20,19 @@ public sealed class TrainingGraphsTests
     /// log-probs): every parameter's gradient against central finite differences of the eval graph's loss.
     /// </summary>
     [TestMethod]
-    [DataRow(LossType.Kto)]
-    [DataRow(LossType.ApoZeroUnpaired)]
-    [DataRow(LossType.Sft)]
-    public void TrainingGradientsMatchFiniteDifferencesOfEvalLoss(LossType lossType)
+    [DataRow(LossType.Kto, KlEstimate.Batch)]
+    [DataRow(LossType.Kto, KlEstimate.Step)]
+    [DataRow(LossType.ApoZeroUnpaired, KlEstimate.Batch)]
+    [DataRow(LossType.Sft, KlEstimate.Batch)]
+    [DataRow(LossType.Dpo, KlEstimate.Batch)]
+    [DataRow(LossType.Bco, KlEstimate.Batch)]
+    public void TrainingGradientsMatchFiniteDifferencesOfEvalLoss(LossType lossType, KlEstimate estimate)
     {
         var model = ModelBuilders.For(TinyModels.Llama).Build(new DecoderOptions { Precision = DataType.Double, HiddenStates = true });
         // A large β makes the KTO terms far from saturated, so the check is sensitive.
-        var graphs = TrainingGraphs.Build(model, new KtoConfig { Loss = new LossSettings(lossType, Beta: 2) });
-        var feeds = Batch_(graphs.Training, model, seed: 4);
+        var graphs = TrainingGraphs.Build(model, new KtoConfig { Loss = new LossSettings(lossType, Beta: 2, KlEstimate: estimate) });
+        // dpo's rows are pairs: two chosen rows, then their two rejected rows.
+        var feeds = Batch_(graphs.Training, model, seed: 4, rows: lossType == LossType.Dpo ? 4 : Batch);
 
         using var training = new OnnxSession(graphs.Training, optimize: false);
         var analytic = training.Run(feeds);
@@ -39,7 +43,7 @@ public sealed class TrainingGraphsTests
         // No gradient flows through z0 (TRL computes the KL pass under torch.no_grad()): the finite differences
         // hold the policy's KL log-probs at their value by feeding them as an input.
         var frozenKl = graphs.Eval;
-        if (lossType == LossType.Kto)
+        if (lossType == LossType.Kto && estimate == KlEstimate.Batch)
         {
             frozenKl = GraphPruning.KeepOutputs(FeedAsInput(graphs.Eval.Clone(), ArtifactNames.PolicyKlLogps), [ArtifactNames.Loss]);
             evalFeeds[ArtifactNames.PolicyKlLogps] = analytic[ArtifactNames.PolicyKlLogps];
@@ -80,6 +84,21 @@ public sealed class TrainingGraphsTests
         Assert.IsTrue(graphs.Training.Nodes.Any(n => n.Name.StartsWith("/kl/")), "the KL forward is present");
         Assert.IsTrue(graphs.Training.Nodes.Any(n => n.Name.StartsWith("/backward/policy/")), "the policy forward has a backward");
         Assert.IsFalse(graphs.Training.Nodes.Any(n => n.Name.StartsWith("/backward/kl/")), "the KL forward has no backward");
+    }
+
+    [TestMethod]
+    [DataRow(KlEstimate.Step)]
+    [DataRow(KlEstimate.Running)]
+    public void WindowKlEstimatesFeedZ0InsteadOfAKlPass(KlEstimate estimate)
+    {
+        var model = ModelBuilders.For(TinyModels.Gpt2).Build(new DecoderOptions { HiddenStates = true });
+        var graphs = TrainingGraphs.Build(model, new KtoConfig { Loss = new LossSettings(KlEstimate: estimate) });
+        foreach (var g in new[] { graphs.Training, graphs.Eval })
+        {
+            Assert.IsFalse(g.Nodes.Any(n => n.Name.StartsWith("/kl/")), $"{g.Name}: no KL forward");
+            Assert.IsTrue(g.Inputs.Any(i => i.Name == ArtifactNames.KlReferencePoint), $"{g.Name}: z0 is an input");
+        }
+        Assert.IsTrue(graphs.Reference.Nodes.Any(n => n.Name.StartsWith("/kl/")), "the reference graph still scores KL pairs");
     }
 
     [TestMethod]
@@ -295,25 +314,30 @@ public sealed class TrainingGraphsTests
     }
 
     /// <summary>Random parameters and a random micro-batch with right padding, for every input of the graph.</summary>
-    private static Dictionary<string, TensorData> Batch_(Graph training, ModelGraph model, int seed)
+    private static Dictionary<string, TensorData> Batch_(Graph training, ModelGraph model, int seed, int rows = Batch)
     {
         var rng = new Random(seed);
         var weights = TinyModels.RandomWeights(model.Parameters, seed);
         var feeds = weights.ToDictionary(w => w.Key, w => TensorData.FromDoubles(w.Value.Dims, w.Value.ToDoublesWidened()));
-        long[] Ids(int seq) => Enumerable.Range(0, Batch * seq).Select(_ => (long)rng.Next(model.Config.VocabSize)).ToArray();
-        long[] Mask(int seq, int[] lengths) => Enumerable.Range(0, Batch * seq).Select(i => i % seq < lengths[i / seq] ? 1L : 0L).ToArray();
-        long[] Completion(int seq, int[] lengths, int prompt) => Enumerable.Range(0, Batch * seq).Select(i => i % seq >= prompt && i % seq < lengths[i / seq] ? 1L : 0L).ToArray();
+        long[] Ids(int seq) => Enumerable.Range(0, rows * seq).Select(_ => (long)rng.Next(model.Config.VocabSize)).ToArray();
+        long[] Mask(int seq, int[] lengths) => Enumerable.Range(0, rows * seq).Select(i => i % seq < lengths[i / seq % 3] ? 1L : 0L).ToArray();
+        long[] Completion(int seq, int[] lengths, int prompt) => Enumerable.Range(0, rows * seq).Select(i => i % seq >= prompt && i % seq < lengths[i / seq % 3] ? 1L : 0L).ToArray();
+        T[] Cycle<T>(params T[] values) => Enumerable.Range(0, rows).Select(i => values[i % values.Length]).ToArray();
         int[] lengths = [5, 4, 5], klLengths = [6, 5, 4];
-        feeds[ArtifactNames.InputIds] = TensorData.FromLongs([Batch, Seq], Ids(Seq));
-        feeds[ArtifactNames.AttentionMask] = TensorData.FromLongs([Batch, Seq], Mask(Seq, lengths));
-        feeds[ArtifactNames.CompletionMask] = TensorData.FromLongs([Batch, Seq], Completion(Seq, lengths, 2));
-        feeds[ArtifactNames.KlInputIds] = TensorData.FromLongs([Batch, KlSeq], Ids(KlSeq));
-        feeds[ArtifactNames.KlAttentionMask] = TensorData.FromLongs([Batch, KlSeq], Mask(KlSeq, klLengths));
-        feeds[ArtifactNames.KlCompletionMask] = TensorData.FromLongs([Batch, KlSeq], Completion(KlSeq, klLengths, 2));
-        feeds[ArtifactNames.Label] = TensorData.FromBools([Batch], [true, false, true]);
-        feeds[ArtifactNames.ReferenceLogps] = TensorData.FromDoubles([Batch], [-7.1, -6.2, -8.3]);
-        feeds[ArtifactNames.ReferenceKlLogps] = TensorData.FromDoubles([Batch], [-9.5, -8.1, -7.7]);
+        feeds[ArtifactNames.InputIds] = TensorData.FromLongs([rows, Seq], Ids(Seq));
+        feeds[ArtifactNames.AttentionMask] = TensorData.FromLongs([rows, Seq], Mask(Seq, lengths));
+        feeds[ArtifactNames.CompletionMask] = TensorData.FromLongs([rows, Seq], Completion(Seq, lengths, 2));
+        feeds[ArtifactNames.KlInputIds] = TensorData.FromLongs([rows, KlSeq], Ids(KlSeq));
+        feeds[ArtifactNames.KlAttentionMask] = TensorData.FromLongs([rows, KlSeq], Mask(KlSeq, klLengths));
+        feeds[ArtifactNames.KlCompletionMask] = TensorData.FromLongs([rows, KlSeq], Completion(KlSeq, klLengths, 2));
+        feeds[ArtifactNames.Label] = TensorData.FromBools([rows], Cycle(true, false, true, false));
+        feeds[ArtifactNames.ReferenceLogps] = TensorData.FromDoubles([rows], Cycle(-7.1, -6.2, -8.3, -5.9));
+        feeds[ArtifactNames.ReferenceKlLogps] = TensorData.FromDoubles([rows], Cycle(-9.5, -8.1, -7.7));
         feeds[ArtifactNames.LossScale] = TensorData.FromDoubles([], [1]);
+        feeds[ArtifactNames.KlReferencePoint] = TensorData.FromDoubles([], [0.3]);
+        // bco: so many rewards seen that this batch cannot move δ off the mean, which the eval graph uses as is.
+        feeds[ArtifactNames.RewardMean] = TensorData.FromDoubles([], [0.05]);
+        feeds[ArtifactNames.RewardCount] = TensorData.FromDoubles([], [1e15]);
         foreach (var input in training.Inputs.Where(i => i.Name.EndsWith(".accumulation.buffer")))
             feeds[input.Name] = TensorData.FromDoubles(input.Shape!.ToLongs(), new double[input.Shape!.ElementCount!.Value]);
         return feeds.Where(f => training.Contains(f.Key) && training.Inputs.Contains(training[f.Key])).ToDictionary(f => f.Key, f => f.Value);

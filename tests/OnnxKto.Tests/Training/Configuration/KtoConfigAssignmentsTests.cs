@@ -27,7 +27,7 @@ public sealed class KtoConfigAssignmentsTests
     [DataRow("max_length=abc", "--set: 'max_length' must be an integer, got 'abc'.")]
     [DataRow("max_length=0", "--set: 'max_length' must be positive, got 0.")]
     [DataRow("beta=high", "--set: 'beta' must be a number, got 'high'.")]
-    [DataRow("loss_type=dpo", "--set: 'loss_type' must be one of kto, apo_zero_unpaired, sft, got 'dpo'.")]
+    [DataRow("loss_type=ipo", "--set: 'loss_type' must be one of kto, apo_zero_unpaired, sft, dpo, bco, got 'ipo'.")]
     [DataRow("precompute_ref_log_probs=maybe", "--set: 'precompute_ref_log_probs' must be true or false, got 'maybe'.")]
     [DataRow("frozen=[a, \"(\"]", "--set: 'frozen' pattern '(' is not a valid regular expression")]
     public void WrongTypesNameTheKeyAsInAFile(string assignment, string message)

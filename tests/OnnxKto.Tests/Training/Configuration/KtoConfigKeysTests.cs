@@ -36,9 +36,11 @@ public sealed class KtoConfigKeysTests
 
     private static object Changed(Type type, object? value) => type switch
     {
-        _ when type == typeof(double) => (double)value! + 0.5,
+        // Halving and shifting keeps fractions such as kl_ema inside [0, 1).
+        _ when type == typeof(double) => (double)value! / 2 + 0.25,
         _ when type == typeof(int) => (int)value! + 3,
         _ when type == typeof(int?) => 7,
+        _ when type == typeof(double?) => value is null ? 0.75 : null!,  // a number becomes auto
         _ when type == typeof(bool) => !(bool)value!,
         _ when type == typeof(string) => "chatml",
         _ when type == typeof(IReadOnlyList<string>) => new[] { "h\\.0\\.", "wte|wpe" },

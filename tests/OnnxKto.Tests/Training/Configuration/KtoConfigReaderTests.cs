@@ -60,7 +60,7 @@ public sealed class KtoConfigReaderTests
     [DataRow("beta: high", "'beta'", "a number")]
     [DataRow("max_steps: 2.5", "'max_steps'", "an integer")]
     [DataRow("precompute_ref_log_probs: maybe", "'precompute_ref_log_probs'", "true or false")]
-    [DataRow("loss_type: dpo", "'loss_type'", "one of kto, apo_zero_unpaired, sft")]
+    [DataRow("loss_type: ipo", "'loss_type'", "one of kto, apo_zero_unpaired, sft, dpo, bco")]
     [DataRow("per_device_train_batch_size: 0", "'per_device_train_batch_size'", "positive")]
     public void WrongTypeNamesKeyAndExpectedType(string yaml, string key, string expected)
     {

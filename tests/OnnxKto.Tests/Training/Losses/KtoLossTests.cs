@@ -21,6 +21,16 @@ public sealed class KtoLossTests
         Assert.AreEqual(0.4781426595, r["loss"][0], 1e-10);
     }
 
+    /// <summary>kl_estimate step/running feed z0 (here the 0.3 the pairs above give): the same loss, and z0 still carries no gradient.</summary>
+    [TestMethod]
+    public void KtoWithZ0FedAsInput()
+    {
+        var r = Run(LossType.Kto, Policy, Reference, Labels, null, null, z0: 0.3, wrtAll: true);
+        Assert.AreEqual(0.3, r["kl"][0], 1e-12);
+        Assert.AreEqual(0.4781426595, r["loss"][0], 1e-10);
+        CollectionAssert.AreEqual(new double[] { 0 }, r["z0_grad"]);
+    }
+
     [TestMethod]
     public void KtoClampsNegativeKlToZero()
     {
@@ -81,7 +91,7 @@ public sealed class KtoLossTests
     }
 
     private static Dictionary<string, double[]> Run(LossType type, double[] policy, double[] reference, bool[] labels,
-        double[]? klPolicy, double[]? klReference, double desirableWeight = 1, bool wrtAll = false)
+        double[]? klPolicy, double[]? klReference, double desirableWeight = 1, bool wrtAll = false, double? z0 = null)
     {
         int n = policy.Length;
         var g = new Graph("loss");
@@ -92,7 +102,8 @@ public sealed class KtoLossTests
         var kp = klPolicy is null ? null : In("kl_policy");
         var kr = klReference is null ? null : In("kl_reference");
         var label = g.AddInput("label", DataType.Bool, new Shape(n));
-        var outputs = KtoLoss.Build(b, new LossSettings(type, 0.1, desirableWeight, 1), p, r, kp, kr, label);
+        var z0Input = z0 is null ? null : g.AddInput("z0", DataType.Double, Shape.Scalar);
+        var outputs = KtoLoss.Build(b, new LossSettings(type, 0.1, desirableWeight, 1), p, r, kp, kr, label, z0Input);
         var loss = b.Output(outputs.Loss, "loss");
         b.Output(outputs.Kl, "kl");
         b.Output(outputs.Rewards, "rewards");
@@ -108,6 +119,7 @@ public sealed class KtoLossTests
         };
         if (klPolicy is not null) feeds["kl_policy"] = TensorData.FromDoubles([n], klPolicy);
         if (klReference is not null) feeds["kl_reference"] = TensorData.FromDoubles([n], klReference);
+        if (z0 is { } z) feeds["z0"] = TensorData.FromDoubles([], [z]);
         using var session = new OnnxSession(backward, optimize: false);
         var result = session.Run(feeds);
         var values = new Dictionary<string, double[]>
