@@ -119,7 +119,7 @@ internal sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Referenc
                 loss = b.Output(bco.Loss, Loss);
                 b.Output(bco.Rewards, Rewards);
                 b.Output(bco.Delta, Delta);
-                return Finish(g, b, loss, pass);
+                return Finish(g, b, config, loss, pass);
             }
             Value? policyKl = null, referenceKl = null, klInput = null;
             if (config.Loss.KlFromWindow)
@@ -136,11 +136,11 @@ internal sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Referenc
             b.Output(outputs.Rewards, Rewards);
             b.Output(outputs.Kl, Kl);
         }
-        return Finish(g, b, loss, pass);
+        return Finish(g, b, config, loss, pass);
     }
 
     /// <summary>The per-sequence metric outputs every loss shares, and the loss moved to the front.</summary>
-    private static (Graph Graph, Value Loss, Pass Policy) Finish(Graph g, GraphBuilder b, Value loss, Pass pass)
+    private static (Graph Graph, Value Loss, Pass Policy) Finish(Graph g, GraphBuilder b, KtoConfig config, Value loss, Pass pass)
     {
         var policy = pass.Stats;
         b.Output(policy.SequenceLogps, PolicyLogps);
