@@ -14,6 +14,8 @@ internal sealed record PlannedUpdate(int Epoch, IReadOnlyList<PlannedMicroBatch>
 /// <c>train_sampling_strategy: sequential</c>), cut into micro-batches of <c>per_device_train_batch_size</c>,
 /// grouped into updates of <c>gradient_accumulation_steps</c> (the last update of an epoch may have fewer).
 /// The run lasts <c>max_steps</c> updates when positive, else ⌈num_train_epochs × updates per epoch⌉.
+/// With N data-parallel ranks a micro-batch holds N × <c>per_device_train_batch_size</c> examples, rank r taking the
+/// r-th consecutive slice (as accelerate shards batches), and an epoch's tail that does not fill one is dropped.
 /// </summary>
 internal sealed class TrainingPlan
 {
@@ -35,17 +37,19 @@ internal sealed class TrainingPlan
     /// <param name="schedule">Batch size, accumulation, epochs/max_steps, sampling strategy.</param>
     /// <param name="seed">The <c>seed</c> of the per-epoch shuffles.</param>
     /// <param name="pairsForKl">The loss pairs each prompt with its neighbour's completion (kto): micro-batches of one are refused.</param>
+    /// <param name="worldSize">Data-parallel ranks sharing each micro-batch.</param>
     /// <exception cref="UserError">A kto batch size of 1, or too little data for one update.</exception>
-    public static TrainingPlan Create(int exampleCount, ScheduleSettings schedule, int seed, bool pairsForKl)
+    public static TrainingPlan Create(int exampleCount, ScheduleSettings schedule, int seed, bool pairsForKl, int worldSize = 1)
     {
-        int batch = schedule.PerDeviceTrainBatchSize, accumulate = schedule.GradientAccumulationSteps;
-        if (pairsForKl && batch < 2)
+        int perDevice = schedule.PerDeviceTrainBatchSize, accumulate = schedule.GradientAccumulationSteps;
+        int batch = perDevice * worldSize;
+        if (pairsForKl && perDevice < 2)
             throw new UserError(
                 "per_device_train_batch_size must be at least 2 for loss_type 'kto': the KL estimate pairs each prompt with another " +
                 "example's completion in the same micro-batch, and a batch of one would pair an example with itself (the KL term would " +
                 "equal the implied reward). Use 2 or more (TRL recommends at least 4), or loss_type 'apo_zero_unpaired'.");
         var warnings = new List<string>();
-        var epochBatches = MicroBatches(Enumerable.Range(0, exampleCount).ToArray(), batch, pairsForKl, warnings);
+        var epochBatches = MicroBatches(Enumerable.Range(0, exampleCount).ToArray(), batch, pairsForKl, worldSize, warnings);
         if (epochBatches.Count == 0)
             throw new UserError($"The dataset has {exampleCount} usable examples: not enough for one micro-batch of {batch}.");
         int updatesPerEpoch = (epochBatches.Count + accumulate - 1) / accumulate;
@@ -58,17 +62,22 @@ internal sealed class TrainingPlan
             var order = Enumerable.Range(0, exampleCount).ToArray();
             // A fixed mix of seed and epoch (HashCode is randomised per process, which would break resume).
             if (schedule.TrainSamplingStrategy == SamplingStrategy.Random) new Random(unchecked(seed * 1_000_003 + epoch) & int.MaxValue).Shuffle(order);
-            var batches = MicroBatches(order, batch, pairsForKl, epoch == 0 ? null : []).Select(b => new PlannedMicroBatch(epoch, b)).ToList();
+            var batches = MicroBatches(order, batch, pairsForKl, worldSize, epoch == 0 ? null : []).Select(b => new PlannedMicroBatch(epoch, b)).ToList();
             for (int i = 0; i < batches.Count && updates.Count < total; i += accumulate)
                 updates.Add(new PlannedUpdate(epoch, batches.Skip(i).Take(accumulate).ToList()));
         }
         return new TrainingPlan(updates, updatesPerEpoch, warnings);
     }
 
-    private static List<int[]> MicroBatches(int[] order, int batch, bool pairsForKl, List<string>? warnings)
+    private static List<int[]> MicroBatches(int[] order, int batch, bool pairsForKl, int worldSize, List<string>? warnings)
     {
         var batches = order.Chunk(batch).ToList();
-        if (pairsForKl && batches.Count > 0 && batches[^1].Length == 1)
+        if (worldSize > 1 && batches.Count > 0 && batches[^1].Length < batch)
+        {
+            warnings?.Add($"The last {batches[^1].Length} examples of each epoch do not fill a micro-batch on each of the {worldSize} ranks; they are dropped.");
+            batches.RemoveAt(batches.Count - 1);
+        }
+        else if (pairsForKl && batches.Count > 0 && batches[^1].Length == 1)
         {
             batches.RemoveAt(batches.Count - 1);
             warnings?.Add("The last micro-batch of each epoch holds one example, which the KL estimate would pair with itself; it is dropped.");

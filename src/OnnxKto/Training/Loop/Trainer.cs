@@ -8,6 +8,7 @@ using OnnxKto.Training.Artifacts;
 using OnnxKto.Training.Batching;
 using OnnxKto.Training.Configuration;
 using OnnxKto.Training.Losses;
+using OnnxKto.Training.Parallel;
 using OnnxKto.Training.Session;
 
 namespace OnnxKto.Training.Loop;
@@ -35,16 +36,21 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
         var device = ExecutionDevice.Parse(options.Device);
         var settings = new DeviceSessionSettings { IntraOpThreads = options.Threads, UseTf32 = options.Tf32 };
         device.CreateSessionOptions(settings).Dispose();
+        using var parallel = DataParallel.Join(TimeSpan.FromSeconds(_config.Loop.DdpTimeout));
+        device = parallel.Place(device, options.Device);
+        if (!parallel.IsWriter) (log, progress) = (_ => { }, null);  // rank 0 speaks for the job
+        if (parallel.Active) log($"data parallel: {parallel.Describe()}");
         var manifest = ArtifactManifest.Load(options.Artifacts);
         CheckConfigMatchesArtifacts(manifest);
         bool kto = _config.Loss.LossType == LossType.Kto, needsReference = _config.Loss.LossType != LossType.Sft;
 
         var tokenizer = ModelTokenizer.Load(manifest.Model);
         var train = LoadData(options.Data, manifest, tokenizer);
-        var plan = TrainingPlan.Create(train.Count, _config.Schedule, _config.Data.Seed, kto);
+        var plan = TrainingPlan.Create(train.Count, _config.Schedule, _config.Data.Seed, kto, parallel.WorldSize);
         CheckMemoryPlan(manifest, device, train);
         var run = new RunFolder(options.Output);
-        run.Prepare(options.Resume, options.Overwrite);
+        if (parallel.IsWriter) run.Prepare(options.Resume, options.Overwrite);
+        parallel.Barrier("preparing the run folder");
         foreach (var warning in plan.Warnings) log($"warning: {warning}");
         int total = plan.Updates.Count;
         var schedule = LearningRateSchedule.For(_config.Schedule, total);
@@ -55,9 +61,9 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
             : Path.Combine(resumeFrom.Folder, ArtifactNames.Checkpoint));
         int start = checkpoint.Metadata.TryGetValue("cursor", out var c) ? int.Parse(c, CultureInfo.InvariantCulture) : 0;
         if (resumeFrom.Folder is not null) log($"resuming from {resumeFrom.Folder} (update {start} of {total})");
-        run.TruncateMetricsAfter(start);
+        if (parallel.IsWriter) run.TruncateMetricsAfter(start);
         log($"training: {train.Count} examples, {total} updates ({plan.UpdatesPerEpoch} per epoch), " +
-            $"batch {_config.Schedule.PerDeviceTrainBatchSize} x {_config.Schedule.GradientAccumulationSteps} accumulation, loss {_config.Loss.LossType.ToConfigName()}");
+            $"batch {_config.Schedule.PerDeviceTrainBatchSize} x {_config.Schedule.GradientAccumulationSteps} accumulation{(parallel.Active ? $" x {parallel.WorldSize} ranks" : "")}, loss {_config.Loss.LossType.ToConfigName()}");
 
         using var session = new TrainingSession(options.Artifacts, checkpoint, device, settings);
         if (device.IsCuda) log($"device {device}: parameters, gradients and optimizer state in device memory{(options.Tf32 ? ", TF32 on" : "")}");
@@ -65,9 +71,10 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
         ReferenceLogProbs? reference = null;
         if (needsReference && _config.Loop.PrecomputeRefLogProbs)
         {
-            var pairs = plan.Updates.SelectMany(u => u.MicroBatches).SelectMany(m => m.Examples.Select((e, row) => (e, MicroBatch.KlSource(m.Examples, row))));
+            var pairs = plan.Updates.SelectMany(u => u.MicroBatches).Select(m => parallel.Slice(m.Examples))
+                .SelectMany(examples => examples.Select((e, row) => (e, MicroBatch.KlSource(examples, row))));
             reference = ReferenceLogProbs.LoadOrCompute(session, train, kto ? pairs : [], _config.Schedule.PerDeviceTrainBatchSize, pad,
-                _config.Data.MaxLength, run.ReferenceCache(""), log);
+                _config.Data.MaxLength, parallel.IsWriter ? run.ReferenceCache("") : null, log);
             session.ReleaseReferenceModel();  // cached now: its weights and activations need not stay for the run
         }
         var evalData = options.EvalData is null ? null : LoadData(options.EvalData, manifest, tokenizer);
@@ -89,14 +96,16 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
             bool finite = true;
             foreach (var planned in update.MicroBatches)
             {
-                var batch = MicroBatch.Build(train, planned.Examples, kto, pad, _config.Data.MaxLength);
+                var batch = MicroBatch.Build(train, parallel.Slice(planned.Examples), kto, pad, _config.Data.MaxLength);
                 var (refTarget, refKl) = References(session, batch, reference, needsReference, kto);
+                if (kto) refKl = parallel.AgreeOnKl(session, batch, refKl!, k + 1);
                 var result = session.TrainStep(batch, refTarget, refKl, 1f / update.MicroBatches.Count);
                 finite &= float.IsFinite(result.Loss);
                 updateLoss += result.Loss / update.MicroBatches.Count;
                 interval.Add(batch, result);
                 samples += batch.Size;
             }
+            finite = parallel.AverageGradients(session, finite, k + 1);
             double norm = finite ? session.OptimizerStep() : double.NaN;
             if (!finite || !double.IsFinite(norm))
             {
@@ -116,24 +125,32 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
 
             if (step % _config.Loop.LoggingSteps == 0 || step == total)
             {
+                interval.SumAcrossRanks(sums => parallel.Sum(sums, $"metrics of update {step}"));
                 var metrics = interval.Report();
                 metrics["step"] = step;
                 metrics["epoch"] = Math.Round((double)step / plan.UpdatesPerEpoch, 4);
                 metrics["learning_rate"] = rate;
                 metrics["grad_norm"] = norm;
                 metrics["tokens_per_second"] = interval.Tokens / intervalClock.Elapsed.TotalSeconds;
-                run.AppendMetrics(metrics);
+                parallel.Report(metrics);
+                if (parallel.IsWriter) run.AppendMetrics(metrics);
                 progress?.Log(metrics);
                 interval = new MetricsAccumulator();
                 intervalClock.Restart();
             }
             if (evalData is not null && _config.Loop.EvalSteps is int every && step % every == 0)
-                run.AppendMetrics(Evaluate(session, evalData, step, kto, needsReference, pad));
-            if (step % _config.Loop.SaveSteps == 0 || step == total)
+            {
+                var evaluation = Evaluate(session, evalData, step, kto, needsReference, pad);  // every rank: all the eval data
+                if (parallel.IsWriter) run.AppendMetrics(evaluation);
+            }
+            if (parallel.IsWriter && (step % _config.Loop.SaveSteps == 0 || step == total))
                 lastCheckpoint = run.SaveCheckpoint(session.SaveCheckpoint(Metadata(manifest, step, update.Epoch)), step, _config.Loop.SaveTotalLimit);
         }
         progress?.Finish();
         double seconds = runClock.Elapsed.TotalSeconds;
+        var totals = new[] { lossSum / parallel.WorldSize, samples };
+        parallel.Sum(totals, "run totals");
+        (lossSum, samples) = (totals[0], (int)totals[1]);
         var summary = new Dictionary<string, double>
         {
             ["train_runtime"] = Math.Round(seconds, 3),
@@ -141,7 +158,7 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
             ["train_steps_per_second"] = Math.Round((total - start) / seconds, 3),
             ["train_loss"] = (total - start) > 0 ? lossSum / (total - start) : double.NaN,
         };
-        run.AppendMetrics(summary);
+        if (parallel.IsWriter) run.AppendMetrics(summary);
         log($"done: {total} updates, train_loss {summary["train_loss"]:F4}, {seconds:F1}s; checkpoint {lastCheckpoint}");
         return new TrainingSummary(session.Step, lastCheckpoint, summary);
     }

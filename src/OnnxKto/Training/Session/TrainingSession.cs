@@ -172,6 +172,7 @@ public sealed class TrainingSession : IDisposable
         if (_referenceWeights is not null && !_referenceSharesParameters)
             foreach (var (name, tensor) in _referenceWeights.Where(w => !_frozenValues.ContainsKey(w.Key))) tensor.Dispose();
         _referenceWeights = null;
+        _referenceSharesParameters = false;
         if (_reference.IsValueCreated) _reference.Value.Dispose();
         _reference = new Lazy<BoundSession>(() => Open(ReferenceModel));
     }
@@ -227,6 +228,37 @@ public sealed class TrainingSession : IDisposable
             foreach (var (_, value) in inputs) value.Dispose();
         }
     }
+
+    /// <summary>
+    /// Policy log-probs of <paramref name="batch"/>'s KL sequences at the current parameters, through the reference
+    /// graph (a forward pass, no gradient): what data parallelism needs to agree on the KL estimate before the step.
+    /// The target half of the graph gets a one-token stub per row, so it costs next to nothing.
+    /// </summary>
+    internal float[] PolicyKlLogps(MicroBatch batch)
+    {
+        var session = _reference.Value;
+        var kl = batch.Kl ?? throw new ArgumentException("This loss has no KL sequences.");
+        var stub = MicroBatch.Pad(Enumerable.Repeat<(int[], int[])>(([0], [0]), batch.Size).ToList(), 0);
+        var inputs = new List<(string, DeviceTensor)>();
+        try
+        {
+            inputs.AddRange(SequenceInputs(stub, batch.Size, InputIds, AttentionMask, CompletionMask));
+            inputs.AddRange(SequenceInputs(kl, batch.Size, KlInputIds, KlAttentionMask, KlCompletionMask));
+            BindParameters(session);
+            foreach (var (name, value) in inputs) session.BindInput(name, value);
+            foreach (var name in session.OutputNames) session.BindOutputToHost(name);
+            return session.Run("run the policy's KL pass")[ReferenceKlLogps].ToFloats();
+        }
+        finally
+        {
+            foreach (var (_, value) in inputs) value.Dispose();
+        }
+    }
+
+    /// <summary>The accumulated gradient of each trainable parameter (manifest order), for averaging across ranks before <see cref="OptimizerStep"/>.</summary>
+    internal IReadOnlyList<DeviceTensor> AccumulatedGradients() =>
+        _latestGradient < 0 ? throw new InvalidOperationException("There is no gradient before a TrainStep.")
+            : _trainable.Select(name => _gradients[_latestGradient][name]).ToList();
 
     /// <summary>Parameters and optimizer state as a checkpoint (host copies).</summary>
     public TrainingCheckpoint SaveCheckpoint(IReadOnlyDictionary<string, string> metadata)
