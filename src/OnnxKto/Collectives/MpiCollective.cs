@@ -100,7 +100,7 @@ internal sealed class MpiCollective : ICollective
         {
             Check(MPI_Iallreduce(InPlace, pin.AddrOfPinnedObject(), count, type, Sum, CommWorld, out var request), "MPI_Iallreduce");
             var clock = Stopwatch.StartNew();
-            for (int polls = 0; !Test(ref request); polls++)
+            while (!Test(ref request))
             {
                 ServeProbes();
                 if (clock.Elapsed > _timeout)
@@ -110,8 +110,9 @@ internal sealed class MpiCollective : ICollective
                          $"within ddp_timeout ({_timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s): " +
                          (silent.Count > 0 ? "they do not answer (died, stopped or hung)." : "every rank answers, so they are out of step."));
                 }
-                // Yield the core: on an oversubscribed node the other ranks need it to reach the collective.
-                if (polls > 100) Thread.Sleep(1);
+                // Open MPI advances a non-blocking collective only inside MPI calls, so poll without sleeping, but yield
+                // the core: on an oversubscribed node the other ranks need it to reach the collective.
+                Thread.Yield();
             }
         }
         finally
