@@ -60,6 +60,7 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
             ? Path.Combine(options.Artifacts, ArtifactNames.Checkpoint)
             : Path.Combine(resumeFrom.Folder, ArtifactNames.Checkpoint));
         int start = checkpoint.Metadata.TryGetValue("cursor", out var c) ? int.Parse(c, CultureInfo.InvariantCulture) : 0;
+        parallel.EnsureSame(start, "the update to start from", "Every rank reads the run folder to resume: put --out on a file system all nodes share.");
         if (resumeFrom.Folder is not null) log($"resuming from {resumeFrom.Folder} (update {start} of {total})");
         if (parallel.IsWriter) run.TruncateMetricsAfter(start);
         log($"training: {train.Count} examples, {total} updates ({plan.UpdatesPerEpoch} per epoch), " +

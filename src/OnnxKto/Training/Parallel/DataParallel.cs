@@ -145,6 +145,17 @@ internal sealed class DataParallel : IDisposable
         return referenceKl.Select(r => (float)(r + shift)).ToArray();
     }
 
+    /// <summary>Checks that every rank holds the same <paramref name="value"/> (e.g. the update a resumed run starts from).</summary>
+    /// <exception cref="UserError">The ranks disagree, with <paramref name="hint"/>.</exception>
+    public void EnsureSame(long value, string what, string hint)
+    {
+        if (!Active) return;
+        var sum = new double[] { value };
+        _collective.AllReduceSum(sum, what);
+        if (sum[0] != (double)value * WorldSize)
+            throw new UserError($"Rank {Rank} has {what} {value}, but the {WorldSize} ranks disagree (their values sum to {sum[0]}).", hint);
+    }
+
     /// <summary>Sums <paramref name="values"/> over the ranks in place (metrics before logging, run totals).</summary>
     public void Sum(double[] values, string what)
     {

@@ -29,7 +29,7 @@ public sealed class DataParallelTests
             LearningRate = 0.5, PerDeviceTrainBatchSize = perDevice, MaxSteps = steps, LrSchedulerType = LearningRateSchedulerType.Constant,
             TrainSamplingStrategy = SamplingStrategy.Sequential,
         },
-        Loop = new LoopSettings { LoggingSteps = 1, SaveSteps = 1, DdpTimeout = 10 },
+        Loop = new LoopSettings { LoggingSteps = 1, SaveSteps = 1, DdpTimeout = 60 },
         Data = new DataOptions { MaxLength = 16, Seed = 5 },
         Loss = new LossSettings { LossType = loss },
         Optimizer = new OptimizerSettings { Kind = OptimizerKind.Sgd, MaxGradNorm = 0 },
@@ -118,7 +118,7 @@ public sealed class DataParallelTests
     {
         var job = Prepare(LossType.ApoZeroUnpaired);
         using var dir = job.Dir;
-        var config = Config(LossType.ApoZeroUnpaired, 4, steps: 4) with { Loop = new LoopSettings { LoggingSteps = 1, SaveSteps = 2, DdpTimeout = 10 } };
+        var config = Config(LossType.ApoZeroUnpaired, 4, steps: 4) with { Loop = new LoopSettings { LoggingSteps = 1, SaveSteps = 2, DdpTimeout = 60 } };
         MpiJob.Run(2, TrainArgs(job, config, dir.File("straight")));
         // The interrupted run: the straight one as it stood at its checkpoint of update 2 (later lines are dropped on resume).
         Directory.CreateDirectory(dir.File("resumed/checkpoint-2"));
@@ -151,7 +151,7 @@ public sealed class DataParallelTests
     {
         var job = Prepare(LossType.Sft, rows: 64);
         using var dir = job.Dir;
-        var config = Config(LossType.Sft, 4, steps: 1000) with { Loop = new LoopSettings { LoggingSteps = 1, SaveSteps = 1, DdpTimeout = 3 } };
+        var config = Config(LossType.Sft, 4, steps: 1000) with { Loop = new LoopSettings { LoggingSteps = 1, SaveSteps = 1, DdpTimeout = 5 } };
         var output = new StringBuilder();
         string marker = Guid.NewGuid().ToString("N");
         using var process = MpiJob.Start(2, TrainArgs(job, config, dir.File("run")), output, marker);
@@ -167,7 +167,7 @@ public sealed class DataParallelTests
         catch (Exception e) when (e is ArgumentException or InvalidOperationException) { }
         Assert.IsTrue(exited, $"the job stops by itself:\n{output}");
         Assert.AreNotEqual(0, process.ExitCode);
-        if (signal == "STOP") StringAssert.Contains(output.ToString(), "rank(s) 1 of 2 did not arrive within ddp_timeout (3 s)");
+        if (signal == "STOP") StringAssert.Contains(output.ToString(), "rank(s) 1 of 2 did not arrive within ddp_timeout (5 s)");
         else StringAssert.Matches(output.ToString(), new System.Text.RegularExpressions.Regex(@"process rank 1 |rank\(s\) 1 of 2 did not arrive"));
         Assert.IsFalse(Directory.Exists(dir.File("run/checkpoint-1000")));
     }
