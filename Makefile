@@ -9,7 +9,7 @@ export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 GPU ?=
 GPU_FLAGS := $(if $(filter 1 true yes,$(GPU)),-p:OnnxKtoGpu=true,)
 
-.PHONY: all build test demo bench clean gpu-bundle
+.PHONY: all build test demo bench clean gpu-bundle mpi
 
 all: build
 
@@ -18,8 +18,12 @@ build:
 	$(DOTNET) publish src/OnnxKto.Cli/OnnxKto.Cli.csproj -c $(CONFIG) -o bin -v quiet $(GPU_FLAGS)
 	@echo "built bin/onnx-kto$(if $(GPU_FLAGS), (GPU: CUDA execution provider),)"
 
-test:
+test: mpi
 	$(DOTNET) test OnnxKto.sln -c $(CONFIG) -v quiet
+
+# Open MPI 4.1 (Debian's openmpi-bin, libopenmpi-dev) for data-parallel runs and their tests (mpirun -np 2), when missing.
+mpi:
+	@(command -v mpirun >/dev/null && /sbin/ldconfig -p | grep -q libmpi.so.40) || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openmpi-bin libopenmpi-dev)
 
 demo: build
 	bin/onnx-kto demo
@@ -30,7 +34,7 @@ gpu-bundle:
 	DOTNET=$(DOTNET) CONFIG=$(CONFIG) bash tools/gpu/make-bundle.sh
 
 # Installs Debian's PyTorch (CPU, OpenBLAS) for the side-by-side comparison when it is missing.
-bench:
+bench: mpi
 	@/usr/bin/python3 -c "import torch" 2>/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch libopenblas0-pthread)
 	$(DOTNET) run --project tools/OnnxKto.Bench -c Release
 

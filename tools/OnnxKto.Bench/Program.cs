@@ -7,9 +7,20 @@ if (args.Length == 5 && args[0] == MemoryBench.ChildFlag)
     MemoryBench.RunChild(args[1], int.Parse(args[2]), int.Parse(args[3]), int.Parse(args[4]));
     return;
 }
+if (args.Length == 6 && args[0] == ParallelBench.ChildFlag)
+{
+    ParallelBench.RunChild(args[1], args[2], args[3], int.Parse(args[4]), int.Parse(args[5]));
+    return;
+}
+if (args.Length == 1 && args[0] == "--parallel")   // the data-parallel rows alone
+{
+    ParallelBench.Run();
+    return;
+}
 if (args.Length == 1 && args[0] == "--memory")   // the memory rows alone
 {
-    MemoryBench.Run();
+    ParallelBench.Run();
+MemoryBench.Run();
     return;
 }
 Console.WriteLine($"OnnxKto benchmarks on {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
@@ -32,4 +43,5 @@ Console.WriteLine("Same KTO step, GPT-2 E=256 L=4 V=50257, batch 8 x 128, in eag
 if (TorchComparison.TokensPerSecond("gpt2-mini") is double torch)
     Console.WriteLine($"| OnnxKto {results[0].TokensPerSecond:F0} tokens/s | PyTorch {torch:F0} tokens/s | ratio {results[0].TokensPerSecond / torch:F2}x |");
 
+ParallelBench.Run();
 MemoryBench.Run();

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Microsoft.ML.OnnxRuntime;
 
 namespace OnnxKto.Runtime;
@@ -24,6 +26,15 @@ internal sealed class DeviceTensor : IDisposable
     /// <exception cref="InvalidOperationException">The tensor lives in device memory.</exception>
     public Span<T> HostSpan<T>() where T : unmanaged =>
         IsOnHost ? Value.GetTensorMutableDataAsSpan<T>() : throw new InvalidOperationException("The tensor lives in device memory; download it first.");
+
+    /// <summary>Elements in the tensor.</summary>
+    public long ElementCount => Value.GetTensorTypeAndShape().ElementCount;
+
+    /// <summary>
+    /// The address of the first element, in host or device memory: what a collective library (NCCL) reads and writes
+    /// in place. Valid while the tensor lives.
+    /// </summary>
+    public unsafe IntPtr Address => (IntPtr)Unsafe.AsPointer(ref MemoryMarshal.GetReference(Value.GetTensorMutableRawData()));
 
     public void Dispose() => Value.Dispose();
 }

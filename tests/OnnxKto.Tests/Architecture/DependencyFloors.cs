@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace OnnxKto.Tests.Architecture;
 
 /// <summary>
-/// The floors of docs/DESIGN.md: Graphs → Autodiff | Models → Data → Runtime → Training → Export | Generation → Cli.
+/// The floors of docs/DESIGN.md: Graphs | Collectives → Autodiff | Models → Data → Runtime → Training → Export | Generation → Cli.
 /// A room (the namespace segment after <c>OnnxKto.</c>) may use its own namespaces and any lower floor's, never a
 /// higher floor's nor a sibling's on the same floor; only Runtime touches ONNX Runtime.
 /// </summary>
@@ -13,7 +13,7 @@ internal static partial class DependencyFloors
     public static readonly IReadOnlyDictionary<string, int> Floor = new Dictionary<string, int>(StringComparer.Ordinal)
     {
         [""] = 0,
-        ["Graphs"] = 1,
+        ["Graphs"] = 1, ["Collectives"] = 1,
         ["Autodiff"] = 2, ["Models"] = 2,
         ["Data"] = 3,
         ["Runtime"] = 4,

@@ -87,6 +87,10 @@ internal static class KtoConfigKeys
         Loop.Key("precompute_ref_log_probs", Bool, s => s.PrecomputeRefLogProbs, (s, v) => s with { PrecomputeRefLogProbs = v },
             "One cached reference pass before training (our default true)."),
 
+        // Data parallelism (mpirun).
+        Loop.Key("ddp_timeout", PositiveInteger, s => s.DdpTimeout, (s, v) => s with { DdpTimeout = v },
+            "Seconds a collective waits for the slowest rank before the job stops naming it (HF's default 1800)."),
+
         Memory.Key("gradient_checkpointing", Bool, s => s.GradientCheckpointing, (s, v) => s with { GradientCheckpointing = v },
             "Keep only each decoder layer's input and recompute the layer in the backward pass (our default false; TRL's KTOConfig: true)."),
         Memory.Key("head_chunk_rows", OptionalPositiveInteger, s => s.HeadChunkRows, (s, v) => s with { HeadChunkRows = v },

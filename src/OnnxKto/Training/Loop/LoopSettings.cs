@@ -17,4 +17,10 @@ public sealed record LoopSettings
 
     /// <summary><c>precompute_ref_log_probs</c>: one reference pass before training, cached (our default true; TRL's false).</summary>
     public bool PrecomputeRefLogProbs { get; init; } = true;
+
+    /// <summary>
+    /// <c>ddp_timeout</c>: seconds a data-parallel collective waits for the slowest rank before the job stops, naming
+    /// the ranks that did not arrive (HF's default 1800). Example: 1800.
+    /// </summary>
+    public int DdpTimeout { get; init; } = 1800;
 }

@@ -47,6 +47,18 @@ internal sealed class MetricsAccumulator(LossType lossType = LossType.Kto)
 
     public double Tokens => _tokens;
 
+    /// <summary>Sums every field over the ranks of a data-parallel job; <paramref name="allReduceSum"/> sums a vector in place.</summary>
+    public void SumAcrossRanks(Action<double[]> allReduceSum)
+    {
+        var (c, r) = (_byLabel[true], _byLabel[false]);
+        double[] v = [_loss, _kl, _tokens, _updates, _microBatches, c.Rewards, c.Logps, c.Logits, c.LogitTokens, c.Count,
+            r.Rewards, r.Logps, r.Logits, r.LogitTokens, r.Count];
+        allReduceSum(v);
+        (_loss, _kl, _tokens, _updates, _microBatches) = (v[0], v[1], v[2], (int)v[3], (int)v[4]);
+        _byLabel[true] = (v[5], v[6], v[7], v[8], (int)v[9]);
+        _byLabel[false] = (v[10], v[11], v[12], v[13], (int)v[14]);
+    }
+
     /// <summary>The interval's metrics, prefixed (e.g. <c>eval_</c>) when asked.</summary>
     public Dictionary<string, double> Report(string prefix = "")
     {

@@ -32,13 +32,13 @@ internal sealed class ReferenceLogProbs
     /// <summary>Reference log-probs of KL rows given as (prompt example, completion example) pairs.</summary>
     public float[] Kl(IEnumerable<(int Prompt, int Completion)> pairs) => pairs.Select(p => _kl[p]).ToArray();
 
-    /// <summary>Loads the cache at <paramref name="cachePath"/> when its key matches, else computes and saves it.</summary>
+    /// <summary>Loads the cache at <paramref name="cachePath"/> when its key matches, else computes and saves it (null: computes, no cache).</summary>
     public static ReferenceLogProbs LoadOrCompute(TrainingSession session, IReadOnlyList<TokenizedExample> data,
-        IEnumerable<(int Prompt, int Completion)> klPairs, int rows, int padId, int? maxLength, string cachePath, Action<string> log)
+        IEnumerable<(int Prompt, int Completion)> klPairs, int rows, int padId, int? maxLength, string? cachePath, Action<string> log)
     {
         var pairs = klPairs.Distinct().OrderBy(p => p.Prompt).ThenBy(p => p.Completion).ToArray();
         var key = CacheKey(session.Manifest.ModelFingerprint, data, pairs, maxLength);
-        if (File.Exists(cachePath))
+        if (cachePath is not null && File.Exists(cachePath))
         {
             using var file = SafetensorsFile.Open(cachePath);
             if (file.Metadata.TryGetValue("key", out var stored) && stored == key)
@@ -51,6 +51,7 @@ internal sealed class ReferenceLogProbs
             }
         }
         var result = Compute(session, data, pairs, rows, padId, maxLength, log);
+        if (cachePath is null) return result;
         SafetensorsWriter.Write(cachePath, new Dictionary<string, TensorData>
         {
             ["target"] = TensorData.FromFloats([data.Count], result._target),

@@ -8,6 +8,7 @@ using OnnxKto.Training.Artifacts;
 using OnnxKto.Training.Batching;
 using OnnxKto.Training.Configuration;
 using OnnxKto.Training.Losses;
+using OnnxKto.Training.Parallel;
 using OnnxKto.Training.Session;
 
 namespace OnnxKto.Training.Loop;
@@ -35,6 +36,10 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
         var device = ExecutionDevice.Parse(options.Device);
         var settings = new DeviceSessionSettings { IntraOpThreads = options.Threads, UseTf32 = options.Tf32 };
         device.CreateSessionOptions(settings).Dispose();
+        using var parallel = DataParallel.Join(TimeSpan.FromSeconds(_config.Loop.DdpTimeout));
+        device = parallel.Place(device, options.Device);
+        if (!parallel.IsWriter) (log, progress) = (_ => { }, null);  // rank 0 speaks for the job
+        if (parallel.Active) log($"data parallel: {parallel.Describe()}");
         var manifest = ArtifactManifest.Load(options.Artifacts);
         CheckConfigMatchesArtifacts(manifest);
         bool kto = _config.Loss.LossType == LossType.Kto, needsReference = _config.Loss.LossType != LossType.Sft;
@@ -43,10 +48,12 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
         var tokenizer = ModelTokenizer.Load(manifest.Model);
         var train = LoadData(options.Data, manifest, tokenizer);
         // dpo plans over pairs, each two examples (PreferencePairs).
-        var plan = TrainingPlan.Create(paired ? train.Count / 2 : train.Count, _config.Schedule, _config.Data.Seed, kto, pairsAcrossUpdate: windowKl);
+        var plan = TrainingPlan.Create(paired ? train.Count / 2 : train.Count, _config.Schedule, _config.Data.Seed, kto,
+            pairsAcrossUpdate: windowKl, worldSize: parallel.WorldSize);
         CheckMemoryPlan(manifest, device, train);
         var run = new RunFolder(options.Output);
-        run.Prepare(options.Resume, options.Overwrite);
+        if (parallel.IsWriter) run.Prepare(options.Resume, options.Overwrite);
+        parallel.Barrier("preparing the run folder");
         foreach (var warning in plan.Warnings) log($"warning: {warning}");
         int total = plan.Updates.Count;
         var schedule = LearningRateSchedule.For(_config.Schedule, total);
@@ -56,10 +63,11 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
             ? Path.Combine(options.Artifacts, ArtifactNames.Checkpoint)
             : Path.Combine(resumeFrom.Folder, ArtifactNames.Checkpoint));
         int start = checkpoint.Metadata.TryGetValue("cursor", out var c) ? int.Parse(c, CultureInfo.InvariantCulture) : 0;
+        parallel.EnsureSame(start, "the update to start from", "Every rank reads the run folder to resume: put --out on a file system all nodes share.");
         if (resumeFrom.Folder is not null) log($"resuming from {resumeFrom.Folder} (update {start} of {total})");
-        run.TruncateMetricsAfter(start);
+        if (parallel.IsWriter) run.TruncateMetricsAfter(start);
         log($"training: {train.Count} examples, {total} updates ({plan.UpdatesPerEpoch} per epoch), " +
-            $"batch {_config.Schedule.PerDeviceTrainBatchSize} x {_config.Schedule.GradientAccumulationSteps} accumulation, loss {_config.Loss.LossType.ToConfigName()}");
+            $"batch {_config.Schedule.PerDeviceTrainBatchSize} x {_config.Schedule.GradientAccumulationSteps} accumulation{(parallel.Active ? $" x {parallel.WorldSize} ranks" : "")}, loss {_config.Loss.LossType.ToConfigName()}");
 
         using var session = new TrainingSession(options.Artifacts, checkpoint, device, settings);
         if (device.IsCuda) log($"device {device}: parameters, gradients and optimizer state in device memory{(options.Tf32 ? ", TF32 on" : "")}");
@@ -67,10 +75,13 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
         ReferenceLogProbs? reference = null;
         if (needsReference && _config.Loop.PrecomputeRefLogProbs)
         {
+            // A window estimate scores the whole update's pairs on every rank (so every rank holds the same z0 without a
+            // collective); the batch estimate pairs within this rank's slice.
             var pairs = windowKl ? plan.Updates.SelectMany(KlReferencePoint.Pairs)
-                : plan.Updates.SelectMany(u => u.MicroBatches).SelectMany(m => m.Examples.Select((e, row) => (e, MicroBatch.KlSource(m.Examples, row))));
+                : plan.Updates.SelectMany(u => u.MicroBatches).Select(m => parallel.Slice(m.Examples))
+                    .SelectMany(examples => examples.Select((e, row) => (e, MicroBatch.KlSource(examples, row))));
             reference = ReferenceLogProbs.LoadOrCompute(session, train, kto ? pairs : [], _config.Loss.RowsPerMicroBatch(_config.Schedule.PerDeviceTrainBatchSize), pad,
-                _config.Data.MaxLength, run.ReferenceCache(""), log);
+                _config.Data.MaxLength, parallel.IsWriter ? run.ReferenceCache("") : null, log);
             session.ReleaseReferenceModel();  // cached now: its weights and activations need not stay for the run
         }
         var evalData = options.EvalData is null ? null : LoadData(options.EvalData, manifest, tokenizer);
@@ -106,8 +117,10 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
             klPoint?.ForUpdate(session, update, reference);
             foreach (var planned in update.MicroBatches)
             {
-                var batch = MicroBatch.Build(train, paired ? PreferencePairs.Rows(planned.Examples) : planned.Examples, batchKl, pad, _config.Data.MaxLength, paired);
+                var rows = parallel.Slice(planned.Examples);
+                var batch = MicroBatch.Build(train, paired ? PreferencePairs.Rows(rows) : rows, batchKl, pad, _config.Data.MaxLength, paired);
                 var (refTarget, refKl) = References(session, batch, reference, needsReference, batchKl);
+                if (batchKl) refKl = parallel.AgreeOnKl(session, batch, refKl!, k + 1);
                 var result = session.TrainStep(batch, refTarget, refKl, 1f / update.MicroBatches.Count);
                 rewardShift?.Add(result.Rewards, session);
                 finite &= float.IsFinite(result.Loss);
@@ -115,6 +128,7 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
                 interval.Add(batch, result);
                 samples += batch.Size;
             }
+            finite = parallel.AverageGradients(session, finite, k + 1);
             double? scaleBefore = session.DynamicLossScale;
             double norm = finite ? session.OptimizerStep() : double.NaN;
             if (finite && !double.IsFinite(norm) && scaleBefore is { } scale)
@@ -138,20 +152,25 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
 
             if (step % _config.Loop.LoggingSteps == 0 || step == total)
             {
+                interval.SumAcrossRanks(sums => parallel.Sum(sums, $"metrics of update {step}"));
                 var metrics = interval.Report();
                 metrics["step"] = step;
                 metrics["epoch"] = Math.Round((double)step / plan.UpdatesPerEpoch, 4);
                 metrics["learning_rate"] = rate;
                 metrics["grad_norm"] = norm;
                 metrics["tokens_per_second"] = interval.Tokens / intervalClock.Elapsed.TotalSeconds;
-                run.AppendMetrics(metrics);
+                parallel.Report(metrics);
+                if (parallel.IsWriter) run.AppendMetrics(metrics);
                 progress?.Log(metrics);
                 interval = new MetricsAccumulator(_config.Loss.LossType);
                 intervalClock.Restart();
             }
             if (evalData is not null && _config.Loop.EvalSteps is int every && step % every == 0)
-                run.AppendMetrics(Evaluate(session, evalData, step, batchKl, needsReference, pad));
-            if (step % _config.Loop.SaveSteps == 0 || step == total)
+            {
+                var evaluation = Evaluate(session, evalData, step, batchKl, needsReference, pad);  // every rank: all the eval data
+                if (parallel.IsWriter) run.AppendMetrics(evaluation);
+            }
+            if (parallel.IsWriter && (step % _config.Loop.SaveSteps == 0 || step == total))
             {
                 var metadata = Metadata(manifest, step, update.Epoch);
                 klPoint?.Save(metadata);
@@ -161,6 +180,9 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
         }
         progress?.Finish();
         double seconds = runClock.Elapsed.TotalSeconds;
+        var totals = new[] { lossSum / parallel.WorldSize, samples };
+        parallel.Sum(totals, "run totals");
+        (lossSum, samples) = (totals[0], (int)totals[1]);
         var summary = new Dictionary<string, double>
         {
             ["train_runtime"] = Math.Round(seconds, 3),
@@ -168,7 +190,7 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
             ["train_steps_per_second"] = Math.Round((total - start) / seconds, 3),
             ["train_loss"] = (total - start) > 0 ? lossSum / (total - start) : double.NaN,
         };
-        run.AppendMetrics(summary);
+        if (parallel.IsWriter) run.AppendMetrics(summary);
         log($"done: {total} updates, train_loss {summary["train_loss"]:F4}, {seconds:F1}s; checkpoint {lastCheckpoint}");
         return new TrainingSummary(session.Step, lastCheckpoint, summary);
     }

@@ -197,6 +197,7 @@ public sealed class TrainingSession : IDisposable
         if (_referenceWeights is not null && !_referenceSharesParameters)
             foreach (var (name, tensor) in _referenceWeights.Where(w => !_frozenValues.ContainsKey(w.Key))) tensor.Dispose();
         _referenceWeights = null;
+        _referenceSharesParameters = false;
         if (_reference.IsValueCreated) _reference.Value.Dispose();
         _reference = new Lazy<BoundSession>(() => Open(ReferenceModel));
     }
@@ -256,12 +257,12 @@ public sealed class TrainingSession : IDisposable
     /// <summary>
     /// The policy's log-probs of KL sequences at the current parameters, without gradient (for kl_estimate step and
     /// running): the reference graph run on the trainable parameters instead of the initial ones. Its target half
-    /// gets two pad tokens per row, whose result is dropped.
+    /// gets a one-token stub per row (token 0), whose result is dropped; data parallelism uses it too, to agree on the KL estimate.
     /// </summary>
-    public float[] ComputePolicyKlLogps(MicroBatch.Sequences kl, int rows, int padId)
+    public float[] ComputePolicyKlLogps(MicroBatch.Sequences kl, int rows)
     {
         var session = _reference.Value;
-        var filler = MicroBatch.Pad(Enumerable.Repeat<(int[], int[])>(([padId], [padId]), rows).ToList(), padId);
+        var filler = MicroBatch.Pad(Enumerable.Repeat<(int[], int[])>(([0], [0]), rows).ToList(), 0);
         var inputs = new List<(string, DeviceTensor)>();
         try
         {
@@ -277,6 +278,11 @@ public sealed class TrainingSession : IDisposable
             foreach (var (_, value) in inputs) value.Dispose();
         }
     }
+
+    /// <summary>The accumulated gradient of each trainable parameter (manifest order), for averaging across ranks before <see cref="OptimizerStep"/>.</summary>
+    internal IReadOnlyList<DeviceTensor> AccumulatedGradients() =>
+        _latestGradient < 0 ? throw new InvalidOperationException("There is no gradient before a TrainStep.")
+            : _trainable.Select(name => _gradients[_latestGradient][name]).ToList();
 
     /// <summary>Parameters and optimizer state (and the fp16 loss scaler's state, in the metadata) as a checkpoint (host copies).</summary>
     public TrainingCheckpoint SaveCheckpoint(IReadOnlyDictionary<string, string> metadata)

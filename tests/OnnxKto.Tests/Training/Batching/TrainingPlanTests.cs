@@ -31,6 +31,17 @@ public sealed class TrainingPlanTests
     }
 
     [TestMethod]
+    public void EachMicroBatchHoldsEveryRanksSliceAndAShortTailIsDropped()
+    {
+        // 2 ranks x 3 per device: micro-batches of 6, the last 4 of 10 examples cannot give each rank 3.
+        var plan = TrainingPlan.Create(10, new ScheduleSettings { PerDeviceTrainBatchSize = 3, NumTrainEpochs = 1, TrainSamplingStrategy = SamplingStrategy.Sequential },
+            seed: 42, pairsForKl: true, worldSize: 2);
+        Assert.AreEqual(1, plan.Updates.Count);
+        CollectionAssert.AreEqual(new[] { 0, 1, 2, 3, 4, 5 }, plan.Updates[0].MicroBatches[0].Examples);
+        StringAssert.Contains(plan.Warnings.Single(), "last 4 examples");
+    }
+
+    [TestMethod]
     public void MaxStepsRunsPastOneEpoch() =>
         Assert.AreEqual(7, TrainingPlan.Create(8, new ScheduleSettings { PerDeviceTrainBatchSize = 4, MaxSteps = 7 }, seed: 42, pairsForKl: true).Updates.Count);
 
