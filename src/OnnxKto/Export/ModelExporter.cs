@@ -23,10 +23,10 @@ public static class ModelExporter
     /// <returns>The files written, full paths.</returns>
     public static IReadOnlyList<string> Export(string checkpoint, string outDir, bool optimize = false, Action<string>? log = null)
     {
-        var (source, adapter) = TrainedCheckpoint.LoadTrained(checkpoint);
-        var written = Export(source, outDir, optimize, log);
-        return adapter is null ? written
-            : [.. written, .. PeftAdapterWriter.Write(adapter, source.Spec, Path.Combine(Path.GetFullPath(outDir), PeftAdapterWriter.Folder), log)];
+        var trained = TrainedCheckpoint.LoadTrained(checkpoint);
+        var written = Export(trained.Model, outDir, optimize, log);
+        return trained.Adapter is not { } adapter ? written
+            : [.. written, .. PeftAdapterWriter.Write(adapter, trained.Model.Spec, Path.Combine(Path.GetFullPath(outDir), PeftAdapterWriter.Folder), log)];
     }
 
     /// <summary>Exports <paramref name="source"/>'s weights into <paramref name="outDir"/> (created; files replaced).</summary>

@@ -54,15 +54,21 @@ internal static partial class TrainedCheckpoint
     /// <exception cref="InvalidDataException">As for <see cref="Load"/>.</exception>
     public static LoraAdapter? LoadAdapter(string path) => LoadTrained(path).Adapter;
 
-    /// <summary>Both: the (merged) model as <see cref="Load"/> gives it, and the adapter as <see cref="LoadAdapter"/> does.</summary>
+    /// <summary>The (merged) model as <see cref="Load"/> gives it, the base it was trained from, and the adapter as <see cref="LoadAdapter"/> does.</summary>
     /// <exception cref="InvalidDataException">As for <see cref="Load"/>.</exception>
-    public static (ModelSource Model, LoraAdapter? Adapter) LoadTrained(string path)
+    public static TrainedModel LoadTrained(string path)
     {
         var (file, manifest, weights) = Read(path);
         var adapter = Adapter(manifest, weights);
         var model = adapter is null ? weights : adapter.Merge(weights);
-        ModelSource.Validate(ModelBuilders.For(manifest.ModelConfig).Build().Parameters, model, file);
-        return (new ModelSource(manifest.Model, manifest.ModelConfig, model), adapter);
+        var parameters = ModelBuilders.For(manifest.ModelConfig).Build().Parameters;
+        ModelSource.Validate(parameters, model, file);
+        var merged = new ModelSource(manifest.Model, manifest.ModelConfig, model);
+        if (adapter is null) return new TrainedModel(merged, merged, null);
+        // The base: the artifacts' initial values of every base parameter (saved modules included), without adapters.
+        using var initial = SafetensorsFile.Open(Path.Combine(ArtifactsFolder(file), ArtifactNames.Checkpoint));
+        var baseWeights = parameters.ToDictionary(p => p.Name, p => adapter.SavedModules.ContainsKey(p.Name) ? initial.Read(p.Name) : weights[p.Name], StringComparer.Ordinal);
+        return new TrainedModel(merged, merged with { Weights = baseWeights }, adapter);
     }
 
     private static LoraAdapter? Adapter(ArtifactManifest manifest, IReadOnlyDictionary<string, TensorData> weights) =>
@@ -74,10 +80,10 @@ internal static partial class TrainedCheckpoint
     {
         var file = Resolve(path);
         using var checkpoint = SafetensorsFile.Open(file);
-        var artifacts = checkpoint.Metadata.TryGetValue(ArtifactsKey, out var folder) ? folder
-            : File.Exists(Path.Combine(Path.GetDirectoryName(file)!, ArtifactNames.Manifest)) ? Path.GetDirectoryName(file)!
-            : throw new InvalidDataException($"{file}: its metadata has no '{ArtifactsKey}' entry naming the artifact folder, and no {ArtifactNames.Manifest} lies beside it; was it written by onnx-kto's trainer?");
+        var artifacts = ArtifactsFolder(file, checkpoint);
         var manifest = ArtifactManifest.Load(artifacts);
+        if (checkpoint.Metadata.TryGetValue("model_fingerprint", out var fingerprint) && fingerprint != manifest.ModelFingerprint)
+            throw new InvalidDataException($"{file}: trained from another model (fingerprint {fingerprint}) than the artifacts in '{artifacts}' ({manifest.ModelFingerprint}) were made from.");
         // A LoRA run's checkpoints hold the trainable tensors only; the frozen base is in the artifacts' initial checkpoint.
         using var initial = manifest.Config.Lora.UsePeft ? SafetensorsFile.Open(Path.Combine(artifacts, ArtifactNames.Checkpoint)) : null;
         var weights = new Dictionary<string, TensorData>(StringComparer.Ordinal);
@@ -89,6 +95,17 @@ internal static partial class TrainedCheckpoint
         }
         return (file, manifest, weights);
     }
+
+    private static string ArtifactsFolder(string file)
+    {
+        using var checkpoint = SafetensorsFile.Open(file);
+        return ArtifactsFolder(file, checkpoint);
+    }
+
+    private static string ArtifactsFolder(string file, SafetensorsFile checkpoint) =>
+        checkpoint.Metadata.TryGetValue(ArtifactsKey, out var folder) ? folder
+            : File.Exists(Path.Combine(Path.GetDirectoryName(file)!, ArtifactNames.Manifest)) ? Path.GetDirectoryName(file)!
+            : throw new InvalidDataException($"{file}: its metadata has no '{ArtifactsKey}' entry naming the artifact folder, and no {ArtifactNames.Manifest} lies beside it; was it written by onnx-kto's trainer?");
 
     [GeneratedRegex(@"^checkpoint-(\d+)$")]
     private static partial Regex StepFolder();

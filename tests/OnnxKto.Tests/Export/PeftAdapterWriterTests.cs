@@ -48,6 +48,16 @@ public sealed class PeftAdapterWriterTests
         CollectionAssert.AreEqual(new[] { "ln_f" }, config["modules_to_save"]!.AsArray().Select(n => (string?)n).ToArray());
         Assert.AreEqual(dir.File("model"), (string?)config["base_model_name_or_path"]);
         AssertMergedExportIsTheAdapterModel(dir, TinyRun.Config, lora, run);
+
+        // What a serving exporter builds on: the untouched base (ln_f at its initial values), and each adapter's tensors.
+        var trained = TrainedCheckpoint.LoadTrained(run);
+        var folder = ModelSource.Load(dir.File("model")).Weights;
+        CollectionAssert.AreEquivalent(folder.Keys.ToArray(), trained.Base.Weights.Keys.ToArray());
+        foreach (var (name, tensor) in folder) CollectionAssert.AreEqual(tensor.Bytes, trained.Base.Weights[name].Bytes, name);
+        var target = trained.Adapter!.Targets.Single();
+        Assert.AreEqual("transformer.h.0.attn.c_attn.weight", target.BaseWeight);
+        Assert.AreEqual(2.0, target.Scaling);
+        CollectionAssert.AreNotEqual(folder["transformer.ln_f.weight"].Bytes, trained.Model.Weights["transformer.ln_f.weight"].Bytes, "ln_f trained in full");
     }
 
     /// <summary>Qwen2 shape (tied embeddings, q/k/v biases, 2 layers), adapters on every linear layer.</summary>
