@@ -1,6 +1,7 @@
 using OnnxKto.Models.Lora;
 using OnnxKto.Tests.TestUtil;
 using OnnxKto.Training.Artifacts;
+using OnnxKto.Training.Loop;
 
 namespace OnnxKto.Tests.Training.Loop;
 
@@ -50,6 +51,23 @@ public sealed class TrainerLoraTests
         var again = TrainingCheckpoint.Load(Path.Combine(resumed, "checkpoint-6", ArtifactNames.Checkpoint));
         foreach (var (name, tensor) in last.Tensors)
             CollectionAssert.AreEqual(tensor.Bytes, again.Tensors[name].Bytes, $"{name} after the resumed run");
+    }
+
+    /// <summary>A LoRA checkpoint holds no base, so resuming it on artifacts regenerated from other weights is refused, naming both fingerprints.</summary>
+    [TestMethod]
+    public void ResumingOnAnotherBaseIsRefused()
+    {
+        using var dir = new TempFolder();
+        var config = LoraRuns.Config(new LoraSettings { UsePeft = true, R = 2, Alpha = 4 }) with
+        {
+            Schedule = new OnnxKto.Training.Batching.ScheduleSettings { PerDeviceTrainBatchSize = 8, MaxSteps = 2 },
+            Loop = new LoopSettings { SaveSteps = 1 },
+        };
+        var (artifacts, data, run, _) = LoraRuns.Train(dir.Path, TinyRun.Config, config);
+        Directory.Delete(Path.Combine(run, "checkpoint-2"), recursive: true);
+        TinyRun.Artifacts(TinyRun.WriteModel(dir.File("other"), seed: 2), artifacts, config);
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => LoraRuns.Run(artifacts, data, run, config, resume: true));
+        StringAssert.Contains(e.Message, "trained from another model");
     }
 
     private static void CopyFolder(string from, string to)
