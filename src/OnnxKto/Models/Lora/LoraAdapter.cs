@@ -40,14 +40,21 @@ public sealed record LoraAdapter(LoraSettings Settings, IReadOnlyList<LoraTarget
             var (a, b) = (t.A.ToFloats(), t.B.ToFloats());
             int r = (int)t.A.Dims[0], n = (int)layer.InFeatures, m = (int)layer.OutFeatures;
             var result = new float[w.Length];
+            var delta = new double[n];                                  // row o of B·A, accumulated along A's rows
             for (int o = 0; o < m; o++)
+            {
+                Array.Clear(delta);
+                for (int k = 0; k < r; k++)
+                {
+                    double bk = b[o * r + k];
+                    for (int i = 0; i < n; i++) delta[i] += bk * a[k * n + i];
+                }
                 for (int i = 0; i < n; i++)
                 {
-                    double delta = 0;
-                    for (int k = 0; k < r; k++) delta += (double)b[o * r + k] * a[k * n + i];
                     int at = layer.WeightIsOutIn ? o * n + i : i * m + o;
-                    result[at] = (float)(w[at] + layer.Scaling * delta);
+                    result[at] = (float)(w[at] + layer.Scaling * delta[i]);
                 }
+            }
             merged[layer.BaseWeight] = TensorData.FromFloats(merged[layer.BaseWeight].Dims, result);
         }
         return merged;

@@ -2,6 +2,7 @@ using OnnxKto.Models.Lora;
 using OnnxKto.Tests.TestUtil;
 using OnnxKto.Training.Artifacts;
 using OnnxKto.Training.Loop;
+using OnnxKto.Training.Session;
 
 namespace OnnxKto.Tests.Training.Loop;
 
@@ -34,6 +35,14 @@ public sealed class TrainerLoraTests
         Assert.IsTrue(trainable.Where(n => n.EndsWith("lora_B.weight")).All(n => last.Tensors[n].ToFloats().Any(v => v != 0)), "every B has trained away from zero");
         var metrics = TinyRun.Metrics(run);
         Assert.AreNotEqual(metrics[0]["loss"], metrics[^1]["loss"]);
+        // The session's current model (what the demo and bench export) is the merged one, as the exporter loads it.
+        using (var session = new TrainingSession(artifacts, TrainingCheckpoint.Open(Path.Combine(run, "checkpoint-6", ArtifactNames.Checkpoint))))
+        {
+            var current = session.CurrentModel().Weights;
+            var exported = OnnxKto.Export.TrainedCheckpoint.Load(run).Weights;
+            CollectionAssert.AreEquivalent(exported.Keys.ToArray(), current.Keys.ToArray());
+            foreach (var (name, tensor) in exported) CollectionAssert.AreEqual(tensor.Bytes, current[name].Bytes, name);
+        }
 
         var resumed = dir.File("resumed");
         CopyFolder(run, resumed);
