@@ -16,6 +16,6 @@ public static class ModelBuilders
 
     /// <summary>The modules <paramref name="settings"/> put adapters on in <paramref name="config"/>'s model (empty without use_peft).</summary>
     /// <exception cref="UserError">The settings do not fit the model (see <see cref="LoraModules.Check"/>).</exception>
-    public static IReadOnlyList<LoraLayer> LoraLayers(ModelConfig config, LoraSettings settings) =>
+    internal static IReadOnlyList<LoraLayer> LoraLayers(ModelConfig config, LoraSettings settings) =>
         settings.UsePeft ? For(config).Build(new DecoderOptions { Lora = settings }).LoraLayers : [];
 }

@@ -9,7 +9,7 @@ namespace OnnxKto.Models.Lora;
 /// <param name="Settings">The settings it was trained with.</param>
 /// <param name="Targets">The adapted modules, in the model's declaration order.</param>
 /// <param name="SavedModules">Parameters of <c>lora_modules_to_save</c> at their trained values, by Hugging Face name.</param>
-public sealed record LoraAdapter(LoraSettings Settings, IReadOnlyList<LoraTarget> Targets, IReadOnlyDictionary<string, TensorData> SavedModules)
+internal sealed record LoraAdapter(LoraSettings Settings, IReadOnlyList<LoraTarget> Targets, IReadOnlyDictionary<string, TensorData> SavedModules)
 {
     /// <summary>The adapter in <paramref name="weights"/> (a LoRA model's parameters) for the layers <paramref name="layers"/> declare.</summary>
     /// <exception cref="InvalidDataException">An adapter tensor is missing.</exception>

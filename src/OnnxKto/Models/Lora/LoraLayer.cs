@@ -22,6 +22,6 @@ public sealed record LoraLayer(string Module, long InFeatures, long OutFeatures,
     public string B => $"{Module}.lora_B.weight";
 
     /// <summary>Whether <paramref name="parameter"/> is the A or B of some adapter.</summary>
-    public static bool IsAdapterParameter(string parameter) =>
+    internal static bool IsAdapterParameter(string parameter) =>
         parameter.EndsWith(".lora_A.weight", StringComparison.Ordinal) || parameter.EndsWith(".lora_B.weight", StringComparison.Ordinal);
 }

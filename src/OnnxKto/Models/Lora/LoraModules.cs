@@ -5,7 +5,7 @@ namespace OnnxKto.Models.Lora;
 /// whose path equals it or ends with "." + it; <c>all-linear</c> is every linear layer but the output head; no names
 /// means PEFT's default for the architecture. Names that select nothing are refused, as PEFT refuses them.
 /// </summary>
-public static class LoraModules
+internal static class LoraModules
 {
     /// <summary>PEFT's default <c>target_modules</c> for <paramref name="family"/> (<c>TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING</c>).</summary>
     public static IReadOnlyList<string> DefaultTargets(ModelFamily family) => family switch

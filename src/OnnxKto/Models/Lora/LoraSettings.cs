@@ -45,7 +45,7 @@ public sealed record LoraSettings
     public double Scaling => Alpha / R;
 
     /// <summary>Whether PEFT's matching rule selects the module at path <paramref name="module"/> for <paramref name="name"/>: equal, or a dotted suffix.</summary>
-    public static bool Matches(string module, string name) => module == name || module.EndsWith("." + name, StringComparison.Ordinal);
+    internal static bool Matches(string module, string name) => module == name || module.EndsWith("." + name, StringComparison.Ordinal);
 
     /// <inheritdoc/>
     public bool Equals(LoraSettings? other) =>

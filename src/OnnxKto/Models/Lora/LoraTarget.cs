@@ -10,7 +10,7 @@ namespace OnnxKto.Models.Lora;
 /// <param name="Layer">The module, its shape and the tensor names.</param>
 /// <param name="A">The down-projection, float32 [r, in].</param>
 /// <param name="B">The up-projection, float32 [out, r].</param>
-public sealed record LoraTarget(LoraLayer Layer, TensorData A, TensorData B)
+internal sealed record LoraTarget(LoraLayer Layer, TensorData A, TensorData B)
 {
     /// <summary>The base weight's name, e.g. <c>model.layers.0.self_attn.q_proj.weight</c>.</summary>
     public string BaseWeight => Layer.BaseWeight;

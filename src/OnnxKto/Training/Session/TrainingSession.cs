@@ -251,7 +251,7 @@ public sealed class TrainingSession : IDisposable
     /// <summary>
     /// The model at the current parameters (host copies, no optimizer state): what ORT's
     /// <c>ExportModelForInferencing</c> starts from. Hand it to the exporter to write a serving folder.
-    /// A LoRA run's adapters are merged into the base weights (<see cref="LoraAdapter.Merge"/>).
+    /// A LoRA run's adapters are merged into the base weights (W + (α/r)·B·A).
     /// </summary>
     public ModelSource CurrentModel()
     {
@@ -259,9 +259,6 @@ public sealed class TrainingSession : IDisposable
         var adapter = CurrentAdapter(weights);
         return new ModelSource(_manifest.Model, _manifest.ModelConfig, adapter is null ? weights : adapter.Merge(weights));
     }
-
-    /// <summary>A LoRA run's adapter at the current parameters; null for a full run.</summary>
-    public LoraAdapter? CurrentAdapter() => CurrentAdapter(CurrentWeights());
 
     private LoraAdapter? CurrentAdapter(IReadOnlyDictionary<string, TensorData> weights) => _manifest.Config.Lora.UsePeft
         ? LoraAdapter.From(_manifest.Config.Lora, ModelBuilders.LoraLayers(_manifest.ModelConfig, _manifest.Config.Lora), weights)
