@@ -132,7 +132,7 @@ public abstract partial class DecoderBuilder
             if (_lora is null || !LoraModules.IsTarget(_lora, Config.Family, module)) return y;
             var layer = new LoraLayer(module, inFeatures, outFeatures, LinearWeightIsOutIn, _lora.Scaling);
             _loraLayers.Add(layer);
-            // PEFT's init: A Kaiming-uniform, B zero, so the adapter starts as the identity change.
+            // PEFT's init: A Kaiming-uniform, B zero, so the adapter adds nothing at first.
             var a = Param(layer.A, [_lora.R, inFeatures], ParameterInit.KaimingUniform);
             var up = Param(layer.B, [outFeatures, _lora.R], ParameterInit.Zeros);
             using (B.Scope("lora"))
