@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using OnnxKto.Data;
+using OnnxKto.Models.Lora;
 using OnnxKto.Training.Artifacts;
 using OnnxKto.Training.Batching;
 using OnnxKto.Training.Losses;
@@ -40,4 +41,6 @@ public sealed record KtoConfig
 
     /// <summary>Mixed precision (<c>bf16</c>, <c>fp16</c>); baked into the artifacts.</summary>
     public PrecisionSettings Precision { get; init; } = new();
+    /// <summary>LoRA adapters (<c>use_peft</c>, <c>lora_r</c>, <c>lora_alpha</c>, <c>lora_target_modules</c>, ...); baked into the artifacts.</summary>
+    public LoraSettings Lora { get; init; } = new();
 }

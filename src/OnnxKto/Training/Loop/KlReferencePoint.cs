@@ -42,7 +42,7 @@ internal sealed class KlReferencePoint(LossSettings settings, IReadOnlyList<Toke
             var rows = pairs[offset..(offset + micro.Examples.Length)];
             offset += rows.Length;
             var sequences = MicroBatch.Pad(rows.Select(p => MicroBatch.KlPair(data, p.Prompt, p.Completion, maxLength)).ToList(), padId);
-            var policy = session.ComputePolicyKlLogps(sequences, rows.Length, padId);
+            var policy = session.ComputePolicyKlLogps(sequences, rows.Length);
             var reference = cached?.Kl(rows) ?? session.ComputeReferenceLogps(sequences, sequences, rows.Length).Kl;
             for (int i = 0; i < rows.Length; i++) sum += policy[i] - reference[i];
         }

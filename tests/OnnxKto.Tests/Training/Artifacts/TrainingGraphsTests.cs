@@ -356,4 +356,46 @@ public sealed class TrainingGraphsTests
         Assert.IsFalse(TrainingGraphs.Build(model, new KtoConfig()).Training.Nodes.Any(n => n.Name.StartsWith("/recompute/policy/layers.")),
             "off by default");
     }
+
+    /// <summary>
+    /// Qwen2 shape with adapters on every linear layer, float64: only adapters get gradients (no base-weight gradient
+    /// outputs), gradient checkpointing gives the same adapter gradients, and the reference graph is the base's
+    /// (no adapter inputs, the same log-probs as the base model's own reference graph).
+    /// </summary>
+    [TestMethod]
+    public void LoraTrainsAdaptersOnlyWithOrWithoutCheckpointingAndTheReferenceIsTheBase()
+    {
+        var lora = new OnnxKto.Models.Lora.LoraSettings { UsePeft = true, R = 2, Alpha = 4, TargetModules = ["all-linear"] };
+        var options = new DecoderOptions { Precision = DataType.Double, HiddenStates = true, Lora = lora };
+        var model = ModelBuilders.For(TinyModels.Qwen2).Build(options);
+        var config = new KtoConfig { Lora = lora, Loss = new LossSettings(LossType.Kto, Beta: 2) };
+        var plain = TrainingGraphs.Build(model, config);
+        var checkpointed = TrainingGraphs.Build(model, config with { Memory = new MemorySettings { GradientCheckpointing = true } });
+
+        Assert.IsTrue(plain.Trainable.All(p => p.Name.Contains(".lora_")), "only adapters train");
+        Assert.AreEqual(2 * 7 * 2, plain.Trainable.Count);
+        var gradients = plain.Training.Outputs.Where(o => GradientNames.IsGradient(o.Name)).Select(o => o.Name).ToList();
+        CollectionAssert.AreEquivalent(plain.Trainable.Select(p => GradientNames.Of(p.Name)).ToArray(), gradients.ToArray(), "no gradient output for any base weight");
+
+        var feeds = Batch_(plain.Training, model, seed: 6);
+        using (var a = new OnnxSession(plain.Training, optimize: false))
+        using (var b = new OnnxSession(checkpointed.Training, optimize: false))
+        {
+            var (x, y) = (a.Run(feeds, gradients), b.Run(feeds, gradients));
+            foreach (var name in gradients)
+            {
+                var (u, v) = (x[name].ToDoubles(), y[name].ToDoubles());
+                Assert.IsTrue(u.Any(d => d != 0), $"{name} is not zero");
+                for (int i = 0; i < u.Length; i++) Assert.AreEqual(u[i], v[i], 1e-12 * Math.Max(1, Math.Abs(u[i])), $"{name}[{i}] with checkpointing");
+            }
+        }
+
+        var baseModel = ModelBuilders.For(TinyModels.Qwen2).Build(options with { Lora = null });
+        var baseReference = TrainingGraphs.Build(baseModel, new KtoConfig()).Reference;
+        Assert.IsFalse(plain.Reference.Inputs.Any(i => i.Name.Contains(".lora_")), "the reference reads no adapter");
+        var referenceFeeds = feeds.Where(f => plain.Reference.Inputs.Any(i => i.Name == f.Key)).ToDictionary(f => f.Key, f => f.Value);
+        using var reference = new OnnxSession(plain.Reference, optimize: false);
+        using var expected = new OnnxSession(baseReference, optimize: false);
+        CollectionAssert.AreEqual(expected.Run(referenceFeeds)[ArtifactNames.ReferenceLogps].ToDoubles(), reference.Run(referenceFeeds)[ArtifactNames.ReferenceLogps].ToDoubles());
+    }
 }

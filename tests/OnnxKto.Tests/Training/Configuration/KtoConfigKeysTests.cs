@@ -107,8 +107,8 @@ public sealed class KtoConfigKeysTests
     }
 
     [TestMethod]
-    public void BakedKeysAreTheLossOptimizerParameterMemoryAndPrecisionKeys() =>
-        CollectionAssert.AreEquivalent(new[] { nameof(KtoConfig.Loss), nameof(KtoConfig.Optimizer), nameof(KtoConfig.Parameters), nameof(KtoConfig.Memory), nameof(KtoConfig.Precision) },
+    public void BakedKeysAreTheLossOptimizerParameterMemoryPrecisionAndLoraKeys() =>
+        CollectionAssert.AreEquivalent(new[] { nameof(KtoConfig.Loss), nameof(KtoConfig.Optimizer), nameof(KtoConfig.Parameters), nameof(KtoConfig.Memory), nameof(KtoConfig.Precision), nameof(KtoConfig.Lora) },
             KtoConfigKeys.All.Where(k => k.Baked).Select(k => k.Section).Distinct().ToArray());
 
     [TestMethod]
