@@ -1,3 +1,4 @@
+using OnnxKto.Export.Adapters;
 using OnnxKto.Graphs;
 using OnnxKto.Graphs.Serialization;
 using OnnxKto.Models;
@@ -26,9 +27,15 @@ public static class ModelExporter
     /// <param name="outDir">Output folder; must not be the source model's folder.</param>
     /// <param name="optimize">Also save ORT's optimized graph (ORT-specific fused operators; loads only in ONNX Runtime).</param>
     /// <param name="log">Progress lines.</param>
-    /// <exception cref="UserError">The output folder is the source model's folder.</exception>
+    /// <param name="servedAdapter">
+    /// LoRA factors to serve unmerged (ORT GenAI): <c>model.onnx</c> then takes each adapter matrix as an optional input
+    /// (<see cref="LoraAdapterInputs"/>; with none fed it is <paramref name="source"/>'s model) and the factors go to
+    /// <see cref="OnnxAdapterFile.DefaultName"/> beside it. <paramref name="source"/> holds the base weights.
+    /// </param>
+    /// <exception cref="UserError">The output folder is the source model's folder, or an adapter does not fit the model.</exception>
     /// <exception cref="DirectoryNotFoundException">The model folder recorded for the checkpoint no longer exists.</exception>
-    public static IReadOnlyList<string> Export(ModelSource source, string outDir, bool optimize = false, Action<string>? log = null)
+    public static IReadOnlyList<string> Export(ModelSource source, string outDir, bool optimize = false, Action<string>? log = null,
+        IReadOnlyList<LoraFactors>? servedAdapter = null)
     {
         log ??= _ => { };
         var root = Path.GetFullPath(outDir);
@@ -47,10 +54,17 @@ public static class ModelExporter
 
         var decoder = ModelBuilders.For(source.Config).Build(new DecoderOptions { KvCache = true });
         var model = GraphFreezing.Freeze(decoder.Graph, source.Weights);
+        if (servedAdapter is { Count: > 0 }) model = LoraAdapterInputs.AddTo(model, servedAdapter);
         var modelPath = Out(ModelFiles.Onnx);
         OnnxModelFile.Save(model, modelPath, externalData: true);
         written.Add(modelPath + ".data");
         log($"wrote {ModelFiles.Onnx} (+ .data): {model.Nodes.Count} nodes, {model.Initializers.Count} initializers, inputs {string.Join(", ", model.Inputs.Take(4).Select(i => i.Name))}, ...");
+
+        if (servedAdapter is { Count: > 0 })
+        {
+            OnnxAdapterFile.Write(Out(OnnxAdapterFile.DefaultName), LoraAdapterInputs.Tensors(servedAdapter));
+            log($"wrote {OnnxAdapterFile.DefaultName}: LoRA matrices of {servedAdapter.Count} layers, served by ORT GenAI without merging");
+        }
 
         SafetensorsWriter.Write(Out(ModelFiles.Weights), source.Weights, new Dictionary<string, string> { ["format"] = "pt" });
         log($"wrote {ModelFiles.Weights}: {source.Weights.Count} tensors under Hugging Face names");

@@ -70,7 +70,26 @@ public static class LoraAdapterInputs
     }
 
     /// <summary>
-    /// The tensors of <paramref name="factors"/> by input name, as <see cref="AddTo"/>'s graph takes them:
+    /// <see cref="AddTo(Graph, IEnumerable{string})"/> for the layers <paramref name="factors"/> adapt, after checking that
+    /// each factor pair fits its weight (A's columns are the layer's inputs, B's rows its outputs).
+    /// </summary>
+    /// <exception cref="UserError">A weight is missing or no linear weight, or its factors do not fit it; naming both shapes.</exception>
+    public static Graph AddTo(Graph model, IReadOnlyList<LoraFactors> factors)
+    {
+        var graph = AddTo(model, factors.Select(f => f.Weight));
+        foreach (var f in factors)
+        {
+            f.Validate();
+            var (aName, bName) = InputNames(f.Weight);
+            long inFeatures = graph[aName].Data!.Dims[0], outFeatures = graph[bName].Data!.Dims[1];
+            if (f.InFeatures != inFeatures || f.OutFeatures != outFeatures)
+                throw new UserError($"LoRA factors of '{f.Weight}' (A {f.A}, B {f.B}) do not fit its layer of {inFeatures} inputs and {outFeatures} outputs.");
+        }
+        return graph;
+    }
+
+    /// <summary>
+    /// The tensors of <paramref name="factors"/> by input name, as <see cref="AddTo(Graph, IEnumerable{string})"/>'s graph takes them:
     /// A_in = Aᵀ [in, r] and B_in = scaling · Bᵀ [r, out], so (x·A_in)·B_in = scaling · (x·Aᵀ)·Bᵀ.
     /// </summary>
     /// <exception cref="UserError">Factors with the wrong types or shapes.</exception>

@@ -76,6 +76,17 @@ public sealed class LoraAdapterInputsTests
         StringAssert.Contains(input.Message, "'x");
     }
 
+    [TestMethod]
+    public void FactorsThatDoNotFitTheLayerAreAUserError()
+    {
+        // A [1, 2] has 2 input features; the layer has 3.
+        var wrong = Factors with { A = TensorData.FromFloats([1, 2], [1, 1]) };
+        var error = Assert.ThrowsExactly<UserError>(() => LoraAdapterInputs.AddTo(TinyLinear(outIn: true), [wrong]));
+        StringAssert.Contains(error.Message, "3 inputs and 2 outputs");
+        var rankMismatch = Factors with { B = TensorData.FromFloats([2, 2], [1, 2, 3, 4]) };
+        Assert.ThrowsExactly<UserError>(() => LoraAdapterInputs.Tensors([rankMismatch]));
+    }
+
     // x (n, 3) → Gemm with proj.weight (an initializer) → y (n, 2) → z = 2·y.
     private static Graph TinyLinear(bool outIn)
     {
