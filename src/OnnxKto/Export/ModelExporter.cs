@@ -17,10 +17,18 @@ namespace OnnxKto.Export;
 /// </summary>
 public static class ModelExporter
 {
-    /// <summary>Exports the checkpoint <paramref name="checkpoint"/> (a run folder, <c>RUN/checkpoint-N</c> or a checkpoint file).</summary>
+    /// <summary>
+    /// Exports the checkpoint <paramref name="checkpoint"/> (a run folder, <c>RUN/checkpoint-N</c> or a checkpoint file).
+    /// A LoRA run's export is the merged model, plus the PEFT adapter in <see cref="PeftAdapterWriter.Folder"/>.
+    /// </summary>
     /// <returns>The files written, full paths.</returns>
-    public static IReadOnlyList<string> Export(string checkpoint, string outDir, bool optimize = false, Action<string>? log = null) =>
-        Export(TrainedCheckpoint.Load(checkpoint), outDir, optimize, log);
+    public static IReadOnlyList<string> Export(string checkpoint, string outDir, bool optimize = false, Action<string>? log = null)
+    {
+        var (source, adapter) = TrainedCheckpoint.LoadTrained(checkpoint);
+        var written = Export(source, outDir, optimize, log);
+        return adapter is null ? written
+            : [.. written, .. PeftAdapterWriter.Write(adapter, source.Spec, Path.Combine(Path.GetFullPath(outDir), PeftAdapterWriter.Folder), log)];
+    }
 
     /// <summary>Exports <paramref name="source"/>'s weights into <paramref name="outDir"/> (created; files replaced).</summary>
     /// <param name="source">Configuration, weights, and the model folder or preset the tokenizer and config come from.</param>

@@ -3,6 +3,7 @@ using OnnxKto.Graphs;
 using OnnxKto.Models;
 using OnnxKto.Models.Builders;
 using OnnxKto.Models.Checkpoints;
+using OnnxKto.Models.Lora;
 using OnnxKto.Training.Artifacts;
 
 namespace OnnxKto.Export;
@@ -41,11 +42,35 @@ internal static partial class TrainedCheckpoint
 
     /// <summary>
     /// Loads the model of a checkpoint: configuration and model spec from the artifact manifest, every parameter from
-    /// the checkpoint (optimizer state is not read). An artifact folder's own initial checkpoint works too.
+    /// the checkpoint (optimizer state is not read). An artifact folder's own initial checkpoint works too. A LoRA
+    /// run's adapters are merged into the base (read from the artifacts' initial checkpoint): the result is a plain model.
     /// </summary>
     /// <param name="path">A run folder, <c>RUN/checkpoint-N</c>, or a checkpoint file.</param>
     /// <exception cref="InvalidDataException">The checkpoint names no artifact folder, or lacks a parameter the manifest lists, or has it in another shape.</exception>
-    public static ModelSource Load(string path)
+    public static ModelSource Load(string path) => LoadTrained(path).Model;
+
+    /// <summary>The LoRA adapter a run's checkpoint holds (A, B and saved modules at their trained values); null for a full run.</summary>
+    /// <param name="path">A run folder, <c>RUN/checkpoint-N</c>, or a checkpoint file.</param>
+    /// <exception cref="InvalidDataException">As for <see cref="Load"/>.</exception>
+    public static LoraAdapter? LoadAdapter(string path) => LoadTrained(path).Adapter;
+
+    /// <summary>Both: the (merged) model as <see cref="Load"/> gives it, and the adapter as <see cref="LoadAdapter"/> does.</summary>
+    /// <exception cref="InvalidDataException">As for <see cref="Load"/>.</exception>
+    public static (ModelSource Model, LoraAdapter? Adapter) LoadTrained(string path)
+    {
+        var (file, manifest, weights) = Read(path);
+        var adapter = Adapter(manifest, weights);
+        var model = adapter is null ? weights : adapter.Merge(weights);
+        ModelSource.Validate(ModelBuilders.For(manifest.ModelConfig).Build().Parameters, model, file);
+        return (new ModelSource(manifest.Model, manifest.ModelConfig, model), adapter);
+    }
+
+    private static LoraAdapter? Adapter(ArtifactManifest manifest, IReadOnlyDictionary<string, TensorData> weights) =>
+        manifest.Config.Lora.UsePeft
+            ? LoraAdapter.From(manifest.Config.Lora, ModelBuilders.LoraLayers(manifest.ModelConfig, manifest.Config.Lora), weights)
+            : null;
+
+    private static (string File, ArtifactManifest Manifest, Dictionary<string, TensorData> Weights) Read(string path)
     {
         var file = Resolve(path);
         using var checkpoint = SafetensorsFile.Open(file);
@@ -53,15 +78,16 @@ internal static partial class TrainedCheckpoint
             : File.Exists(Path.Combine(Path.GetDirectoryName(file)!, ArtifactNames.Manifest)) ? Path.GetDirectoryName(file)!
             : throw new InvalidDataException($"{file}: its metadata has no '{ArtifactsKey}' entry naming the artifact folder, and no {ArtifactNames.Manifest} lies beside it; was it written by onnx-kto's trainer?");
         var manifest = ArtifactManifest.Load(artifacts);
+        // A LoRA run's checkpoints hold the trainable tensors only; the frozen base is in the artifacts' initial checkpoint.
+        using var initial = manifest.Config.Lora.UsePeft ? SafetensorsFile.Open(Path.Combine(artifacts, ArtifactNames.Checkpoint)) : null;
         var weights = new Dictionary<string, TensorData>(StringComparer.Ordinal);
         foreach (var p in manifest.Parameters)
         {
-            if (!checkpoint.Contains(p.Name))
-                throw new InvalidDataException($"{file}: parameter '{p.Name}' listed in {Path.Combine(artifacts, ArtifactNames.Manifest)} is missing.");
-            weights[p.Name] = checkpoint.Read(p.Name);
+            var source = checkpoint.Contains(p.Name) ? checkpoint : !p.Trainable && initial is not null && initial.Contains(p.Name) ? initial
+                : throw new InvalidDataException($"{file}: parameter '{p.Name}' listed in {Path.Combine(artifacts, ArtifactNames.Manifest)} is missing.");
+            weights[p.Name] = source.Read(p.Name);
         }
-        ModelSource.Validate(ModelBuilders.For(manifest.ModelConfig).Build().Parameters, weights, file);
-        return new ModelSource(manifest.Model, manifest.ModelConfig, weights);
+        return (file, manifest, weights);
     }
 
     [GeneratedRegex(@"^checkpoint-(\d+)$")]

@@ -1,4 +1,5 @@
 using OnnxKto.Graphs;
+using OnnxKto.Models.Lora;
 
 namespace OnnxKto.Models.Builders;
 
@@ -12,6 +13,9 @@ namespace OnnxKto.Models.Builders;
 public abstract partial class DecoderBuilder
 {
     private readonly List<ParameterSpec> _parameters = [];
+    private readonly List<string> _linearModules = [];
+    private readonly List<LoraLayer> _loraLayers = [];
+    private LoraSettings? _lora;
     private GraphBuilder? _b;
 
     /// <summary>A builder for the architecture <paramref name="config"/> describes.</summary>
@@ -34,7 +38,10 @@ public abstract partial class DecoderBuilder
     {
         options ??= new DecoderOptions();
         Precision = options.Precision;
+        _lora = options.Lora is { UsePeft: true } lora ? lora : null;
         _parameters.Clear();
+        _linearModules.Clear();
+        _loraLayers.Clear();
         var graph = new Graph(Config.ModelType);
         _b = new GraphBuilder(graph);
         var ids = graph.AddInput(ModelGraph.InputIds, DataType.Int64, new Shape("batch", "seq"));
@@ -53,12 +60,15 @@ public abstract partial class DecoderBuilder
             }
         x = MakeFinalNorm(x);
         var head = HeadWeight();                                          // (V, E)
+        if (_lora is not null)
+            LoraModules.Check(_lora, Config.Family, _linearModules,
+                _parameters.Where(p => !LoraLayer.IsAdapterParameter(p.Name)).Select(p => p.Name).ToList());
         if (options.HiddenStates)
         {
             // The caller applies the head to the rows it needs (the training graphs: completion tokens only).
             var hidden = B.Output(x, ModelGraph.HiddenStatesName);
             graph.InsertOutput(0, hidden);
-            return new ModelGraph(graph, Config, _parameters.ToList(), hidden, head.Name) { Layers = layers };
+            return new ModelGraph(graph, Config, _parameters.ToList(), hidden, head.Name) { Layers = layers, LoraLayers = _loraLayers.ToList() };
         }
         Value logits;
         using (B.Scope("lm_head"))
@@ -69,7 +79,7 @@ public abstract partial class DecoderBuilder
         }
         logits = B.Output(logits, ModelGraph.LogitsName);
         graph.InsertOutput(0, logits);
-        return new ModelGraph(graph, Config, _parameters.ToList(), logits, head.Name) { Layers = layers };
+        return new ModelGraph(graph, Config, _parameters.ToList(), logits, head.Name) { Layers = layers, LoraLayers = _loraLayers.ToList() };
     }
 
     /// <summary>Token (and, for GPT-2, position) embeddings as rows (N, E).</summary>
@@ -101,6 +111,8 @@ public abstract partial class DecoderBuilder
     /// The Linear module (GPT-2: Conv1D) Hugging Face calls <paramref name="module"/>: declares <c>module.weight</c>
     /// (and <c>module.bias</c>, zero-initialised, no weight decay) and returns y = x·W (+ b) on rows,
     /// (N, <paramref name="inFeatures"/>) → (N, <paramref name="outFeatures"/>), under the module's name scope.
+    /// When <see cref="DecoderOptions.Lora"/> targets the module it also declares PEFT's <c>module.lora_A.weight</c>
+    /// [r, in] and <c>module.lora_B.weight</c> [out, r] and returns y = x·W (+ b) + (α/r)·(x·Aᵀ)·Bᵀ.
     /// </summary>
     /// <param name="x">Input rows (N, in).</param>
     /// <param name="module">Hugging Face module path, e.g. <c>model.layers.0.self_attn.q_proj</c>.</param>
@@ -113,8 +125,22 @@ public abstract partial class DecoderBuilder
         var weight = Param($"{module}.weight", LinearWeightIsOutIn ? [outFeatures, inFeatures] : [inFeatures, outFeatures],
             ParameterInit.Normal, std);
         var b = bias ? Param($"{module}.bias", [outFeatures], ParameterInit.Zeros, decay: false) : null;
+        _linearModules.Add(module);
         using (ModuleScope(module))
-            return B.Op("Gemm", [x, weight, b], ("transB", LinearWeightIsOutIn ? 1L : 0L));
+        {
+            var y = B.Op("Gemm", [x, weight, b], ("transB", LinearWeightIsOutIn ? 1L : 0L));
+            if (_lora is null || !LoraModules.IsTarget(_lora, Config.Family, module)) return y;
+            var layer = new LoraLayer(module, inFeatures, outFeatures, LinearWeightIsOutIn, _lora.Scaling);
+            _loraLayers.Add(layer);
+            // PEFT's init: A Kaiming-uniform, B zero, so the adapter starts as the identity change.
+            var a = Param(layer.A, [_lora.R, inFeatures], ParameterInit.KaimingUniform);
+            var up = Param(layer.B, [outFeatures, _lora.R], ParameterInit.Zeros);
+            using (B.Scope("lora"))
+            {
+                var down = B.Op("Gemm", [x, a], ("transB", 1L));                              // (N, r)
+                return B.Op("Gemm", [down, up, y], ("transB", 1L), ("alpha", (float)_lora.Scaling)); // (α/r)·down·Bᵀ + y
+            }
+        }
     }
 
     /// <summary>

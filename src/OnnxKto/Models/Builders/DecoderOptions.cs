@@ -1,4 +1,5 @@
 using OnnxKto.Graphs;
+using OnnxKto.Models.Lora;
 
 namespace OnnxKto.Models.Builders;
 
@@ -23,4 +24,11 @@ public sealed record DecoderOptions
     /// the head (<see cref="ModelGraph.HeadWeight"/>) to only the rows it scores.
     /// </summary>
     public bool HiddenStates { get; init; }
+
+    /// <summary>
+    /// LoRA adapters on the linear modules the settings target (when <see cref="LoraSettings.UsePeft"/>): extra
+    /// parameters <c>module.lora_A.weight</c> and <c>module.lora_B.weight</c>, listed in <see cref="ModelGraph.LoraLayers"/>.
+    /// Null (or use_peft false): the base model.
+    /// </summary>
+    public LoraSettings? Lora { get; init; }
 }

@@ -1,3 +1,5 @@
+using OnnxKto.Models.Lora;
+
 namespace OnnxKto.Models.Builders;
 
 /// <summary>Chooses the builder for a configuration's architecture family.</summary>
@@ -11,4 +13,9 @@ public static class ModelBuilders
         ModelFamily.Llama => new LlamaBuilder(config),
         _ => throw new NotSupportedException($"No graph builder for family {config.Family}."),
     };
+
+    /// <summary>The modules <paramref name="settings"/> put adapters on in <paramref name="config"/>'s model (empty without use_peft).</summary>
+    /// <exception cref="UserError">The settings do not fit the model (see <see cref="LoraModules.Check"/>).</exception>
+    public static IReadOnlyList<LoraLayer> LoraLayers(ModelConfig config, LoraSettings settings) =>
+        settings.UsePeft ? For(config).Build(new DecoderOptions { Lora = settings }).LoraLayers : [];
 }

@@ -1,4 +1,5 @@
 using OnnxKto.Graphs;
+using OnnxKto.Models.Lora;
 
 namespace OnnxKto.Models.Builders;
 
@@ -14,13 +15,15 @@ namespace OnnxKto.Models.Builders;
 /// <param name="HeadWeight">Name of the parameter the output head multiplies by (V, E): logits = hidden·Wᵀ.</param>
 public sealed record ModelGraph(Graph Graph, ModelConfig Config, IReadOnlyList<ParameterSpec> Parameters, Value Output, string HeadWeight)
 {
-    /// <summary>The logits output (when the graph was built without <see cref="DecoderOptions.HiddenStates"/>).</summary>
     /// <summary>
     /// Each decoder layer as a <see cref="CheckpointSegment"/>, first to last: its input rows (N, E) and output rows (N, E),
     /// so gradient checkpointing can recompute the layer in the backward pass. Map them with
     /// <see cref="CheckpointSegment.Map"/> after inlining the graph.
     /// </summary>
     public IReadOnlyList<CheckpointSegment> Layers { get; init; } = [];
+
+    /// <summary>The linear modules with LoRA adapters (built with <see cref="DecoderOptions.Lora"/>), in declaration order; empty for the base model.</summary>
+    public IReadOnlyList<LoraLayer> LoraLayers { get; init; } = [];
 
     /// <summary>The logits output (batch, seq, vocab); graphs built for training output hidden states instead.</summary>
     public Value Logits => Output.Name == LogitsName ? Output : throw new InvalidOperationException("This graph outputs hidden states, not logits.");

@@ -2,7 +2,7 @@ using OnnxKto.Graphs;
 
 namespace OnnxKto.Models.Builders;
 
-/// <summary>Seeded initial weights for models trained from scratch (presets).</summary>
+/// <summary>Seeded initial weights for models trained from scratch (presets) and for new LoRA adapters.</summary>
 public static class ParameterInitializer
 {
     /// <summary>Float32 tensors for every parameter, deterministic for a given seed and parameter order.</summary>
@@ -18,6 +18,11 @@ public static class ParameterInitializer
                 case ParameterInit.Ones: Array.Fill(values, 1f); break;
                 case ParameterInit.Normal:
                     for (int i = 0; i < values.Length; i++) values[i] = (float)(p.Std * StandardNormal(rng));
+                    break;
+                case ParameterInit.KaimingUniform:
+                    // gain √(2/(1+a²)) = √(1/3) for a = √5, bound = gain·√(3/fan_in) = 1/√fan_in.
+                    double bound = 1 / Math.Sqrt(p.Shape[^1]);
+                    for (int i = 0; i < values.Length; i++) values[i] = (float)(bound * (2 * rng.NextDouble() - 1));
                     break;
             }
             weights[p.Name] = TensorData.FromFloats(p.Shape, values);

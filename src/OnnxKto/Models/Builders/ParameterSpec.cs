@@ -9,6 +9,11 @@ public enum ParameterInit
     Zeros,
     /// <summary>All ones (normalisation weights).</summary>
     Ones,
+    /// <summary>
+    /// PyTorch's <c>kaiming_uniform_(a=√5)</c>, as PEFT initialises LoRA's A: U(−1/√fan_in, 1/√fan_in) with fan_in the
+    /// second dimension.
+    /// </summary>
+    KaimingUniform,
 }
 
 /// <summary>

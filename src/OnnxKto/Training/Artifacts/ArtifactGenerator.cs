@@ -25,7 +25,10 @@ public static class ArtifactGenerator
         log ??= _ => { };
         Directory.CreateDirectory(folder);
         log($"building the {source.Config.ModelType} forward graph ({source.Config.NumLayers} layers, width {source.Config.HiddenSize})");
-        var model = ModelBuilders.For(source.Config).Build(new DecoderOptions { HiddenStates = true });
+        var model = ModelBuilders.For(source.Config).Build(new DecoderOptions { HiddenStates = true, Lora = config.Lora });
+        if (model.LoraLayers.Count > 0)
+            log($"LoRA: r {config.Lora.R}, alpha {config.Lora.Alpha}, adapters on {model.LoraLayers.Count} modules " +
+                $"({string.Join(", ", model.LoraLayers.Select(l => l.Module[(l.Module.LastIndexOf('.') + 1)..]).Distinct())}); the base is frozen");
         log($"differentiating the {config.Loss.LossType.ToConfigName()} loss");
         var graphs = TrainingGraphs.Build(model, config);
         var files = new (string Name, Graph Graph)[]
@@ -55,6 +58,9 @@ public static class ArtifactGenerator
         };
 
         var tensors = new Dictionary<string, TensorData>(source.Weights);
+        // New adapters: A seeded Kaiming-uniform, B zero (the model folder has neither).
+        foreach (var (name, value) in ParameterInitializer.Initialize(model.Parameters.Where(p => !source.Weights.ContainsKey(p.Name)), config.Data.Seed))
+            tensors[name] = value;
         foreach (var p in graphs.Trainable)
             foreach (var state in OptimizerGraph.StateNames(kind, p.Name))
                 tensors[state] = TensorData.FromFloats(p.Shape, new float[p.ElementCount]);

@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using OnnxKto.Autodiff;
 using OnnxKto.Graphs;
 using OnnxKto.Models.Builders;
+using OnnxKto.Models.Lora;
 using OnnxKto.Models.Scoring;
 using OnnxKto.Training.Configuration;
 using OnnxKto.Training.Losses;
@@ -13,7 +14,8 @@ namespace OnnxKto.Training.Artifacts;
 /// <summary>
 /// The four graphs of a training artifact set, built from a model's forward graph and a config:
 /// training (loss, metrics, accumulated gradients), eval (the same without gradients), reference
-/// (frozen log-probs of target and KL sequences) and optimizer.
+/// (frozen log-probs of target and KL sequences) and optimizer. For a LoRA model (<see cref="ModelGraph.LoraLayers"/>)
+/// only the adapters and <c>lora_modules_to_save</c> train, and the reference graph is the base model without adapters.
 /// </summary>
 internal sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Reference, Graph Optimizer,
     IReadOnlyList<ParameterSpec> Trainable, IReadOnlyList<ParameterSpec> Frozen)
@@ -27,11 +29,17 @@ internal sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Referenc
         var memory = config.Memory;
         if (model.Output.Name != ModelGraph.HiddenStatesName)
             throw new ArgumentException("Training graphs need the model's hidden states: build it with DecoderOptions { HiddenStates = true }.");
-        var (trainable, frozen) = Select(model.Parameters, config.Parameters);
+        // Under LoRA only the adapters (and lora_modules_to_save) train; the trainable/frozen patterns narrow them further.
+        var candidates = model.LoraLayers.Count == 0 ? model.Parameters
+            : model.Parameters.Where(p => LoraLayer.IsAdapterParameter(p.Name) || LoraModules.IsSaved(config.Lora, p.Name)).ToList();
+        var (trainable, _) = Select(candidates, config.Parameters);
+        var frozen = model.Parameters.Except(trainable).ToList();
         int chunks = memory.HeadChunks(config.Schedule.PerDeviceTrainBatchSize, config.Data.MaxLength ?? model.Config.MaxPositions);
         var eval = BuildLossGraph(model, config, "eval", chunks).Graph;
         var training = BuildTraining(model, config, trainable, memory, chunks);
-        var reference = BuildReference(model, chunks);
+        // The reference is the base with the adapter off, as TRL does with PEFT: the same frozen base tensors, no LoRA branch.
+        var reference = BuildReference(model.LoraLayers.Count == 0 ? model
+            : ModelBuilders.For(model.Config).Build(new DecoderOptions { HiddenStates = true, Precision = model.Output.Type }), chunks);
         var optimizer = OptimizerGraph.Build(trainable, config.Optimizer);
         return new TrainingGraphs(training, eval, reference, optimizer, trainable, frozen);
     }

@@ -85,6 +85,13 @@ internal static class ConfigValue
         },
         list => list.ToArray());
 
+    /// <summary>Names: a list, or one string; null is none.</summary>
+    public static ConfigValue<IReadOnlyList<string>> Names { get; } = new("a list of names",
+        (v, k, s) => IsNull(v) ? []
+            : v is YamlSequenceNode seq ? seq.Children.Select(c => Scalar(c, k, s, "a string")).ToList()
+            : [Scalar(v, k, s, "a string")],
+        list => list.ToArray());
+
     /// <summary>Hugging Face's <c>optim_args</c> string, of which only <c>momentum=&lt;number&gt;</c> (for sgd) applies.</summary>
     public static ConfigValue<double> OptimArgs { get; } = new("'momentum=<number>'",
         (v, k, s) =>

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using OnnxKto.Data;
+using OnnxKto.Models.Lora;
 using OnnxKto.Training.Artifacts;
 using OnnxKto.Training.Batching;
 using OnnxKto.Training.Losses;
@@ -37,4 +38,7 @@ public sealed record KtoConfig
 
     /// <summary>Compute traded for memory (<c>gradient_checkpointing</c>, <c>head_chunk_rows</c>); baked into the artifacts.</summary>
     public MemorySettings Memory { get; init; } = new();
+
+    /// <summary>LoRA adapters (<c>use_peft</c>, <c>lora_r</c>, <c>lora_alpha</c>, <c>lora_target_modules</c>, ...); baked into the artifacts.</summary>
+    public LoraSettings Lora { get; init; } = new();
 }

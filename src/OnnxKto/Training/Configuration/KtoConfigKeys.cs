@@ -1,4 +1,5 @@
 using OnnxKto.Data;
+using OnnxKto.Models.Lora;
 using OnnxKto.Training.Artifacts;
 using OnnxKto.Training.Batching;
 using OnnxKto.Training.Losses;
@@ -22,6 +23,7 @@ internal static class KtoConfigKeys
     private static readonly ConfigSection<DataOptions> Data = new(nameof(KtoConfig.Data), c => c.Data, (c, s) => c with { Data = s }, baked: false);
     private static readonly ConfigSection<LoopSettings> Loop = new(nameof(KtoConfig.Loop), c => c.Loop, (c, s) => c with { Loop = s }, baked: false);
     private static readonly ConfigSection<MemorySettings> Memory = new(nameof(KtoConfig.Memory), c => c.Memory, (c, s) => c with { Memory = s }, baked: true);
+    private static readonly ConfigSection<LoraSettings> Lora = new(nameof(KtoConfig.Lora), c => c.Lora, (c, s) => c with { Lora = s }, baked: true);
 
     /// <summary>The keys, in the order <c>kto.yaml</c> is written.</summary>
     public static IReadOnlyList<ConfigKey> All { get; } =
@@ -79,6 +81,15 @@ internal static class KtoConfigKeys
             "Keep only each decoder layer's input and recompute the layer in the backward pass (our default false; TRL's KTOConfig: true)."),
         Memory.Key("head_chunk_rows", OptionalPositiveInteger, s => s.HeadChunkRows, (s, v) => s with { HeadChunkRows = v },
             "Ours: most completion rows the vocabulary head works on at once (recomputed in backward); null: all at once."),
+
+        // LoRA, as TRL's ModelConfig spells it.
+        Lora.Key("use_peft", Bool, s => s.UsePeft, (s, v) => s with { UsePeft = v }, "Train LoRA adapters on a frozen base (the reference is the base with the adapter off)."),
+        Lora.Key("lora_r", PositiveInteger, s => s.R, (s, v) => s with { R = v }, "LoRA rank r."),
+        Lora.Key("lora_alpha", PositiveNumber, s => s.Alpha, (s, v) => s with { Alpha = v }, "LoRA α; adapters are scaled by α/r."),
+        Lora.Key("lora_dropout", Number, s => s.Dropout, (s, v) => s with { Dropout = v }, "Only 0 is supported (TRL's default: 0.05)."),
+        Lora.Key("lora_target_modules", Names, s => s.TargetModules, (s, v) => s with { TargetModules = v },
+            "Modules that get adapters (q_proj, ..., down_proj; c_attn, c_proj, c_fc) or all-linear; empty: PEFT's default."),
+        Lora.Key("lora_modules_to_save", Names, s => s.ModulesToSave, (s, v) => s with { ModulesToSave = v }, "Modules trained in full and saved with the adapter, e.g. lm_head."),
     ];
 
     /// <summary>Keys of TRL/HF configs that have no meaning here; accepted and reported, so pasted configs load.</summary>

@@ -1,6 +1,8 @@
 using OnnxKto.Autodiff;
 using OnnxKto.Graphs;
 using OnnxKto.Models;
+using OnnxKto.Models.Builders;
+using OnnxKto.Models.Lora;
 using OnnxKto.Runtime;
 using OnnxKto.Training.Artifacts;
 using OnnxKto.Training.Batching;
@@ -64,7 +66,12 @@ public sealed class TrainingSession : IDisposable
         _trainable = _manifest.Parameters.Where(p => p.Trainable).Select(p => p.Name).ToArray();
         _frozen = _manifest.Parameters.Where(p => !p.Trainable).Select(p => p.Name).ToArray();
         var stateByParameter = _trainable.ToDictionary(p => p, p => OptimizerGraph.StateNames(_manifest.Config.Optimizer.Kind, p));
-        foreach (var name in _frozen) _frozenValues[name] = _context.Upload(Tensor(checkpoint, name));
+        if (checkpoint.Metadata.TryGetValue("model_fingerprint", out var fingerprint) && fingerprint != _manifest.ModelFingerprint)
+            throw new InvalidDataException(
+                $"The checkpoint was trained from another model (fingerprint {fingerprint}) than the artifacts in '{_folder}' ({_manifest.ModelFingerprint}); resume with the artifacts it was made with.");
+        // A LoRA run's checkpoints hold the adapters only; the frozen base comes from the artifacts' initial checkpoint.
+        var initial = _frozen.All(checkpoint.Tensors.ContainsKey) ? checkpoint : TrainingCheckpoint.Open(Path.Combine(_folder, Checkpoint));
+        foreach (var name in _frozen) _frozenValues[name] = _context.Upload(Tensor(initial, name));
         if (!Device.IsCuda) _hostOptimizer = new HostOptimizer(_manifest.Config.Optimizer);
         foreach (var p in _manifest.Parameters.Where(p => p.Trainable))
         {
@@ -228,11 +235,15 @@ public sealed class TrainingSession : IDisposable
         }
     }
 
-    /// <summary>Parameters and optimizer state as a checkpoint (host copies).</summary>
+    /// <summary>
+    /// Parameters and optimizer state as a checkpoint (host copies). A LoRA run's holds the trainable tensors (adapters,
+    /// <c>lora_modules_to_save</c>) and their state only: the frozen base is the artifacts' initial checkpoint.
+    /// </summary>
     public TrainingCheckpoint SaveCheckpoint(IReadOnlyDictionary<string, string> metadata)
     {
         var tensors = new Dictionary<string, TensorData>();
-        foreach (var (name, value) in _frozenValues) tensors[name] = _context.Download(value);
+        if (!_manifest.Config.Lora.UsePeft)
+            foreach (var (name, value) in _frozenValues) tensors[name] = _context.Download(value);
         foreach (var (name, value) in _parameterSets[_current]) tensors[name] = _context.Download(value);
         return TrainingCheckpoint.Create(tensors, Step, metadata);
     }
@@ -240,13 +251,28 @@ public sealed class TrainingSession : IDisposable
     /// <summary>
     /// The model at the current parameters (host copies, no optimizer state): what ORT's
     /// <c>ExportModelForInferencing</c> starts from. Hand it to the exporter to write a serving folder.
+    /// A LoRA run's adapters are merged into the base weights (<see cref="LoraAdapter.Merge"/>).
     /// </summary>
     public ModelSource CurrentModel()
+    {
+        var weights = CurrentWeights();
+        var adapter = CurrentAdapter(weights);
+        return new ModelSource(_manifest.Model, _manifest.ModelConfig, adapter is null ? weights : adapter.Merge(weights));
+    }
+
+    /// <summary>A LoRA run's adapter at the current parameters; null for a full run.</summary>
+    public LoraAdapter? CurrentAdapter() => CurrentAdapter(CurrentWeights());
+
+    private LoraAdapter? CurrentAdapter(IReadOnlyDictionary<string, TensorData> weights) => _manifest.Config.Lora.UsePeft
+        ? LoraAdapter.From(_manifest.Config.Lora, ModelBuilders.LoraLayers(_manifest.ModelConfig, _manifest.Config.Lora), weights)
+        : null;
+
+    private Dictionary<string, TensorData> CurrentWeights()
     {
         var weights = new Dictionary<string, TensorData>(StringComparer.Ordinal);
         foreach (var (name, value) in _frozenValues) weights[name] = _context.Download(value);
         foreach (var name in _trainable) weights[name] = _context.Download(_parameterSets[_current][name]);
-        return new ModelSource(_manifest.Model, _manifest.ModelConfig, weights);
+        return weights;
     }
 
     /// <summary>Releases the sessions and every device tensor they hold.</summary>
@@ -279,14 +305,17 @@ public sealed class TrainingSession : IDisposable
         // Frozen weights never change, so the reference shares their tensors. Before the first update the trainable
         // ones still hold the initial values (runs start from the artifacts' checkpoint at step 0), so the reference
         // borrows them too; later they come from the initial checkpoint.
-        var weights = new Dictionary<string, DeviceTensor>(_frozenValues);
+        // A LoRA run's reference is the base without adapters: it reads the frozen base and the initial saved modules only.
+        var inputs = _reference.Value.InputNames.ToHashSet();
+        var weights = _frozenValues.Where(w => inputs.Contains(w.Key)).ToDictionary(w => w.Key, w => w.Value);
+        var trainable = _trainable.Where(inputs.Contains).ToList();
         _referenceSharesParameters = Step == 0;
         if (_referenceSharesParameters)
-            foreach (var name in _trainable) weights[name] = _parameterSets[_current][name];
+            foreach (var name in trainable) weights[name] = _parameterSets[_current][name];
         else
         {
             var initial = TrainingCheckpoint.Open(Path.Combine(_folder, Checkpoint));
-            foreach (var name in _trainable) weights[name] = _context.Upload(Tensor(initial, name));
+            foreach (var name in trainable) weights[name] = _context.Upload(Tensor(initial, name));
         }
         return weights;
     }
