@@ -4,6 +4,7 @@ using OnnxKto.Graphs.Serialization;
 using OnnxKto.Models;
 using OnnxKto.Models.Builders;
 using OnnxKto.Models.Checkpoints;
+using OnnxKto.Models.Lora;
 using OnnxKto.Models.Tokenizers;
 using OnnxKto.Runtime;
 
@@ -19,13 +20,24 @@ public static class ModelExporter
 {
     /// <summary>
     /// Exports the checkpoint <paramref name="checkpoint"/> (a run folder, <c>RUN/checkpoint-N</c> or a checkpoint file).
-    /// A LoRA run's export is the merged model, plus the PEFT adapter in <see cref="PeftAdapterWriter.Folder"/>.
+    /// A LoRA run's export is the merged model, or with <see cref="AdapterExport.GenAi"/> the base model with adapter inputs
+    /// plus <see cref="OnnxAdapterFile.DefaultName"/>; either way plus the PEFT adapter in <see cref="PeftAdapterWriter.Folder"/>.
     /// </summary>
+    /// <param name="checkpoint">A run folder, <c>RUN/checkpoint-N</c> or a checkpoint file.</param>
+    /// <param name="outDir">Output folder.</param>
+    /// <param name="optimize">Also save ORT's optimized graph.</param>
+    /// <param name="log">Progress lines.</param>
+    /// <param name="adapters">How a LoRA run's adapter is served.</param>
     /// <returns>The files written, full paths.</returns>
-    public static IReadOnlyList<string> Export(string checkpoint, string outDir, bool optimize = false, Action<string>? log = null)
+    /// <exception cref="UserError"><see cref="AdapterExport.GenAi"/> for a run trained without LoRA.</exception>
+    public static IReadOnlyList<string> Export(string checkpoint, string outDir, bool optimize = false, Action<string>? log = null,
+        AdapterExport adapters = AdapterExport.Merged)
     {
-        var (source, adapter) = TrainedCheckpoint.LoadTrained(checkpoint);
-        var written = Export(source, outDir, optimize, log);
+        var (source, adapter) = adapters == AdapterExport.GenAi ? TrainedCheckpoint.LoadUnmerged(checkpoint) : TrainedCheckpoint.LoadTrained(checkpoint);
+        if (adapters == AdapterExport.GenAi && adapter is null)
+            throw new UserError($"'{checkpoint}' is a full fine-tuning run: it has no LoRA adapter to serve with --adapters genai.",
+                "Train with use_peft: true (and lora_r, lora_alpha, lora_target_modules), or export without --adapters.");
+        var written = Export(source, outDir, optimize, log, adapters == AdapterExport.GenAi ? adapter!.Targets : null);
         return adapter is null ? written
             : [.. written, .. PeftAdapterWriter.Write(adapter, source.Spec, Path.Combine(Path.GetFullPath(outDir), PeftAdapterWriter.Folder), log)];
     }
@@ -36,14 +48,14 @@ public static class ModelExporter
     /// <param name="optimize">Also save ORT's optimized graph (ORT-specific fused operators; loads only in ONNX Runtime).</param>
     /// <param name="log">Progress lines.</param>
     /// <param name="servedAdapter">
-    /// LoRA factors to serve unmerged (ORT GenAI): <c>model.onnx</c> then takes each adapter matrix as an optional input
-    /// (<see cref="LoraAdapterInputs"/>; with none fed it is <paramref name="source"/>'s model) and the factors go to
+    /// LoRA adapters to serve unmerged (ORT GenAI): <c>model.onnx</c> then takes each adapter matrix as an optional input
+    /// (<see cref="LoraAdapterInputs"/>; with none fed it is <paramref name="source"/>'s model) and A and B go to
     /// <see cref="OnnxAdapterFile.DefaultName"/> beside it. <paramref name="source"/> holds the base weights.
     /// </param>
     /// <exception cref="UserError">The output folder is the source model's folder, or an adapter does not fit the model.</exception>
     /// <exception cref="DirectoryNotFoundException">The model folder recorded for the checkpoint no longer exists.</exception>
     public static IReadOnlyList<string> Export(ModelSource source, string outDir, bool optimize = false, Action<string>? log = null,
-        IReadOnlyList<LoraFactors>? servedAdapter = null)
+        IReadOnlyList<LoraTarget>? servedAdapter = null)
     {
         log ??= _ => { };
         var root = Path.GetFullPath(outDir);

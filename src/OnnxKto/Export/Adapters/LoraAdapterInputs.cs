@@ -1,4 +1,5 @@
 using OnnxKto.Graphs;
+using OnnxKto.Models.Lora;
 
 namespace OnnxKto.Export.Adapters;
 
@@ -7,7 +8,7 @@ namespace OnnxKto.Export.Adapters;
 /// y = x·W (+ b) of an inference graph becomes y + (x·A_in)·B_in, where A_in [in, r] and B_in [r, out] are optional graph
 /// inputs whose default values have rank 0 ([in, 0] and [0, out]), so with nothing fed the graph computes exactly the
 /// base model. ONNX Runtime and ORT GenAI feed an <c>.onnx_adapter</c> file's tensors (<see cref="OnnxAdapterFile"/>) to
-/// these inputs by name; <see cref="Tensors"/> makes them from PEFT's factors.
+/// these inputs by name; <see cref="Tensors"/> makes them from a trained adapter's <see cref="LoraTarget"/>s (PEFT's A and B).
 /// </summary>
 /// <remarks>
 /// Input names (<see cref="InputNames"/>): the base weight's name plus <c>.lora_A</c> / <c>.lora_B</c>, e.g.
@@ -70,41 +71,45 @@ public static class LoraAdapterInputs
     }
 
     /// <summary>
-    /// <see cref="AddTo(Graph, IEnumerable{string})"/> for the layers <paramref name="factors"/> adapt, after checking that
-    /// each factor pair fits its weight (A's columns are the layer's inputs, B's rows its outputs).
+    /// <see cref="AddTo(Graph, IEnumerable{string})"/> for the layers <paramref name="targets"/> adapt, after checking that
+    /// each target's A [r, in] and B [out, r] fit its layer.
     /// </summary>
-    /// <exception cref="UserError">A weight is missing or no linear weight, or its factors do not fit it; naming both shapes.</exception>
-    public static Graph AddTo(Graph model, IReadOnlyList<LoraFactors> factors)
+    /// <exception cref="UserError">A weight is missing or no linear weight, or its A and B do not fit it; naming the shapes.</exception>
+    public static Graph AddTo(Graph model, IReadOnlyList<LoraTarget> targets)
     {
-        var graph = AddTo(model, factors.Select(f => f.Weight));
-        foreach (var f in factors)
+        var graph = AddTo(model, targets.Select(t => t.BaseWeight));
+        foreach (var t in targets)
         {
-            f.Validate();
-            var (aName, bName) = InputNames(f.Weight);
+            var (aName, bName) = InputNames(t.BaseWeight);
             long inFeatures = graph[aName].Data!.Dims[0], outFeatures = graph[bName].Data!.Dims[1];
-            if (f.InFeatures != inFeatures || f.OutFeatures != outFeatures)
-                throw new UserError($"LoRA factors of '{f.Weight}' (A {f.A}, B {f.B}) do not fit its layer of {inFeatures} inputs and {outFeatures} outputs.");
+            if (!Fits(t, inFeatures, outFeatures))
+                throw new UserError($"LoRA matrices of '{t.BaseWeight}' (A {t.A}, B {t.B}) do not fit its layer of {inFeatures} inputs and {outFeatures} outputs; A must be Float [r, {inFeatures}] and B Float [{outFeatures}, r].");
         }
         return graph;
     }
 
     /// <summary>
-    /// The tensors of <paramref name="factors"/> by input name, as <see cref="AddTo(Graph, IEnumerable{string})"/>'s graph takes them:
-    /// A_in = Aᵀ [in, r] and B_in = scaling · Bᵀ [r, out], so (x·A_in)·B_in = scaling · (x·Aᵀ)·Bᵀ.
+    /// The tensors of <paramref name="targets"/> by input name, as <see cref="AddTo(Graph, IEnumerable{string})"/>'s graph
+    /// takes them: A_in = Aᵀ [in, r] and B_in = scaling · Bᵀ [r, out], so (x·A_in)·B_in = scaling · (x·Aᵀ)·Bᵀ.
     /// </summary>
-    /// <exception cref="UserError">Factors with the wrong types or shapes.</exception>
-    public static IReadOnlyList<KeyValuePair<string, TensorData>> Tensors(IEnumerable<LoraFactors> factors)
+    /// <exception cref="UserError">A target whose A and B are not Float [r, in] and [out, r] for its layer.</exception>
+    public static IReadOnlyList<KeyValuePair<string, TensorData>> Tensors(IEnumerable<LoraTarget> targets)
     {
         var tensors = new List<KeyValuePair<string, TensorData>>();
-        foreach (var f in factors)
+        foreach (var t in targets)
         {
-            f.Validate();
-            var (aName, bName) = InputNames(f.Weight);
-            tensors.Add(new(aName, Transposed(f.A, 1)));
-            tensors.Add(new(bName, Transposed(f.B, f.Scaling)));
+            if (!Fits(t, t.Layer.InFeatures, t.Layer.OutFeatures))
+                throw new UserError($"LoRA matrices of '{t.BaseWeight}': A {t.A} and B {t.B} are not Float [r, {t.Layer.InFeatures}] and [{t.Layer.OutFeatures}, r].");
+            var (aName, bName) = InputNames(t.BaseWeight);
+            tensors.Add(new(aName, Transposed(t.A, 1)));
+            tensors.Add(new(bName, Transposed(t.B, t.Scaling)));
         }
         return tensors;
     }
+
+    private static bool Fits(LoraTarget t, long inFeatures, long outFeatures) =>
+        t.A is { Type: DataType.Float, Dims: [var r, var i] } && t.B is { Type: DataType.Float, Dims: [var o, var r2] }
+        && r == r2 && i == inFeatures && o == outFeatures;
 
     // Beside the layer's own node: /layers.0/attn/q_proj/Gemm → /layers.0/attn/q_proj/lora/MatMul.
     private static string ScopeOf(Node linear)

@@ -3,7 +3,11 @@ using OnnxKto.Export;
 using OnnxKto.Export.Adapters;
 using OnnxKto.Graphs;
 using OnnxKto.Models;
+using OnnxKto.Models.Builders;
+using OnnxKto.Models.Lora;
 using OnnxKto.Tests.TestUtil;
+using OnnxKto.Training.Artifacts;
+using OnnxKto.Training.Configuration;
 using GenAiAdapters = Microsoft.ML.OnnxRuntimeGenAI.Adapters;
 
 namespace OnnxKto.Tests.Export.Adapters;
@@ -28,56 +32,109 @@ public sealed class GenAiAdapterTests
         using var dir = new TempFolder();
         var weights = TinyRuns.WriteModelFolder(dir.File("model"), config, seed: 1);
         var source = ModelSource.Load(dir.File("model"));
-        string prefix = architecture == "gpt2" ? "transformer.h" : "model.layers";
-        var factors = Enumerable.Range(0, config.NumLayers)
-            .SelectMany(layer => modules.Select(m => RandomFactors(weights, $"{prefix}.{layer}.{m}.weight", outIn: architecture != "gpt2", seed: 7 * layer + m.Length)))
+        bool outIn = architecture != "gpt2";
+        string prefix = outIn ? "model.layers" : "transformer.h";
+        var targets = Enumerable.Range(0, config.NumLayers)
+            .SelectMany(layer => modules.Select(m => RandomTarget(weights, $"{prefix}.{layer}.{m}", outIn, seed: 7 * layer + m.Length)))
             .ToList();
 
         ModelExporter.Export(source, dir.File("base"));
-        ModelExporter.Export(source with { Weights = Merged(weights, factors, outIn: architecture != "gpt2") }, dir.File("merged"));
-        var files = ModelExporter.Export(source, dir.File("served"), servedAdapter: factors);
+        ModelExporter.Export(source with { Weights = Merged(weights, targets) }, dir.File("merged"));
+        var files = ModelExporter.Export(source, dir.File("served"), servedAdapter: targets);
         var adapterPath = dir.File(Path.Combine("served", OnnxAdapterFile.DefaultName));
         CollectionAssert.Contains(files.ToList(), adapterPath);
 
-        var baseTokens = Greedy(dir.File("base"), adapterPath: null);
-        var mergedTokens = Greedy(dir.File("merged"), adapterPath: null);
-        CollectionAssert.AreNotEqual(baseTokens, mergedTokens, "the adapter must change the greedy tokens for this test to tell");
-        CollectionAssert.AreEqual(mergedTokens, Greedy(dir.File("served"), adapterPath), $"with the adapter: merged model's [{string.Join(", ", mergedTokens)}]");
-        CollectionAssert.AreEqual(baseTokens, Greedy(dir.File("served"), adapterPath: null), $"without it: base model's [{string.Join(", ", baseTokens)}]");
+        AssertServed(dir.File("base"), dir.File("merged"), dir.File("served"), adapterPath);
     }
 
-    // A [r, in] and B [out, r] large enough to move the greedy tokens; PEFT initialises B to zero, a trained one is not.
-    private static LoraFactors RandomFactors(Dictionary<string, TensorData> weights, string weight, bool outIn, int seed)
+    [TestMethod]
+    public void ALoraRunExportedWithGenAiAdaptersServesWhatItsMergedExportGenerates()
+    {
+        var config = TinyModels.Llama with { MaxPositions = 16 };
+        using var dir = new TempFolder();
+        var lora = new LoraSettings { UsePeft = true, R = 2, Alpha = 3, TargetModules = ["q_proj", "v_proj", "up_proj"] };
+        var run = WriteLoraRun(dir.Path, config, lora);
+
+        ModelExporter.Export(ModelSource.Load(dir.File("model")), dir.File("base"));
+        ModelExporter.Export(run, dir.File("merged"));
+        var files = ModelExporter.Export(run, dir.File("served"), adapters: AdapterExport.GenAi);
+        var adapterPath = dir.File(Path.Combine("served", OnnxAdapterFile.DefaultName));
+        CollectionAssert.Contains(files.ToList(), adapterPath);
+        Assert.IsTrue(File.Exists(dir.File(Path.Combine("served", PeftAdapterWriter.Folder, PeftAdapterWriter.WeightsFile))), "the PEFT adapter is written too");
+
+        AssertServed(dir.File("base"), dir.File("merged"), dir.File("served"), adapterPath);
+    }
+
+    [TestMethod]
+    public void GenAiAdaptersOfAFullRunAreAUserError()
+    {
+        using var dir = new TempFolder();
+        var (run, _) = TinyRuns.WriteRun(dir.Path, TinyModels.Gpt2, 1);
+        var error = Assert.ThrowsExactly<UserError>(() => ModelExporter.Export(run, dir.File("out"), adapters: AdapterExport.GenAi));
+        StringAssert.Contains(error.Hint, "use_peft");
+    }
+
+    // GenAI on the served folder: with the adapter, the merged export's greedy tokens; without, the base export's.
+    private static void AssertServed(string baseFolder, string mergedFolder, string servedFolder, string adapterPath)
+    {
+        var baseTokens = Greedy(baseFolder, adapterPath: null);
+        var mergedTokens = Greedy(mergedFolder, adapterPath: null);
+        CollectionAssert.AreNotEqual(baseTokens, mergedTokens, "the adapter must change the greedy tokens for this test to tell");
+        CollectionAssert.AreEqual(mergedTokens, Greedy(servedFolder, adapterPath), $"with the adapter: merged model's [{string.Join(", ", mergedTokens)}]");
+        CollectionAssert.AreEqual(baseTokens, Greedy(servedFolder, adapterPath: null), $"without it: base model's [{string.Join(", ", baseTokens)}]");
+    }
+
+    // A [r, in] and B [out, r] large enough to move the greedy tokens (a trained B is not PEFT's initial zero).
+    private static LoraTarget RandomTarget(Dictionary<string, TensorData> weights, string module, bool outIn, int seed)
     {
         const int rank = 2;
-        var dims = weights[weight].Dims;
+        var dims = weights[$"{module}.weight"].Dims;
         long inFeatures = outIn ? dims[1] : dims[0], outFeatures = outIn ? dims[0] : dims[1];
         var rng = new Random(seed);
-        float[] Draw(long n) => Enumerable.Range(0, (int)n).Select(_ => (float)(2 * rng.NextDouble() - 1)).ToArray();
-        return new LoraFactors(weight, TensorData.FromFloats([rank, inFeatures], Draw(rank * inFeatures)),
-            TensorData.FromFloats([outFeatures, rank], Draw(outFeatures * rank)), Scaling: 1.5);
+        return new LoraTarget(new LoraLayer(module, inFeatures, outFeatures, outIn, Scaling: 1.5),
+            RandomMatrix(rng, rank, inFeatures), RandomMatrix(rng, outFeatures, rank));
     }
 
-    // W + scaling·B·A, in float64, laid out as the base weight is ([out, in], or [in, out] for Conv1D).
-    private static Dictionary<string, TensorData> Merged(Dictionary<string, TensorData> weights, IEnumerable<LoraFactors> factors, bool outIn)
+    private static TensorData RandomMatrix(Random rng, long rows, long cols) =>
+        TensorData.FromFloats([rows, cols], Enumerable.Range(0, (int)(rows * cols)).Select(_ => (float)(2 * rng.NextDouble() - 1)).ToArray());
+
+    // W + scaling·B·A in float64, laid out as the base weight is ([out, in], or [in, out] for Conv1D).
+    private static Dictionary<string, TensorData> Merged(Dictionary<string, TensorData> weights, IEnumerable<LoraTarget> targets)
     {
         var merged = new Dictionary<string, TensorData>(weights);
-        foreach (var f in factors)
+        foreach (var t in targets)
         {
-            var w = weights[f.Weight].ToFloats();
-            var a = f.A.ToFloats();
-            var b = f.B.ToFloats();
-            long rank = f.Rank, n = f.InFeatures, m = f.OutFeatures;
+            var w = weights[t.BaseWeight].ToFloats();
+            var (a, b) = (t.A.ToFloats(), t.B.ToFloats());
+            long rank = t.A.Dims[0], n = t.Layer.InFeatures, m = t.Layer.OutFeatures;
             for (long o = 0; o < m; o++)
                 for (long i = 0; i < n; i++)
                 {
                     double delta = 0;
                     for (long k = 0; k < rank; k++) delta += b[o * rank + k] * (double)a[k * n + i];
-                    w[outIn ? o * n + i : i * m + o] += (float)(f.Scaling * delta);
+                    w[t.Layer.WeightIsOutIn ? o * n + i : i * m + o] += (float)(t.Scaling * delta);
                 }
-            merged[f.Weight] = TensorData.FromFloats(weights[f.Weight].Dims, w);
+            merged[t.BaseWeight] = TensorData.FromFloats(weights[t.BaseWeight].Dims, w);
         }
         return merged;
+    }
+
+    // A LoRA run as the trainer leaves it: the model folder, LoRA artifacts, and checkpoint-1 holding the trainable
+    // tensors (A and B) at random "trained" values.
+    private static string WriteLoraRun(string root, ModelConfig config, LoraSettings lora)
+    {
+        var model = Path.Combine(root, "model");
+        TinyRuns.WriteModelFolder(model, config, seed: 1);
+        var artifacts = Path.Combine(root, "artifacts");
+        ArtifactGenerator.Generate(ModelSource.Load(model), new KtoConfig { Lora = lora }, artifacts);
+        var rng = new Random(5);
+        var trained = ArtifactManifest.Load(artifacts).Parameters.Where(p => p.Trainable)
+            .ToDictionary(p => p.Name, p => RandomMatrix(rng, p.Shape[0], p.Shape[1]));
+        Assert.IsTrue(trained.Count > 0 && trained.Keys.All(LoraLayer.IsAdapterParameter), string.Join(", ", trained.Keys));
+        var run = Path.Combine(root, "run");
+        TrainingCheckpoint.Create(trained, 1, new Dictionary<string, string> { [TrainedCheckpoint.ArtifactsKey] = artifacts })
+            .Save(Path.Combine(run, "checkpoint-1", ArtifactNames.Checkpoint));
+        return run;
     }
 
     private static int[] Greedy(string folder, string? adapterPath)

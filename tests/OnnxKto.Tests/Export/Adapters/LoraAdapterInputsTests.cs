@@ -2,6 +2,7 @@ using Microsoft.ML.OnnxRuntime;
 using OnnxKto.Export.Adapters;
 using OnnxKto.Graphs;
 using OnnxKto.Graphs.Serialization;
+using OnnxKto.Models.Lora;
 using OnnxKto.Tests.TestUtil;
 
 namespace OnnxKto.Tests.Export.Adapters;
@@ -14,8 +15,8 @@ public sealed class LoraAdapterInputsTests
     // LoRA r = 1, A = [[1, 1, 0]], B = [[1], [2]], scaling 0.5: ΔW = 0.5·B·A = [[0.5, 0.5, 0], [1, 1, 0]],
     // x·ΔWᵀ = [1.5, 3], so y = [2.5, 8] and z = [5, 16].
     private static readonly float[] X = [1, 2, 3], W = [1, 0, 0, 0, 1, 1];
-    private static readonly LoraFactors Factors = new("proj.weight",
-        TensorData.FromFloats([1, 3], [1, 1, 0]), TensorData.FromFloats([2, 1], [1, 2]), Scaling: 0.5);
+    private static readonly LoraTarget Target = new(new LoraLayer("proj", InFeatures: 3, OutFeatures: 2, WeightIsOutIn: true, Scaling: 0.5),
+        TensorData.FromFloats([1, 3], [1, 1, 0]), TensorData.FromFloats([2, 1], [1, 2]));
 
     [TestMethod]
     [DataRow(true, DisplayName = "Linear, W [out, in]")]
@@ -24,9 +25,9 @@ public sealed class LoraAdapterInputsTests
     {
         using var dir = new TempFolder();
         var modelPath = dir.File("model.onnx");
-        OnnxModelFile.Save(LoraAdapterInputs.AddTo(TinyLinear(outIn), [Factors.Weight]), modelPath);
+        OnnxModelFile.Save(LoraAdapterInputs.AddTo(TinyLinear(outIn), [Target.BaseWeight]), modelPath);
         var adapterPath = dir.File(OnnxAdapterFile.DefaultName);
-        OnnxAdapterFile.Write(adapterPath, LoraAdapterInputs.Tensors([Factors]));
+        OnnxAdapterFile.Write(adapterPath, LoraAdapterInputs.Tensors([Target]));
 
         using var session = new InferenceSession(modelPath);
         CollectionAssert.AreEqual(new[] { 2f, 10f }, Run(session, null));
@@ -38,7 +39,7 @@ public sealed class LoraAdapterInputsTests
     [TestMethod]
     public void AdapterInputsAreOptionalInputsWithRankZeroDefaultsNamedAfterTheWeight()
     {
-        var graph = LoraAdapterInputs.AddTo(TinyLinear(outIn: true), [Factors.Weight]);
+        var graph = LoraAdapterInputs.AddTo(TinyLinear(outIn: true), [Target.BaseWeight]);
         var a = graph["proj.weight.lora_A"];
         var b = graph["proj.weight.lora_B"];
         CollectionAssert.Contains(graph.Inputs.ToList(), a);
@@ -59,7 +60,7 @@ public sealed class LoraAdapterInputsTests
     [TestMethod]
     public void TensorsAreTransposedWithTheScalingInB()
     {
-        var tensors = LoraAdapterInputs.Tensors([Factors]).ToDictionary(p => p.Key, p => p.Value);
+        var tensors = LoraAdapterInputs.Tensors([Target]).ToDictionary(p => p.Key, p => p.Value);
         CollectionAssert.AreEqual(new long[] { 3, 1 }, tensors["proj.weight.lora_A"].Dims);
         CollectionAssert.AreEqual(new[] { 1f, 1f, 0f }, tensors["proj.weight.lora_A"].ToFloats());
         CollectionAssert.AreEqual(new long[] { 1, 2 }, tensors["proj.weight.lora_B"].Dims);
@@ -77,13 +78,13 @@ public sealed class LoraAdapterInputsTests
     }
 
     [TestMethod]
-    public void FactorsThatDoNotFitTheLayerAreAUserError()
+    public void MatricesThatDoNotFitTheLayerAreAUserError()
     {
         // A [1, 2] has 2 input features; the layer has 3.
-        var wrong = Factors with { A = TensorData.FromFloats([1, 2], [1, 1]) };
+        var wrong = Target with { A = TensorData.FromFloats([1, 2], [1, 1]) };
         var error = Assert.ThrowsExactly<UserError>(() => LoraAdapterInputs.AddTo(TinyLinear(outIn: true), [wrong]));
         StringAssert.Contains(error.Message, "3 inputs and 2 outputs");
-        var rankMismatch = Factors with { B = TensorData.FromFloats([2, 2], [1, 2, 3, 4]) };
+        var rankMismatch = Target with { B = TensorData.FromFloats([2, 2], [1, 2, 3, 4]) };
         Assert.ThrowsExactly<UserError>(() => LoraAdapterInputs.Tensors([rankMismatch]));
     }
 
