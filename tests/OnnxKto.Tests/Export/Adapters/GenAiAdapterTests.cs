@@ -1,9 +1,9 @@
 using Microsoft.ML.OnnxRuntimeGenAI;
 using OnnxKto.Export;
 using OnnxKto.Export.Adapters;
+using OnnxKto.Generation;
 using OnnxKto.Graphs;
 using OnnxKto.Models;
-using OnnxKto.Models.Builders;
 using OnnxKto.Models.Lora;
 using OnnxKto.Tests.TestUtil;
 using OnnxKto.Training.Artifacts;
@@ -82,6 +82,12 @@ public sealed class GenAiAdapterTests
         CollectionAssert.AreNotEqual(baseTokens, mergedTokens, "the adapter must change the greedy tokens for this test to tell");
         CollectionAssert.AreEqual(mergedTokens, Greedy(servedFolder, adapterPath), $"with the adapter: merged model's [{string.Join(", ", mergedTokens)}]");
         CollectionAssert.AreEqual(baseTokens, Greedy(servedFolder, adapterPath: null), $"without it: base model's [{string.Join(", ", baseTokens)}]");
+
+        // Our own generator runs the served folder too (feeding no adapter inputs): the base model.
+        var options = new GenerationOptions { MaxNewTokens = NewTokens };
+        using var ours = InferenceModel.Open(servedFolder);
+        using var oursBase = InferenceModel.Open(baseFolder);
+        CollectionAssert.AreEqual(new TextGenerator(oursBase).Generate([Prompt], options)[0], new TextGenerator(ours).Generate([Prompt], options)[0]);
     }
 
     // A [r, in] and B [out, r] large enough to move the greedy tokens (a trained B is not PEFT's initial zero).
