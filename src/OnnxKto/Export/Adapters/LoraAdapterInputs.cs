@@ -15,7 +15,7 @@ namespace OnnxKto.Export.Adapters;
 /// <c>model.layers.0.self_attn.q_proj.weight.lora_A</c> — not PEFT's own names, whose tensors are laid out [r, in] and [out, r].
 /// The LoRA scaling α/r is baked into B_in, so the served graph has no scaling constant and adapters of any α share it.
 /// </remarks>
-public static class LoraAdapterInputs
+internal static class LoraAdapterInputs
 {
     /// <summary>The symbolic dim of every adapter input's rank axis.</summary>
     public const string RankDim = "lora_rank";
