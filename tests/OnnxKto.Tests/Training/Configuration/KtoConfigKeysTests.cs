@@ -105,8 +105,8 @@ public sealed class KtoConfigKeysTests
     }
 
     [TestMethod]
-    public void BakedKeysAreTheLossOptimizerParameterAndMemoryKeys() =>
-        CollectionAssert.AreEquivalent(new[] { nameof(KtoConfig.Loss), nameof(KtoConfig.Optimizer), nameof(KtoConfig.Parameters), nameof(KtoConfig.Memory) },
+    public void BakedKeysAreTheLossOptimizerParameterMemoryAndLoraKeys() =>
+        CollectionAssert.AreEquivalent(new[] { nameof(KtoConfig.Loss), nameof(KtoConfig.Optimizer), nameof(KtoConfig.Parameters), nameof(KtoConfig.Memory), nameof(KtoConfig.Lora) },
             KtoConfigKeys.All.Where(k => k.Baked).Select(k => k.Section).Distinct().ToArray());
 
     [TestMethod]
