@@ -6,8 +6,6 @@ using OnnxKto.Graphs;
 using OnnxKto.Models;
 using OnnxKto.Models.Lora;
 using OnnxKto.Tests.TestUtil;
-using OnnxKto.Training.Artifacts;
-using OnnxKto.Training.Configuration;
 using GenAiAdapters = Microsoft.ML.OnnxRuntimeGenAI.Adapters;
 
 namespace OnnxKto.Tests.Export.Adapters;
@@ -48,12 +46,12 @@ public sealed class GenAiAdapterTests
     }
 
     [TestMethod]
-    public void ALoraRunExportedWithGenAiAdaptersServesWhatItsMergedExportGenerates()
+    public void ATrainedLoraRunExportedWithGenAiAdaptersServesWhatItsMergedExportGenerates()
     {
         var config = TinyModels.Llama with { MaxPositions = 16 };
         using var dir = new TempFolder();
-        var lora = new LoraSettings { UsePeft = true, R = 2, Alpha = 3, TargetModules = ["q_proj", "v_proj", "up_proj"] };
-        var run = WriteLoraRun(dir.Path, config, lora);
+        var lora = new LoraSettings { UsePeft = true, R = 2, Alpha = 4, TargetModules = ["q_proj", "v_proj", "up_proj"] };
+        var (_, _, run, _) = LoraRuns.Train(dir.Path, config, LoraRuns.Config(lora));
 
         ModelExporter.Export(ModelSource.Load(dir.File("model")), dir.File("base"));
         ModelExporter.Export(run, dir.File("merged"));
@@ -123,24 +121,6 @@ public sealed class GenAiAdapterTests
             merged[t.BaseWeight] = TensorData.FromFloats(weights[t.BaseWeight].Dims, w);
         }
         return merged;
-    }
-
-    // A LoRA run as the trainer leaves it: the model folder, LoRA artifacts, and checkpoint-1 holding the trainable
-    // tensors (A and B) at random "trained" values.
-    private static string WriteLoraRun(string root, ModelConfig config, LoraSettings lora)
-    {
-        var model = Path.Combine(root, "model");
-        TinyRuns.WriteModelFolder(model, config, seed: 1);
-        var artifacts = Path.Combine(root, "artifacts");
-        ArtifactGenerator.Generate(ModelSource.Load(model), new KtoConfig { Lora = lora }, artifacts);
-        var rng = new Random(5);
-        var trained = ArtifactManifest.Load(artifacts).Parameters.Where(p => p.Trainable)
-            .ToDictionary(p => p.Name, p => RandomMatrix(rng, p.Shape[0], p.Shape[1]));
-        Assert.IsTrue(trained.Count > 0 && trained.Keys.All(LoraLayer.IsAdapterParameter), string.Join(", ", trained.Keys));
-        var run = Path.Combine(root, "run");
-        TrainingCheckpoint.Create(trained, 1, new Dictionary<string, string> { [TrainedCheckpoint.ArtifactsKey] = artifacts })
-            .Save(Path.Combine(run, "checkpoint-1", ArtifactNames.Checkpoint));
-        return run;
     }
 
     private static int[] Greedy(string folder, string? adapterPath)
