@@ -46,10 +46,11 @@ public static class LoraModules
             throw new UserError($"lora_dropout {settings.Dropout}: OnnxKto does not apply dropout to LoRA adapters.",
                 "set lora_dropout: 0 (--set lora_dropout=0); TRL's default is 0.05.");
         var names = linearModules.Select(m => m[(m.LastIndexOf('.') + 1)..]).Distinct().ToList();
+        var last = linearModules[^1].Split('.');
         foreach (var target in Targets(settings, family).Where(t => t != LoraSettings.AllLinear))
             if (!linearModules.Any(m => LoraSettings.Matches(m, target)))
                 throw new UserError($"lora_target_modules: '{target}' matches no linear module of this {family} model.",
-                    $"valid names: {string.Join(", ", names)}, or {LoraSettings.AllLinear}; a dotted suffix such as 'attn.{names[^1]}' selects fewer.");
+                    $"valid names: {string.Join(", ", names)}, or {LoraSettings.AllLinear}; a dotted suffix such as '{last[^2]}.{last[^1]}' selects fewer.");
         var modules = parameters.Select(ModuleOf).Distinct().ToList();
         foreach (var saved in settings.ModulesToSave)
         {

@@ -95,4 +95,29 @@ public sealed class KtoConfigReaderTests
         Assert.AreEqual(config with { Parameters = new() }, back with { Parameters = new() });
         CollectionAssert.AreEqual(config.Parameters.Frozen.ToArray(), back.Parameters.Frozen.ToArray());
     }
+
+    /// <summary>TRL's ModelConfig keys for LoRA, with lora_target_modules as a list or as one name; they survive writing and reading back.</summary>
+    [TestMethod]
+    public void LoraKeysAsTrlSpellsThem()
+    {
+        var (c, _) = KtoConfigReader.Parse("""
+            use_peft: true
+            lora_r: 8
+            lora_alpha: 16
+            lora_dropout: 0.0
+            lora_target_modules: [q_proj, v_proj]
+            lora_modules_to_save: lm_head
+            """, "kto.yaml");
+        Assert.IsTrue(c.Lora.UsePeft);
+        Assert.AreEqual(8, c.Lora.R);
+        Assert.AreEqual(16.0, c.Lora.Alpha);
+        Assert.AreEqual(2.0, c.Lora.Scaling);
+        CollectionAssert.AreEqual(new[] { "q_proj", "v_proj" }, c.Lora.TargetModules.ToArray());
+        CollectionAssert.AreEqual(new[] { "lm_head" }, c.Lora.ModulesToSave.ToArray());
+        Assert.AreEqual(c, KtoConfigReader.Parse(KtoConfigWriter.ToYaml(c), "written").Config, "written and read back");
+        CollectionAssert.AreEqual(new[] { "all-linear" },
+            KtoConfigReader.Parse("lora_target_modules: all-linear", "kto.yaml").Config.Lora.TargetModules.ToArray());
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => KtoConfigReader.Parse("lora_r: 0", "kto.yaml"));
+        StringAssert.Contains(e.Message, "lora_r");
+    }
 }

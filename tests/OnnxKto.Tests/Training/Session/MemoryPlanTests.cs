@@ -87,5 +87,20 @@ public sealed class MemoryPlanTests
         Assert.IsTrue(log.Any(l => l.Contains("optimizer state")));
     }
 
+    /// <summary>Under LoRA the base is frozen: gradients and moments are counted for A and B only, worked out from the shapes by hand.</summary>
+    [TestMethod]
+    public void LoraPlanCountsGradientsAndMomentsForTheAdaptersOnly()
+    {
+        using var dir = new TempFolder();
+        var config = new KtoConfig { Lora = new OnnxKto.Models.Lora.LoraSettings { UsePeft = true, R = 4, Alpha = 8 } };
+        var manifest = ArtifactManifest.Load(TinyRun.Artifacts(TinyRun.WriteModel(dir.File("model")), dir.File("artifacts"), config));
+        // TinyRun: one layer, hidden 16; PEFT's GPT-2 default adapts c_attn (16 → 48): A [4, 16] + B [48, 4].
+        long adapters = 4 * 16 + 48 * 4;
+        var plan = MemoryPlan.For(manifest, batch: 2, length: 8, completionLength: 4, accumulationSteps: 1, ExecutionDevice.Cpu);
+        Assert.AreEqual(4 * adapters, Bytes(plan, "gradients"));
+        Assert.AreEqual(4 * adapters * 2, Bytes(plan, "optimizer state"));
+        Assert.AreEqual(4 * manifest.Parameters.Sum(p => p.Shape.Aggregate(1L, (n, d) => n * d)), Bytes(plan, "parameters"), "base and adapters, each once");
+    }
+
     private static long Bytes(MemoryPlan plan, string part) => plan.Parts.Single(p => p.Name.StartsWith(part, StringComparison.Ordinal)).Bytes;
 }
