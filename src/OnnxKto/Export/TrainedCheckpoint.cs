@@ -54,7 +54,7 @@ internal static partial class TrainedCheckpoint
     /// <exception cref="InvalidDataException">As for <see cref="Load"/>.</exception>
     public static LoraAdapter? LoadAdapter(string path) => LoadTrained(path).Adapter;
 
-    /// <summary>The (merged) model as <see cref="Load"/> gives it, the base it was trained from, and the adapter as <see cref="LoadAdapter"/> does.</summary>
+    /// <summary>The (merged) model as <see cref="Load"/> gives it and the adapter as <see cref="LoadAdapter"/> does.</summary>
     /// <exception cref="InvalidDataException">As for <see cref="Load"/>.</exception>
     public static TrainedModel LoadTrained(string path)
     {
@@ -63,12 +63,7 @@ internal static partial class TrainedCheckpoint
         var model = adapter is null ? weights : adapter.Merge(weights);
         var parameters = ModelBuilders.For(manifest.ModelConfig).Build().Parameters;
         ModelSource.Validate(parameters, model, file);
-        var merged = new ModelSource(manifest.Model, manifest.ModelConfig, model);
-        if (adapter is null) return new TrainedModel(merged, merged, null);
-        // The base: the artifacts' initial values of every base parameter (saved modules included), without adapters.
-        using var initial = SafetensorsFile.Open(Path.Combine(ArtifactsFolder(file), ArtifactNames.Checkpoint));
-        var baseWeights = parameters.ToDictionary(p => p.Name, p => adapter.SavedModules.ContainsKey(p.Name) ? initial.Read(p.Name) : weights[p.Name], StringComparer.Ordinal);
-        return new TrainedModel(merged, merged with { Weights = baseWeights }, adapter);
+        return new TrainedModel(new ModelSource(manifest.Model, manifest.ModelConfig, model), adapter);
     }
 
     private static LoraAdapter? Adapter(ArtifactManifest manifest, IReadOnlyDictionary<string, TensorData> weights) =>

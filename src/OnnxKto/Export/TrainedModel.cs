@@ -5,7 +5,5 @@ namespace OnnxKto.Export;
 
 /// <summary>What a run's checkpoint holds, ready for the exporters (<see cref="TrainedCheckpoint.LoadTrained"/>).</summary>
 /// <param name="Model">The trained model; a LoRA run's adapters merged in.</param>
-/// <param name="Base">The model the run started from: for a LoRA run the frozen base (saved modules at their initial values), which an
-/// exporter serving adapters unmerged builds on; for a full run the same as <paramref name="Model"/>.</param>
 /// <param name="Adapter">A LoRA run's adapter (each <see cref="LoraTarget"/>: base weight name, A, B, scale); null for a full run.</param>
-internal sealed record TrainedModel(ModelSource Model, ModelSource Base, LoraAdapter? Adapter);
+internal sealed record TrainedModel(ModelSource Model, LoraAdapter? Adapter);

@@ -78,6 +78,25 @@ public sealed class Graph
         return v;
     }
 
+    /// <summary>
+    /// Makes the initializer <paramref name="initializer"/> a graph input as well (ONNX's overridable initializer):
+    /// a value fed at run time replaces its data, which is what the input holds when nothing is fed
+    /// (e.g. an optional LoRA matrix whose default has rank 0).
+    /// </summary>
+    /// <param name="initializer">An initializer of this graph that is not yet an input.</param>
+    /// <param name="shape">The input's declared shape: the data's rank, with symbolic dims where fed values may differ.</param>
+    /// <exception cref="ArgumentException">The value is not an initializer of this graph, is already an input, or the ranks differ.</exception>
+    public void ExposeAsInput(Value initializer, Shape shape)
+    {
+        CheckOwned(initializer);
+        if (!_initializers.Contains(initializer) || _inputs.Contains(initializer))
+            throw new ArgumentException($"'{initializer.Name}' is not an initializer of graph '{Name}' that could become an input.");
+        if (shape.Rank != initializer.Data!.Dims.Length)
+            throw new ArgumentException($"Input shape {shape} of '{initializer.Name}' does not have the rank of its default {initializer.Data}.");
+        initializer.Shape = shape;
+        _inputs.Add(initializer);
+    }
+
     /// <summary>True when <paramref name="value"/> is this graph's value (not a same-named value of another graph).</summary>
     public bool Owns(Value value) => _values.TryGetValue(value.Name, out var v) && ReferenceEquals(v, value);
 
@@ -189,6 +208,49 @@ public sealed class Graph
         }
     }
 
+    /// <summary>
+    /// Makes every node that reads <paramref name="from"/>, except <paramref name="except"/>, read <paramref name="to"/>
+    /// instead (how a pass splices a computation in after a value). Graph outputs are left as they are.
+    /// </summary>
+    internal void RedirectUses(Value from, Value to, Node? except = null)
+    {
+        CheckOwned(from);
+        CheckOwned(to);
+        foreach (var node in from.Uses.Where(n => !ReferenceEquals(n, except)).Distinct().ToList())
+            for (int i = 0; i < node.Inputs.Count; i++)
+                if (ReferenceEquals(node.Inputs[i], from))
+                {
+                    node.Inputs[i] = to;
+                    from.Uses.Remove(node);
+                    to.Uses.Add(node);
+                }
+    }
+
+    /// <summary>
+    /// Restores topological order after nodes were appended that earlier nodes now read (<see cref="RedirectUses"/>):
+    /// Kahn's algorithm taking ready nodes in their current order, so an already sorted graph keeps its order.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The nodes form a cycle.</exception>
+    internal void SortTopologically()
+    {
+        var position = new Dictionary<Node, int>(_nodes.Count);
+        for (int i = 0; i < _nodes.Count; i++) position[_nodes[i]] = i;
+        static IEnumerable<Node> Producers(Node n) => n.Inputs.Select(i => i?.Producer).OfType<Node>().Distinct();
+        var waiting = _nodes.ToDictionary(n => n, n => Producers(n).Count());
+        var ready = new PriorityQueue<Node, int>(_nodes.Where(n => waiting[n] == 0).Select(n => (n, position[n])));
+        var sorted = new List<Node>(_nodes.Count);
+        while (ready.TryDequeue(out var node, out _))
+        {
+            sorted.Add(node);
+            foreach (var consumer in node.Outputs.SelectMany(o => o.Uses).Distinct())
+                if (--waiting[consumer] == 0) ready.Enqueue(consumer, position[consumer]);
+        }
+        if (sorted.Count != _nodes.Count)
+            throw new InvalidOperationException($"Graph '{Name}' has a cycle through {_nodes.First(n => waiting[n] > 0)}.");
+        _nodes.Clear();
+        _nodes.AddRange(sorted);
+    }
+
     private void CheckOwned(Value value)
     {
         if (!Owns(value)) throw new ArgumentException($"Value '{value.Name}' does not belong to graph '{Name}'.");
@@ -198,8 +260,11 @@ public sealed class Graph
     public Graph Clone()
     {
         var copy = new Graph(Name, Opset);
-        foreach (var v in Inputs) copy.AddInput(v.Name, v.Type, v.Shape!);
+        var initializers = Initializers.ToHashSet();
         foreach (var v in Initializers) copy.AddInitializer(v.Name, v.Data!);
+        foreach (var v in Inputs)
+            if (initializers.Contains(v)) copy.ExposeAsInput(copy[v.Name], v.Shape!);
+            else copy.AddInput(v.Name, v.Type, v.Shape!);
         foreach (var n in Nodes)
         {
             var inputs = n.Inputs.Select(i => i is null ? null : copy[i.Name]).ToList();

@@ -19,7 +19,7 @@ public sealed partial class GraphBuilder
     public GraphBuilder(Graph graph)
     {
         Graph = graph;
-        foreach (var init in graph.Initializers)
+        foreach (var init in graph.Initializers.Except(graph.Inputs))  // an overridable input is no constant
             _constants.TryAdd(ConstantKey(init.Data!), init);
     }
 

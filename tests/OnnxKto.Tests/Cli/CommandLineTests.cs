@@ -108,6 +108,18 @@ public sealed class CommandLineTests
     }
 
     [TestMethod]
+    public void ExportWithGenAiAdaptersOfAFullRunIsOneErrorLine()
+    {
+        using var dir = new TempFolder();
+        var (run, _) = TinyRuns.WriteRun(dir.Path, TinyModels.Gpt2, 1);
+        var (code, _, error) = Run("export", "--checkpoint", run, "--out", dir.File("out"), "--adapters", "genai");
+        Assert.AreEqual(1, code);
+        StringAssert.StartsWith(error, "error: ");
+        StringAssert.Contains(error, "no LoRA adapter to serve with --adapters genai");
+        Assert.AreEqual(1, Run("export", "--checkpoint", run, "--out", dir.File("out"), "--adapters", "onnx").Code);
+    }
+
+    [TestMethod]
     public void GradientsLooksUpValuesByName()
     {
         using var dir = new TempFolder();

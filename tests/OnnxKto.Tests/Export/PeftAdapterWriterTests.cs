@@ -49,11 +49,13 @@ public sealed class PeftAdapterWriterTests
         Assert.AreEqual(dir.File("model"), (string?)config["base_model_name_or_path"]);
         AssertMergedExportIsTheAdapterModel(dir, TinyRun.Config, lora, run);
 
-        // What a serving exporter builds on: the untouched base (ln_f at its initial values), and each adapter's tensors.
+        // What an exporter serving the adapter unmerged builds on: the base with ln_f (a saved module) trained, and each adapter's tensors.
         var trained = TrainedCheckpoint.LoadTrained(run);
+        var (served, _) = TrainedCheckpoint.LoadUnmerged(run);
         var folder = ModelSource.Load(dir.File("model")).Weights;
-        CollectionAssert.AreEquivalent(folder.Keys.ToArray(), trained.Base.Weights.Keys.ToArray());
-        foreach (var (name, tensor) in folder) CollectionAssert.AreEqual(tensor.Bytes, trained.Base.Weights[name].Bytes, name);
+        CollectionAssert.AreEquivalent(folder.Keys.ToArray(), served.Weights.Keys.ToArray());
+        foreach (var (name, tensor) in folder)
+            CollectionAssert.AreEqual(name.StartsWith("transformer.ln_f.") ? trained.Model.Weights[name].Bytes : tensor.Bytes, served.Weights[name].Bytes, name);
         var target = trained.Adapter!.Targets.Single();
         Assert.AreEqual("transformer.h.0.attn.c_attn.weight", target.BaseWeight);
         Assert.AreEqual(2.0, target.Scaling);
