@@ -16,24 +16,35 @@ public sealed record Prompt(string Text, int[] Ids)
     /// <exception cref="UserError">Conversational rows and no chat template.</exception>
     public static IReadOnlyList<Prompt> FromDataset(KtoDataset dataset, ITextTokenizer tokenizer, ChatTemplate? template)
     {
-        string bos = tokenizer.BosTokenId is { } id ? tokenizer.Decode([id]) : "";
         var prompts = new List<Prompt>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var example in dataset.Examples)
         {
             var prompt = example switch
             {
-                TextExample text => Rendered(text.Prompt),
+                TextExample text => FromText(text.Prompt, tokenizer),
                 TokenIdsExample ids => new Prompt(tokenizer.Decode(ids.PromptIds), ids.PromptIds),
-                ConversationExample chat => Rendered(template?.Render(chat.Prompt, true, bos, tokenizer.EosToken)
-                    ?? throw new UserError($"{chat.Origin} is conversational but no chat template is known; pass --chat-template ({string.Join(", ", ChatTemplateCatalog.Names)}).")),
+                ConversationExample chat => FromMessages(chat.Prompt, chat.Origin, tokenizer, template),
                 _ => throw new ArgumentException($"Unknown example type {example.GetType().Name}."),
             };
             if (seen.Add(string.Join(",", prompt.Ids))) prompts.Add(prompt);
         }
         return prompts;
-
-        // An empty prompt starts from BOS (GPT-2: <|endoftext|>), as unconditional generation does.
-        Prompt Rendered(string text) => new(text, tokenizer.Encode(text) is { Length: > 0 } ids ? ids : [tokenizer.BosTokenId ?? tokenizer.EosTokenId]);
     }
+
+    /// <summary>The prompt of one row to complete, tokenized as <see cref="FromDataset"/> does.</summary>
+    /// <exception cref="UserError">A conversational row and no chat template.</exception>
+    public static Prompt FromRow(PromptRow row, ITextTokenizer tokenizer, ChatTemplate? template) =>
+        row.Text is { } text ? FromText(text, tokenizer) : FromMessages(row.Messages!, row.Location, tokenizer, template);
+
+    private static Prompt FromMessages(IReadOnlyList<ChatMessage> messages, RowLocation origin, ITextTokenizer tokenizer, ChatTemplate? template)
+    {
+        string bos = tokenizer.BosTokenId is { } id ? tokenizer.Decode([id]) : "";
+        return FromText(template?.Render(messages, true, bos, tokenizer.EosToken)
+            ?? throw new UserError($"{origin} is conversational but no chat template is known; pass --chat-template ({string.Join(", ", ChatTemplateCatalog.Names)})."), tokenizer);
+    }
+
+    // An empty prompt starts from BOS (GPT-2: <|endoftext|>), as unconditional generation does.
+    private static Prompt FromText(string text, ITextTokenizer tokenizer) =>
+        new(text, tokenizer.Encode(text) is { Length: > 0 } ids ? ids : [tokenizer.BosTokenId ?? tokenizer.EosTokenId]);
 }

@@ -66,6 +66,49 @@ public sealed class TextGeneratorTests
     }
 
     [TestMethod]
+    [DataRow("gpt2", 1)]
+    [DataRow("gpt2", 2)]
+    [DataRow("llama", 2)]
+    public void RowsRefilledAsSequencesFinishDecodeAsEachAloneWould(string architecture, int batchSize)
+    {
+        // Different lengths make rows finish at different steps, so later prompts join a batch midway.
+        var config = TinyModels.ByName(architecture) with { EosTokenId = 99 };
+        var (model, weights) = Open(config, seed: 7);
+        using var _ = model;
+        int[][] prompts = [[1, 5, 9, 2], [7], [3, 8], [2, 2, 2, 2, 2, 2, 2], [6]];
+        var finished = new List<GeneratedSequence>();
+
+        new TextGenerator(model).Generate(prompts, new GenerationOptions { MaxNewTokens = 5, NumReturnSequences = 2 }, batchSize, finished.Add);
+
+        Assert.AreEqual(10, finished.Count);
+        foreach (var sequence in finished)
+            CollectionAssert.AreEqual(ReferenceGreedy(config, weights, prompts[sequence.Prompt], 5), sequence.Ids, $"prompt {sequence.Prompt}, sample {sequence.Sample}");
+        CollectionAssert.AreEquivalent(Enumerable.Range(0, 10).ToArray(), finished.Select(s => s.Prompt * 2 + s.Sample).ToArray());
+    }
+
+    [TestMethod]
+    public void AStopStringEndsTheSequenceAndIsCutFromItsText()
+    {
+        using var dir = new TempFolder();
+        var weights = TinyRuns.WriteModelFolder(dir.Path, TinyModels.Gpt2 with { EosTokenId = 10 }, seed: 4);
+        using var model = InferenceModel.Open(dir.Path);
+        var generator = new TextGenerator(model);
+        var free = generator.Generate("bad", new GenerationOptions { MaxNewTokens = 8 });
+        Assert.IsTrue(free.Length >= 3, free);
+        // Stop at the completion's third letter: one-letter tokens, so generation ends on the token that holds it.
+        string stop = free[2].ToString();
+        int cut = free.IndexOf(stop, StringComparison.Ordinal);
+        var options = new GenerationOptions { MaxNewTokens = 8, StopStrings = ["zz", stop] };
+
+        var ids = generator.Generate([model.Tokenizer.Encode("bad")], options)[0];
+
+        Assert.AreEqual(cut + 1, ids.Length, $"'{free}' stopped at '{stop}'");
+        Assert.AreEqual(free[..cut], generator.CompletionText(ids, options));
+        Assert.AreEqual(free[..cut], generator.Generate("bad", options));
+        Assert.AreEqual("ab", generator.CompletionText(model.Tokenizer.Encode("abcdbc"), options with { StopStrings = ["db", "cd"] }), "the earliest stop string wins");
+    }
+
+    [TestMethod]
     public void GenerationStopsAtTheContextLength()
     {
         var config = TinyModels.Gpt2 with { EosTokenId = 99 };  // 16 positions
