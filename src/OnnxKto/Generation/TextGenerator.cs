@@ -52,7 +52,7 @@ public sealed class TextGenerator(InferenceModel model)
         if (waiting.Count == 0) return;
         var stops = options.StopStrings.Count > 0 ? new StopStringCheck(model.Tokenizer, options.StopStrings) : null;
 
-        var batch = new DecodeBatch(model, Math.Min(Math.Max(1, batchSize), waiting.Count));
+        using var batch = new DecodeBatch(model, Math.Min(Math.Max(1, batchSize), waiting.Count));
         var rows = new Sequence?[batch.Rows];
         var mask = Array.Empty<long>();
         while (true)
@@ -91,10 +91,8 @@ public sealed class TextGenerator(InferenceModel model)
                 }
             }
             mask = grown;
-            var logits = batch.Run(ids, mask, positions, seq);
-
-            int vocab = (int)logits.Dims[2];
-            var scores = logits.As<float>();
+            var scores = batch.Run(ids, mask, positions, seq);
+            int vocab = model.Config.VocabSize;
             for (int b = 0; b < batch.Rows; b++)
             {
                 if (rows[b] is not { } row) continue;
