@@ -7,6 +7,11 @@ if (args.Length == 5 && args[0] == MemoryBench.ChildFlag)
     MemoryBench.RunChild(args[1], int.Parse(args[2]), int.Parse(args[3]), int.Parse(args[4]));
     return;
 }
+if (args.Length == 1 && args[0] == "--generation")   // the decoding rows alone
+{
+    GenerationBench.Run(ModelSource.Load("preset:gpt2-mini"));
+    return;
+}
 if (args.Length == 1 && args[0] == "--memory")   // the memory rows alone
 {
     MemoryBench.Run();
