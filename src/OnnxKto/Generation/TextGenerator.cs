@@ -10,8 +10,9 @@ namespace OnnxKto.Generation;
 /// </summary>
 public sealed class TextGenerator(InferenceModel model)
 {
-    // Leading cache columns that no row attends to any more are dropped once this many have piled up.
-    private const int CompactAfterColumns = 64;
+    // Leading cache columns that no row attends to any more are dropped once they are half the width (and at least
+    // this many), so each column is copied O(1) times on average.
+    private const int CompactAfterColumns = 8;
 
     /// <summary>Generates <see cref="GenerationOptions.NumReturnSequences"/> completions for each prompt, all in one batch.</summary>
     /// <param name="prompts">Token ids per prompt (none empty).</param>
@@ -140,7 +141,7 @@ public sealed class TextGenerator(InferenceModel model)
 
     /// <summary>
     /// Once no sequence waits, rows that finished are dropped (when at most half the rows still decode); leading
-    /// columns that every live row masks are dropped once <see cref="CompactAfterColumns"/> of them have piled up.
+    /// columns that every live row masks are dropped once they make up half the cache.
     /// </summary>
     private static (Sequence?[] Rows, long[] Mask) Compact(DecodeBatch batch, Sequence?[] rows, long[] mask, bool refilling)
     {
@@ -148,7 +149,7 @@ public sealed class TextGenerator(InferenceModel model)
         var live = Enumerable.Range(0, rows.Length).Where(b => rows[b] is not null).ToArray();
         var keep = !refilling && live.Length <= rows.Length / 2 ? live : Enumerable.Range(0, rows.Length).ToArray();
         int from = live.Length == 0 ? width : live.Min(b => Array.IndexOf(mask, 1L, b * width, width) - b * width);
-        if (from < CompactAfterColumns) from = 0;
+        if (from < Math.Max(CompactAfterColumns, width / 2)) from = 0;
         if (keep.Length == rows.Length && from == 0) return (rows, mask);
         batch.Compact(keep, from);
         var kept = new long[keep.Length * (width - from)];
