@@ -4,8 +4,8 @@ using OnnxKto.Data.Readers;
 namespace OnnxKto.Data;
 
 /// <summary>
-/// Rows with a <c>prompt</c> column (text, or a list of <c>{role, content}</c> messages) read from Parquet, JSONL or
-/// JSON files in file order, every row kept and every other column carried along: what <c>generate --data</c> completes.
+/// Rows with a <c>prompt</c> column (text, or a list of <c>{role, content}</c> messages) or, pre-tokenized, a
+/// <c>prompt_ids</c> column, read from Parquet, JSONL or JSON files in file order, every row kept and every other column carried along: what <c>generate --data</c> completes.
 /// </summary>
 public static class PromptDataset
 {
@@ -26,13 +26,15 @@ public static class PromptDataset
     {
         var at = row.Location;
         if (row.Columns is not { } columns) throw new InvalidDataException($"{at}: {row.Unreadable} Fix the row.");
+        if (!columns.ContainsKey("prompt") && columns.ContainsKey("prompt_ids"))
+            return new PromptRow(at, null, null, columns) { Ids = RowParser.Ids(columns, "prompt_ids", at, allowEmpty: true) };
         return columns["prompt"] switch
         {
             JsonValue text when RowParser.IsString(text) => new PromptRow(at, text.GetValue<string>(), null, columns),
             JsonArray messages => new PromptRow(at, null, RowParser.Messages(messages, "prompt", at), columns),
             var other => throw new InvalidDataException(columns.ContainsKey("prompt")
                 ? $"{at}, column 'prompt': expected a string or a list of {{role, content}} messages, found {RowParser.Describe(other)}."
-                : $"{at}, column 'prompt': missing. Columns found: {string.Join(", ", columns.Select(c => c.Key))}. Every row to complete needs a prompt."),
+                : $"{at}, column 'prompt': missing. Columns found: {string.Join(", ", columns.Select(c => c.Key))}. Every row to complete needs a prompt (or prompt_ids)."),
         };
     }
 }

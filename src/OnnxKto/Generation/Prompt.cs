@@ -10,32 +10,14 @@ namespace OnnxKto.Generation;
 public sealed record Prompt(string Text, int[] Ids)
 {
     /// <summary>
-    /// The distinct prompts of a dataset in first-seen order (an unpaired preference pair shares one prompt), tokenized
-    /// as training tokenizes them: text as is, conversations through the chat template with the generation prompt.
+    /// The prompt of one row to complete, tokenized as training tokenizes it: text as is, a conversation through the
+    /// chat template with the generation prompt, token ids unchanged.
     /// </summary>
-    /// <exception cref="UserError">Conversational rows and no chat template.</exception>
-    public static IReadOnlyList<Prompt> FromDataset(KtoDataset dataset, ITextTokenizer tokenizer, ChatTemplate? template)
-    {
-        var prompts = new List<Prompt>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var example in dataset.Examples)
-        {
-            var prompt = example switch
-            {
-                TextExample text => FromText(text.Prompt, tokenizer),
-                TokenIdsExample ids => new Prompt(tokenizer.Decode(ids.PromptIds), ids.PromptIds),
-                ConversationExample chat => FromMessages(chat.Prompt, chat.Origin, tokenizer, template),
-                _ => throw new ArgumentException($"Unknown example type {example.GetType().Name}."),
-            };
-            if (seen.Add(string.Join(",", prompt.Ids))) prompts.Add(prompt);
-        }
-        return prompts;
-    }
-
-    /// <summary>The prompt of one row to complete, tokenized as <see cref="FromDataset"/> does.</summary>
     /// <exception cref="UserError">A conversational row and no chat template.</exception>
     public static Prompt FromRow(PromptRow row, ITextTokenizer tokenizer, ChatTemplate? template) =>
-        row.Text is { } text ? FromText(text, tokenizer) : FromMessages(row.Messages!, row.Location, tokenizer, template);
+        row.Ids is { } ids ? new Prompt(tokenizer.Decode(ids), ids.Length > 0 ? ids : Start(tokenizer))
+        : row.Text is { } text ? FromText(text, tokenizer)
+        : FromMessages(row.Messages!, row.Location, tokenizer, template);
 
     private static Prompt FromMessages(IReadOnlyList<ChatMessage> messages, RowLocation origin, ITextTokenizer tokenizer, ChatTemplate? template)
     {
@@ -46,5 +28,7 @@ public sealed record Prompt(string Text, int[] Ids)
 
     // An empty prompt starts from BOS (GPT-2: <|endoftext|>), as unconditional generation does.
     private static Prompt FromText(string text, ITextTokenizer tokenizer) =>
-        new(text, tokenizer.Encode(text) is { Length: > 0 } ids ? ids : [tokenizer.BosTokenId ?? tokenizer.EosTokenId]);
+        new(text, tokenizer.Encode(text) is { Length: > 0 } ids ? ids : Start(tokenizer));
+
+    private static int[] Start(ITextTokenizer tokenizer) => [tokenizer.BosTokenId ?? tokenizer.EosTokenId];
 }

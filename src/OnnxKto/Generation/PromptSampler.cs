@@ -7,13 +7,14 @@ namespace OnnxKto.Generation;
 /// <summary>
 /// Completes every row of a prompt file <see cref="GenerationOptions.NumReturnSequences"/> times and writes one JSONL
 /// line per (row, sample), in row order: the row's columns unchanged, then <c>completion</c> (text, or for a
-/// conversational prompt one assistant message, as TRL's conversational format has it) and <c>sample</c> (0..N−1).
+/// conversational prompt one assistant message, as TRL's conversational format has it; for a <c>prompt_ids</c> row
+/// <c>completion_ids</c> as well) and <c>sample</c> (0..N−1).
 /// A <c>label</c> column is left out, since it judged another completion; <c>onnx-kto label</c> adds the new one.
 /// </summary>
 public static class PromptSampler
 {
     /// <summary>The columns written for each sample, replacing any of the same name in the row.</summary>
-    private static readonly HashSet<string> Written = new(StringComparer.Ordinal) { "completion", "sample", "label" };
+    private static readonly HashSet<string> Written = new(StringComparer.Ordinal) { "completion", "completion_ids", "sample", "label" };
 
     /// <summary>Samples <paramref name="rows"/> with <paramref name="model"/> and writes the lines to <paramref name="path"/>.</summary>
     /// <param name="model">The policy to sample.</param>
@@ -42,14 +43,18 @@ public static class PromptSampler
                 var row = rows[written / samples];
                 var completion = generator.CompletionText(ids, options);
                 int sample = written % samples;
-                lines.WriteObject(json => WriteLine(json, row, completion, sample));
+                lines.WriteObject(json => WriteLine(json, row, completion, CompletionIds(row, ids, completion, model), sample));
                 if (++written % every == 0 || written == total) progress?.Invoke(written, total);
             }
         });
         return written;
     }
 
-    private static void WriteLine(Utf8JsonWriter json, PromptRow row, string completion, int sample)
+    /// <summary>For a pre-tokenized row, the generated ids themselves, or those of the text a stop string was cut from.</summary>
+    private static int[]? CompletionIds(PromptRow row, int[] ids, string completion, InferenceModel model) =>
+        row.Ids is null ? null : completion == model.Tokenizer.Decode(ids) ? ids : model.Tokenizer.Encode(completion);
+
+    private static void WriteLine(Utf8JsonWriter json, PromptRow row, string completion, int[]? completionIds, int sample)
     {
         foreach (var (name, value) in row.Columns)
         {
@@ -66,6 +71,12 @@ public static class PromptSampler
             json.WriteString("role", "assistant");
             json.WriteString("content", completion);
             json.WriteEndObject();
+            json.WriteEndArray();
+        }
+        if (completionIds is not null)
+        {
+            json.WriteStartArray("completion_ids");
+            foreach (var id in completionIds) json.WriteNumberValue(id);
             json.WriteEndArray();
         }
         json.WriteNumber("sample", sample);

@@ -126,7 +126,7 @@ public sealed class TextGenerator(InferenceModel model)
         var ids = Generate([tokenizer.Encode(prompt)], options with { NumReturnSequences = 1 }, (_, token) =>
         {
             generated.Add(token);
-            var text = tokenizer.Decode(generated);
+            var text = StopStringCheck.Cut(tokenizer.Decode(generated), options.StopStrings);
             // Byte-level tokens can end inside a UTF-8 character; wait for the rest before showing it.
             if (text.EndsWith('\uFFFD') || !text.StartsWith(shown, StringComparison.Ordinal)) return;
             onText?.Invoke(text[shown.Length..]);

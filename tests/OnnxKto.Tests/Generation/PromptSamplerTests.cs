@@ -91,6 +91,25 @@ public sealed class PromptSamplerTests
         Assert.AreEqual(new ChatMessage("assistant", expected), example.Completion.Single());
     }
 
+    [TestMethod]
+    public void PreTokenizedPromptsGetCompletionIds()
+    {
+        using var dir = new TempFolder();
+        using var model = OpenModel(dir);
+        var rows = PromptDataset.Load(dir.WriteText("p.jsonl", "{\"prompt_ids\": [1, 0, 3], \"answer\": \"x\"}\n"));
+        var options = new GenerationOptions { MaxNewTokens = 4 };
+
+        PromptSampler.Write(model, rows, null, options, 1, dir.File("s.jsonl"));
+
+        var line = ReadLines(dir.File("s.jsonl")).Single();
+        var expected = new TextGenerator(model).Generate([[1, 0, 3]], options)[0];
+        CollectionAssert.AreEqual(expected, ((JsonArray)line["completion_ids"]!).Select(n => (int)n!).ToArray());
+        Assert.AreEqual(model.Tokenizer.Decode(expected), (string)line["completion"]!);
+        line["label"] = false;
+        var example = (TokenIdsExample)KtoDataset.Load(dir.WriteText("k.jsonl", line.ToJsonString() + "\n")).Examples.Single();
+        CollectionAssert.AreEqual(new[] { 1, 0, 3 }, example.PromptIds);
+    }
+
     private static InferenceModel OpenModel(TempFolder dir)
     {
         TinyRuns.WriteModelFolder(dir.File("model"), TinyModels.Gpt2 with { EosTokenId = 10 }, seed: 4);

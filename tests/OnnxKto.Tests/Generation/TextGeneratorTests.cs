@@ -109,7 +109,9 @@ public sealed class TextGeneratorTests
 
         Assert.AreEqual(cut + 1, ids.Length, $"'{free}' stopped at '{stop}'");
         Assert.AreEqual(free[..cut], generator.CompletionText(ids, options));
-        Assert.AreEqual(free[..cut], generator.Generate("bad", options));
+        var pieces = new List<string>();
+        Assert.AreEqual(free[..cut], generator.Generate("bad", options, pieces.Add));
+        Assert.AreEqual(free[..cut], string.Concat(pieces), "the stop string is not streamed either");
         Assert.AreEqual("ab", generator.CompletionText(model.Tokenizer.Encode("abcdbc"), options with { StopStrings = ["db", "cd"] }), "the earliest stop string wins");
     }
 

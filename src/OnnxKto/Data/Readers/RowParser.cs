@@ -69,7 +69,7 @@ internal sealed class RowParser
         throw RowErrors.At(at, "label", $"expected a boolean (true/false, or 0/1), found {node.ToJsonString()}.");
     }
 
-    private static int[] Ids(JsonObject columns, string column, RowLocation at, bool allowEmpty)
+    internal static int[] Ids(JsonObject columns, string column, RowLocation at, bool allowEmpty)
     {
         if (Required(columns, column, at) is not JsonArray list)
             throw RowErrors.At(at, column, $"expected a list of token ids, found {Describe(columns[column])}.");
