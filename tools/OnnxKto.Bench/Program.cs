@@ -17,10 +17,14 @@ if (args.Length == 1 && args[0] == "--parallel")   // the data-parallel rows alo
     ParallelBench.Run();
     return;
 }
+if (args.Length == 1 && args[0] == "--generation")   // the decoding rows alone
+{
+    GenerationBench.Run(ModelSource.Load("preset:gpt2-mini"));
+    return;
+}
 if (args.Length == 1 && args[0] == "--memory")   // the memory rows alone
 {
-    ParallelBench.Run();
-MemoryBench.Run();
+    MemoryBench.Run();
     return;
 }
 Console.WriteLine($"OnnxKto benchmarks on {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");

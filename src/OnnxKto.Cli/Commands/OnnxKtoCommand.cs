@@ -11,6 +11,7 @@ internal static class OnnxKtoCommand
         TrainCommand.Create(),
         ExportCommand.Create(),
         GenerateCommand.Create(),
+        LabelCommand.Create(),
         LogpsCommand.Create(),
         DataCommand.Create(),
         DemoCommand.Create(),

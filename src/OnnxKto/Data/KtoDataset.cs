@@ -48,7 +48,7 @@ public sealed record KtoDataset(
         foreach (var file in files)
         {
             var parser = new RowParser();
-            foreach (var row in Rows(file))
+            foreach (var row in RowReaders.Read(file))
             {
                 rows++;
                 try
@@ -71,14 +71,6 @@ public sealed record KtoDataset(
         if (pairs > 0 && !keepPairs) Shuffle(examples, options.Seed);
         return new KtoDataset(examples, files, rows, pairs, skipped, warnings);
     }
-
-    private static IEnumerable<RawRow> Rows(string file) => Path.GetExtension(file).ToLowerInvariant() switch
-    {
-        ".parquet" => ParquetRowReader.Read(file),
-        ".jsonl" => JsonLinesReader.Read(file),
-        ".json" => JsonArrayReader.Read(file),
-        var other => throw new InvalidDataException($"{file}: unknown dataset extension '{other}'. Use .parquet, .jsonl or .json."),
-    };
 
     // Fisher-Yates with System.Random(seed), whose seeded sequence is fixed across .NET versions.
     private static void Shuffle(List<KtoExample> examples, int seed)

@@ -10,30 +10,25 @@ namespace OnnxKto.Generation;
 public sealed record Prompt(string Text, int[] Ids)
 {
     /// <summary>
-    /// The distinct prompts of a dataset in first-seen order (an unpaired preference pair shares one prompt), tokenized
-    /// as training tokenizes them: text as is, conversations through the chat template with the generation prompt.
+    /// The prompt of one row to complete, tokenized as training tokenizes it: text as is, a conversation through the
+    /// chat template with the generation prompt, token ids unchanged.
     /// </summary>
-    /// <exception cref="UserError">Conversational rows and no chat template.</exception>
-    public static IReadOnlyList<Prompt> FromDataset(KtoDataset dataset, ITextTokenizer tokenizer, ChatTemplate? template)
+    /// <exception cref="UserError">A conversational row and no chat template.</exception>
+    public static Prompt FromRow(PromptRow row, ITextTokenizer tokenizer, ChatTemplate? template) =>
+        row.Ids is { } ids ? new Prompt(tokenizer.Decode(ids), ids.Length > 0 ? ids : Start(tokenizer))
+        : row.Text is { } text ? FromText(text, tokenizer)
+        : FromMessages(row.Messages!, row.Location, tokenizer, template);
+
+    private static Prompt FromMessages(IReadOnlyList<ChatMessage> messages, RowLocation origin, ITextTokenizer tokenizer, ChatTemplate? template)
     {
         string bos = tokenizer.BosTokenId is { } id ? tokenizer.Decode([id]) : "";
-        var prompts = new List<Prompt>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var example in dataset.Examples)
-        {
-            var prompt = example switch
-            {
-                TextExample text => Rendered(text.Prompt),
-                TokenIdsExample ids => new Prompt(tokenizer.Decode(ids.PromptIds), ids.PromptIds),
-                ConversationExample chat => Rendered(template?.Render(chat.Prompt, true, bos, tokenizer.EosToken)
-                    ?? throw new UserError($"{chat.Origin} is conversational but no chat template is known; pass --chat-template ({string.Join(", ", ChatTemplateCatalog.Names)}).")),
-                _ => throw new ArgumentException($"Unknown example type {example.GetType().Name}."),
-            };
-            if (seen.Add(string.Join(",", prompt.Ids))) prompts.Add(prompt);
-        }
-        return prompts;
-
-        // An empty prompt starts from BOS (GPT-2: <|endoftext|>), as unconditional generation does.
-        Prompt Rendered(string text) => new(text, tokenizer.Encode(text) is { Length: > 0 } ids ? ids : [tokenizer.BosTokenId ?? tokenizer.EosTokenId]);
+        return FromText(template?.Render(messages, true, bos, tokenizer.EosToken)
+            ?? throw new UserError($"{origin} is conversational but no chat template is known; pass --chat-template ({string.Join(", ", ChatTemplateCatalog.Names)})."), tokenizer);
     }
+
+    // An empty prompt starts from BOS (GPT-2: <|endoftext|>), as unconditional generation does.
+    private static Prompt FromText(string text, ITextTokenizer tokenizer) =>
+        new(text, tokenizer.Encode(text) is { Length: > 0 } ids ? ids : Start(tokenizer));
+
+    private static int[] Start(ITextTokenizer tokenizer) => [tokenizer.BosTokenId ?? tokenizer.EosTokenId];
 }

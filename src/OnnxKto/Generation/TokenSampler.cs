@@ -1,9 +1,24 @@
 namespace OnnxKto.Generation;
 
 /// <summary>Picks the next token from one row of logits: greedy, or seeded temperature and top-p (nucleus) sampling.</summary>
-internal sealed class TokenSampler(GenerationOptions options)
+internal sealed class TokenSampler(GenerationOptions options, int seed)
 {
-    private readonly Random _random = new(options.Seed);
+    private readonly Random _random = new(seed);
+
+    /// <summary>A sampler drawing from <see cref="GenerationOptions.Seed"/> itself.</summary>
+    public TokenSampler(GenerationOptions options) : this(options, options.Seed) { }
+
+    /// <summary>
+    /// The seed of sample <paramref name="sample"/> of prompt <paramref name="prompt"/>: SplitMix64's finalizer over the
+    /// three numbers, so neighbouring pairs get unrelated streams.
+    /// </summary>
+    public static int SequenceSeed(int seed, int prompt, int sample)
+    {
+        ulong z = unchecked((ulong)seed * 0x9E3779B97F4A7C15UL + (ulong)prompt * 0xBF58476D1CE4E5B9UL + (ulong)sample * 0x94D049BB133111EBUL + 1);
+        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
+        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
+        return (int)(z ^ (z >> 31));
+    }
 
     /// <summary>The next token id for <paramref name="logits"/> (one vocabulary row).</summary>
     public int Next(ReadOnlySpan<float> logits)

@@ -16,12 +16,15 @@ internal sealed class BoundSession : IDisposable
     private readonly RunOptions _run = new();
     private readonly HashSet<string> _hostOutputs = new(StringComparer.Ordinal);
     private readonly string _name;
+    private readonly bool _ownsSession;
 
-    internal BoundSession(InferenceSession session, string name)
+    /// <summary>Binds <paramref name="session"/>; disposing this disposes the session too unless <paramref name="ownsSession"/> is false.</summary>
+    internal BoundSession(InferenceSession session, string name, bool ownsSession = true)
     {
         _session = session;
         _binding = session.CreateIoBinding();
         _name = name;
+        _ownsSession = ownsSession;
     }
 
     /// <summary>The model's input names, in its order.</summary>
@@ -62,10 +65,30 @@ internal sealed class BoundSession : IDisposable
         return host;
     }
 
+    /// <summary>
+    /// Runs the model with every output bound to host memory that ONNX Runtime allocates for this run, and hands those
+    /// buffers over as they are: no copy, the caller disposes them (a KV cache fed back as the next run's input).
+    /// </summary>
+    /// <param name="what">What the run is for, for the error message.</param>
+    /// <returns>Every output by name, owned by the caller.</returns>
+    /// <exception cref="OnnxRuntimeFailure">ORT rejected a binding or failed in a kernel.</exception>
+    public Dictionary<string, DeviceTensor> RunKeepingOutputs(string what)
+    {
+        foreach (var output in _session.OutputNames) _binding.BindOutputToDevice(output, OrtMemoryInfo.DefaultInstance);
+        _hostOutputs.Clear();
+        OrtCalls.Guard($"{what} ({_name})", () => { _session.RunWithBinding(_run, _binding); return 0; });
+        var names = _binding.GetOutputNames();
+        // The collection is not disposed: disposing it would free the buffers handed over.
+        var values = _binding.GetOutputValues();
+        var kept = new Dictionary<string, DeviceTensor>(StringComparer.Ordinal);
+        for (int i = 0; i < names.Length; i++) kept[names[i]] = new DeviceTensor(values[i]);
+        return kept;
+    }
+
     public void Dispose()
     {
         _binding.Dispose();
-        _session.Dispose();
+        if (_ownsSession) _session.Dispose();
         _run.Dispose();
     }
 }

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Microsoft.ML.OnnxRuntime;
+using OnnxKto.Graphs;
 
 namespace OnnxKto.Runtime;
 
@@ -18,6 +19,13 @@ internal sealed class DeviceTensor : IDisposable
     /// <summary>A view over <paramref name="data"/> (pinned, not copied) with shape <paramref name="shape"/>.</summary>
     public static DeviceTensor OverHost<T>(T[] data, params long[] shape) where T : unmanaged =>
         new(OrtValue.CreateTensorValueFromMemory(data, shape));
+
+    /// <summary>A tensor in host memory allocated by ONNX Runtime; contents undefined (zero-sized dimensions allowed).</summary>
+    public static DeviceTensor AllocateOnHost(DataType type, params long[] shape) =>
+        new(OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, OrtTensors.ElementType(type), shape));
+
+    /// <summary>The dimensions, outermost first.</summary>
+    public long[] Dims => Value.GetTensorTypeAndShape().Shape;
 
     /// <summary>Whether the tensor lies in host memory, where <see cref="HostSpan{T}"/> can reach it.</summary>
     public bool IsOnHost => Value.GetTensorMemoryInfo().GetDeviceType() == OrtMemoryInfoDeviceType.CPU;

@@ -77,6 +77,9 @@ public sealed class OnnxSession : IDisposable
         }
     }
 
+    /// <summary>An IO-binding view of this session, for loops that keep tensors in ONNX Runtime's buffers across runs; it leaves the session open when disposed.</summary>
+    internal BoundSession Bind() => new(_session, Graph?.Name ?? "model", ownsSession: false);
+
     /// <summary>Releases the ONNX Runtime session.</summary>
     public void Dispose() => _session.Dispose();
 

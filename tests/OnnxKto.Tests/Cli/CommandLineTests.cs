@@ -15,7 +15,7 @@ public sealed class CommandLineTests
     {
         var (code, output, _) = Run("--help");
         Assert.AreEqual(0, code);
-        foreach (var command in new[] { "artifacts", "train", "export", "generate", "logps", "data", "demo", "device", "gradients" })
+        foreach (var command in new[] { "artifacts", "train", "export", "generate", "label", "logps", "data", "demo", "device", "gradients" })
             StringAssert.Contains(output, command);
     }
 
@@ -117,6 +117,32 @@ public sealed class CommandLineTests
         StringAssert.StartsWith(error, "error: ");
         StringAssert.Contains(error, "no LoRA adapter to serve with --adapters genai");
         Assert.AreEqual(1, Run("export", "--checkpoint", run, "--out", dir.File("out"), "--adapters", "onnx").Code);
+    }
+
+    [TestMethod]
+    public void GenerateSamplesEveryRowAndLabelTurnsTheSamplesIntoAKtoDataset()
+    {
+        using var dir = new TempFolder();
+        var model = TinyRun.WriteModel(dir.File("model"));
+        var prompts = dir.WriteText("prompts.jsonl", "{\"prompt\": \"ab\", \"answer\": \"x\"}\n{\"prompt\": \"ab\", \"answer\": \"y\"}\n{\"prompt\": \"c\", \"answer\": \"z\"}\n");
+
+        var (code, output, error) = Run("generate", "--model", model, "--data", prompts, "--out", dir.File("samples.jsonl"),
+            "--num-samples", "2", "--temperature", "1", "--max-new-tokens", "4", "--stop", "zz");
+        Assert.AreEqual(0, code, error);
+        StringAssert.Contains(output, "6 completions (3 rows x 2)");
+        var lines = File.ReadAllLines(dir.File("samples.jsonl"));
+        Assert.AreEqual(6, lines.Length);
+        StringAssert.Contains(lines[3], "\"answer\":\"y\"");
+        StringAssert.EndsWith(lines[3], "\"sample\":1}");
+
+        (code, output, error) = Run("label", "--data", dir.File("samples.jsonl"), "--out", dir.File("kto.jsonl"), "--regex", "^$");
+        Assert.AreEqual(0, code, error);
+        StringAssert.Contains(output, "6 rows");
+        StringAssert.Contains(output, "λ_D·n_D/(λ_U·n_U)");
+        Assert.AreEqual(6, File.ReadAllLines(dir.File("kto.jsonl")).Length);
+        var neither = Run("label", "--data", dir.File("samples.jsonl"), "--out", dir.File("other.jsonl"));
+        Assert.AreEqual(1, neither.Code);
+        StringAssert.Contains(neither.Error, "exactly one of --verifier");
     }
 
     [TestMethod]

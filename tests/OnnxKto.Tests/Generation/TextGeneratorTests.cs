@@ -66,6 +66,56 @@ public sealed class TextGeneratorTests
     }
 
     [TestMethod]
+    [DataRow("gpt2", 1)]
+    [DataRow("gpt2", 3)]
+    [DataRow("llama", 3)]
+    public void RowsRefilledAsSequencesFinishDecodeAsEachAloneWould(string architecture, int batchSize)
+    {
+        // Long prompts reach the context length (16) after 3 or 4 new tokens, the others run to 5: rows finish at
+        // different steps, so later prompts join a batch midway and dead columns are sliced off under live rows.
+        var config = TinyModels.ByName(architecture) with { EosTokenId = 99, MaxPositions = 16 };
+        var (model, weights) = Open(config, seed: 7);
+        using var _ = model;
+        int[][] prompts = [[1, 5, 9, 2], Enumerable.Repeat(4, 13).ToArray(), [3, 8], Enumerable.Range(0, 12).Select(i => i % 9).ToArray(), [6]];
+        var finished = new List<GeneratedSequence>();
+
+        new TextGenerator(model).Generate(prompts, new GenerationOptions { MaxNewTokens = 5, NumReturnSequences = 2 }, batchSize, finished.Add);
+
+        Assert.AreEqual(10, finished.Count);
+        foreach (var sequence in finished)
+        {
+            var prompt = prompts[sequence.Prompt];
+            CollectionAssert.AreEqual(ReferenceGreedy(config, weights, prompt, Math.Min(5, config.MaxPositions - prompt.Length)), sequence.Ids,
+                $"prompt {sequence.Prompt}, sample {sequence.Sample}");
+        }
+        CollectionAssert.AreEquivalent(Enumerable.Range(0, 10).ToArray(), finished.Select(s => s.Prompt * 2 + s.Sample).ToArray());
+    }
+
+    [TestMethod]
+    public void AStopStringEndsTheSequenceAndIsCutFromItsText()
+    {
+        using var dir = new TempFolder();
+        var weights = TinyRuns.WriteModelFolder(dir.Path, TinyModels.Gpt2 with { EosTokenId = 10 }, seed: 4);
+        using var model = InferenceModel.Open(dir.Path);
+        var generator = new TextGenerator(model);
+        var free = generator.Generate("bad", new GenerationOptions { MaxNewTokens = 8 });
+        Assert.IsTrue(free.Length >= 3, free);
+        // Stop at the completion's third letter: one-letter tokens, so generation ends on the token that holds it.
+        string stop = free[2].ToString();
+        int cut = free.IndexOf(stop, StringComparison.Ordinal);
+        var options = new GenerationOptions { MaxNewTokens = 8, StopStrings = ["zz", stop] };
+
+        var ids = generator.Generate([model.Tokenizer.Encode("bad")], options)[0];
+
+        Assert.AreEqual(cut + 1, ids.Length, $"'{free}' stopped at '{stop}'");
+        Assert.AreEqual(free[..cut], generator.CompletionText(ids, options));
+        var pieces = new List<string>();
+        Assert.AreEqual(free[..cut], generator.Generate("bad", options, pieces.Add));
+        Assert.AreEqual(free[..cut], string.Concat(pieces), "the stop string is not streamed either");
+        Assert.AreEqual("ab", generator.CompletionText(model.Tokenizer.Encode("abcdbc"), options with { StopStrings = ["db", "cd"] }), "the earliest stop string wins");
+    }
+
+    [TestMethod]
     public void GenerationStopsAtTheContextLength()
     {
         var config = TinyModels.Gpt2 with { EosTokenId = 99 };  // 16 positions

@@ -7,14 +7,15 @@ namespace OnnxKto.Data.Readers;
 
 /// <summary>
 /// Reads Parquet files row group by row group (rows numbered from 1 across groups), keeping only the columns KTO uses:
-/// strings, booleans, integers, lists (<c>prompt_ids</c>) and lists of <c>struct{content, role}</c> messages.
+/// strings, booleans, integers, lists (<c>prompt_ids</c>) and lists of <c>struct{content, role}</c> messages; with
+/// <c>allColumns</c>, every column (for rows whose other columns pass through, as <c>generate --data</c> does).
 /// </summary>
 internal static class ParquetRowReader
 {
-    public static IEnumerable<RawRow> Read(string file)
+    public static IEnumerable<RawRow> Read(string file, bool allColumns = false)
     {
         using var stream = File.OpenRead(file);
-        var (groups, columns) = ReadLayout(stream, file);
+        var (groups, columns) = ReadLayout(stream, file, allColumns);
         var row = 0;
         for (var g = 0; g < groups; g++)
         {
@@ -44,7 +45,7 @@ internal static class ParquetRowReader
         }
     }
 
-    private static (int Groups, string[] Columns) ReadLayout(Stream stream, string file)
+    private static (int Groups, string[] Columns) ReadLayout(Stream stream, string file, bool allColumns)
     {
         ParquetReader reader;
         try
@@ -57,7 +58,7 @@ internal static class ParquetRowReader
         }
         try
         {
-            var columns = reader.Schema.Fields.Select(f => f.Name).Where(RowParser.KnownColumns.Contains).ToArray();
+            var columns = reader.Schema.Fields.Select(f => f.Name).Where(name => allColumns || RowParser.KnownColumns.Contains(name)).ToArray();
             return (reader.RowGroupCount, columns);
         }
         finally

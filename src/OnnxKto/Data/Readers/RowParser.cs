@@ -69,7 +69,7 @@ internal sealed class RowParser
         throw RowErrors.At(at, "label", $"expected a boolean (true/false, or 0/1), found {node.ToJsonString()}.");
     }
 
-    private static int[] Ids(JsonObject columns, string column, RowLocation at, bool allowEmpty)
+    internal static int[] Ids(JsonObject columns, string column, RowLocation at, bool allowEmpty)
     {
         if (Required(columns, column, at) is not JsonArray list)
             throw RowErrors.At(at, column, $"expected a list of token ids, found {Describe(columns[column])}.");
@@ -83,7 +83,7 @@ internal sealed class RowParser
         return ids.Length > 0 || allowEmpty ? ids : throw RowErrors.At(at, column, "is empty: a KTO example needs at least one completion token.");
     }
 
-    private static ChatMessage[] Messages(JsonArray list, string column, RowLocation at)
+    internal static ChatMessage[] Messages(JsonArray list, string column, RowLocation at)
     {
         var messages = new ChatMessage[list.Count];
         for (var i = 0; i < messages.Length; i++)
@@ -111,11 +111,11 @@ internal sealed class RowParser
             ? double.Parse(value.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture)
             : null;
 
-    private static bool IsString(JsonNode node) => node is JsonValue v && v.GetValueKind() == JsonValueKind.String;
+    internal static bool IsString(JsonNode node) => node is JsonValue v && v.GetValueKind() == JsonValueKind.String;
 
     private static bool IsTextOrMessages(JsonNode node) => IsString(node) || node is JsonArray;
 
-    private static string Describe(JsonNode? node) => node switch
+    internal static string Describe(JsonNode? node) => node switch
     {
         null => "null",
         JsonArray => "a list",
