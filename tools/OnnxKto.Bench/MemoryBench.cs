@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using OnnxKto.Models;
 using OnnxKto.Models.Builders;
+using OnnxKto.Models.Lora;
 using OnnxKto.Runtime;
 using OnnxKto.Training.Artifacts;
 using OnnxKto.Training.Batching;
@@ -29,6 +30,14 @@ internal static class MemoryBench
         TieWordEmbeddings = false, BosTokenId = 0, EosTokenId = 0,
     };
 
+    /// <summary>Qwen2.5-0.5B's shape: q/k/v biases, tied head, 151,936-token vocabulary, 494M parameters.</summary>
+    public static readonly ModelConfig Qwen25Half = new()
+    {
+        ModelType = "qwen2", Family = ModelFamily.Llama, VocabSize = 151936, HiddenSize = 896, NumLayers = 24, NumHeads = 14,
+        NumKvHeads = 2, HeadDim = 64, IntermediateSize = 4864, MaxPositions = 32768, NormEpsilon = 1e-6, RopeTheta = 1e6,
+        TieWordEmbeddings = true, AttentionBias = true, BosTokenId = 0, EosTokenId = 0,
+    };
+
     /// <summary>One row of the table.</summary>
     public sealed record Result(string Implementation, string Method, double PeakGiB, double? PlannedGiB, double SecondsPerStep, double TokensPerSecond);
 
@@ -40,34 +49,74 @@ internal static class MemoryBench
     {
         Console.WriteLine();
         Console.WriteLine($"Peak memory, full fine-tuning, SmolLM2-135M shape (172M parameters), KTO, batch {batch} x {seq}, precomputed reference:");
-        Console.WriteLine("| implementation | method | peak RSS (GiB) | planned (GiB) | s/step | target tokens/s |");
-        Console.WriteLine("|---|---|---|---|---|---|");
-        var weights = ParameterInitializer.Initialize(ModelBuilders.For(SmolLm2).Build().Parameters, 1);
+        PrintHeader("");
         foreach (bool checkpointing in new[] { false, true })
         {
-            var folder = Path.Combine(Path.GetTempPath(), "onnxkto-bench", checkpointing ? "smollm2-135m-checkpointing" : "smollm2-135m");
             var config = new KtoConfig
             {
                 Schedule = new ScheduleSettings { PerDeviceTrainBatchSize = batch, LearningRate = 1e-5 }, Data = new OnnxKto.Data.DataOptions { MaxLength = seq },
                 Memory = new MemorySettings { GradientCheckpointing = checkpointing },
             };
-            var manifest = ArtifactGenerator.Generate(new ModelSource("bench:smollm2-135m", SmolLm2, weights), config, folder);
-            double planned = MemoryPlan.For(manifest, batch, seq, seq - seq / 4, 1, ExecutionDevice.Cpu).TotalBytes / (double)(1L << 30);
             string method = checkpointing ? "full fp32, gradient checkpointing" : "full fp32";
-            foreach (var row in new[] { Child(folder, batch, seq, steps, method, planned), Torch(batch, seq, steps, method, checkpointing) })
-                if (row is not null)
-                    Console.WriteLine($"| {row.Implementation} | {row.Method} | {row.PeakGiB:F2} | {row.PlannedGiB?.ToString("F2") ?? ""} | {row.SecondsPerStep:F2} | {row.TokensPerSecond:F0} |");
+            string[] torch = checkpointing ? ["--gradient-checkpointing"] : [];
+            foreach (var row in Rows("smollm2-135m", SmolLm2, config, method, steps, torch))
+                Console.WriteLine($"| {row.Implementation} | {row.Method} | {row.PeakGiB:F2} | {row.PlannedGiB?.ToString("F2") ?? ""} | {row.SecondsPerStep:F2} | {row.TokensPerSecond:F0} |");
         }
+    }
+
+    /// <summary>
+    /// LoRA on the Qwen2.5-0.5B shape (r 16, α 32, all linear layers, gradient checkpointing), the rows issue 14 asks
+    /// for; model FLOPs per step are 4·N per trained token (no weight gradients for the frozen base) plus 2·N per KL
+    /// token, N the parameters that multiply activations (the tied head included), against the GEMM peak.
+    /// </summary>
+    public static void RunLora(double peakGflops, int batch = 4, int seq = 512, int steps = 2)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"LoRA r=16 α=32 on all linear layers, Qwen2.5-0.5B shape (494M parameters), KTO, batch {batch} x {seq}, gradient checkpointing:");
+        PrintHeader(" MFU |");
+        var config = new KtoConfig
+        {
+            Schedule = new ScheduleSettings { PerDeviceTrainBatchSize = batch, LearningRate = 1e-4 }, Data = new OnnxKto.Data.DataOptions { MaxLength = seq },
+            Memory = new MemorySettings { GradientCheckpointing = true },
+            Lora = new LoraSettings { UsePeft = true, R = 16, Alpha = 32, TargetModules = [LoraSettings.AllLinear] },
+        };
+        var c = Qwen25Half;
+        long matmulParameters = (long)c.NumLayers * (2L * c.HiddenSize * c.HiddenSize + 2L * c.HiddenSize * c.HeadDim * c.NumKvHeads
+            + 3L * c.HiddenSize * c.IntermediateSize) + (long)c.HiddenSize * c.VocabSize;
+        double flopsPerToken = 6.0 * matmulParameters;
+        foreach (var row in Rows("qwen2.5-0.5b", c, config, "LoRA r16, fp32, checkpointing", steps, ["--lora", "16", "--gradient-checkpointing"]))
+            Console.WriteLine($"| {row.Implementation} | {row.Method} | {row.PeakGiB:F2} | {row.PlannedGiB?.ToString("F2") ?? ""} | {row.SecondsPerStep:F2} | " +
+                $"{row.TokensPerSecond:F0} | {row.TokensPerSecond * flopsPerToken / 1e9 / peakGflops:P1} |");
+    }
+
+    private static void PrintHeader(string extra)
+    {
+        Console.WriteLine("| implementation | method | peak RSS (GiB) | planned (GiB) | s/step | target tokens/s |" + extra);
+        Console.WriteLine("|---|---|---|---|---|---|" + (extra.Length > 0 ? "---|" : ""));
+    }
+
+    /// <summary>OnnxKto (a child process on generated artifacts) and PyTorch eager (<paramref name="torchFlags"/>) on one configuration.</summary>
+    private static IEnumerable<Result> Rows(string shape, ModelConfig model, KtoConfig config, string method, int steps, string[] torchFlags)
+    {
+        int batch = config.Schedule.PerDeviceTrainBatchSize, seq = config.Data.MaxLength!.Value;
+        var folder = Path.Combine(Path.GetTempPath(), "onnxkto-bench", shape + "-" + method.Replace(' ', '-').Replace(",", ""));
+        var manifest = ArtifactGenerator.Generate(
+            new ModelSource("bench:" + shape, model, ParameterInitializer.Initialize(ModelBuilders.For(model).Build().Parameters, 1)), config, folder);
+        GC.Collect();  // the random weights are in the artifacts' checkpoint now
+        double planned = MemoryPlan.For(manifest, batch, seq, seq - seq / 4, 1, ExecutionDevice.Cpu).TotalBytes / (double)(1L << 30);
+        foreach (var row in new[] { Child(folder, batch, seq, steps, method, planned), Torch(shape, batch, seq, steps, method, torchFlags) })
+            if (row is not null) yield return row;
     }
 
     /// <summary>The child's work: train <paramref name="steps"/> steps on the artifacts and print a RESULT line.</summary>
     public static void RunChild(string folder, int batch, int seq, int steps)
     {
+        int vocab = ArtifactManifest.Load(folder).ModelConfig.VocabSize;
         using var session = new TrainingSession(folder, TrainingCheckpoint.Open(Path.Combine(folder, ArtifactNames.Checkpoint)));
         var rng = new Random(1);
         var examples = Enumerable.Range(0, batch).Select(_ => new OnnxKto.Data.TokenizedExample(
-            Enumerable.Range(0, seq / 4).Select(_ => rng.Next(SmolLm2.VocabSize)).ToArray(),
-            Enumerable.Range(0, seq - seq / 4).Select(_ => rng.Next(SmolLm2.VocabSize)).ToArray(), rng.Next(2) == 0)).ToList();
+            Enumerable.Range(0, seq / 4).Select(_ => rng.Next(vocab)).ToArray(),
+            Enumerable.Range(0, seq - seq / 4).Select(_ => rng.Next(vocab)).ToArray(), rng.Next(2) == 0)).ToList();
         var micro = MicroBatch.Build(examples, Enumerable.Range(0, batch).ToArray(), withKl: true, padId: 0, maxLength: seq);
         var (reference, referenceKl) = session.ComputeReferenceLogps(micro.Target, micro.Kl!, batch);
         session.ReleaseReferenceModel();
@@ -97,10 +146,9 @@ internal static class MemoryBench
         return new Result("OnnxKto", method, json.Value.GetProperty("peak_rss_kib").GetDouble() / (1 << 20), planned, seconds, batch * seq / seconds);
     }
 
-    private static Result? Torch(int batch, int seq, int steps, string method, bool checkpointing)
+    private static Result? Torch(string shape, int batch, int seq, int steps, string method, string[] flags)
     {
-        string[] extra = ["--batch", batch.ToString(CultureInfo.InvariantCulture), "--seq", seq.ToString(CultureInfo.InvariantCulture)];
-        var start = TorchComparison.Start("smollm2-135m", steps, checkpointing ? [.. extra, "--gradient-checkpointing"] : extra);
+        var start = TorchComparison.Start(shape, steps, ["--batch", batch.ToString(CultureInfo.InvariantCulture), "--seq", seq.ToString(CultureInfo.InvariantCulture), .. flags]);
         var json = start is null ? null : RunForResult(start, "PyTorch");
         if (json is null) return null;
         double seconds = json.Value.GetProperty("step_ms").GetDouble() / 1000;

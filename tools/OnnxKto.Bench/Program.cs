@@ -27,6 +27,11 @@ if (args.Length == 1 && args[0] == "--memory")   // the memory rows alone
     MemoryBench.Run();
     return;
 }
+if (args.Length == 1 && args[0] == "--lora")   // the LoRA rows alone
+{
+    MemoryBench.RunLora(GemmPeak.Measure());
+    return;
+}
 Console.WriteLine($"OnnxKto benchmarks on {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
 var peak = GemmPeak.Measure();
 Console.WriteLine($"GEMM peak (fp32, ORT CPU MatMul): {peak:F1} GFLOP/s");
@@ -49,3 +54,4 @@ if (TorchComparison.TokensPerSecond("gpt2-mini") is double torch)
 
 ParallelBench.Run();
 MemoryBench.Run();
+MemoryBench.RunLora(peak);

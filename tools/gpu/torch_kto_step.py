@@ -27,6 +27,7 @@ FLOPs utilisation against --peak-tflops (defaults: H200 dense fp32 67, TF32 495,
 reach about 790 there).
 """
 import argparse
+import contextlib
 import json
 import os
 import math
@@ -51,9 +52,11 @@ LLAMA_SHAPES = {
     "smollm2-135m": (30, 9, 3, 576, 1728, 49152, 4, 256),  # the memory benchmark's shape (make bench)
     "llama-tiny": (2, 4, 2, 64, 176, 512, 4, 32),
     "qwen2.5-7b": (28, 28, 4, 3584, 18944, 152064, 8, 1024),  # the H200's 7B-class LoRA row
+    "qwen2.5-0.5b": (24, 14, 2, 896, 4864, 151936, 4, 512),  # the CPU LoRA benchmark's shape (make bench)
 }
-QKV_BIAS = {"qwen2.5-7b"}  # Qwen2: q/k/v projections have biases, rotary base 1e6
-ROPE_THETA = {"qwen2.5-7b": 1e6}
+QKV_BIAS = {"qwen2.5-7b", "qwen2.5-0.5b"}  # Qwen2: q/k/v projections have biases, rotary base 1e6
+ROPE_THETA = {"qwen2.5-7b": 1e6, "qwen2.5-0.5b": 1e6}
+TIED_HEAD = {"qwen2.5-0.5b"}  # the output head is the embedding table
 LORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj",  # all-linear, head excluded
                 "c_attn", "c_proj", "c_fc", "mlp_proj"]
 
@@ -150,11 +153,13 @@ class LlamaBlock(nn.Module):
 
 
 class Llama(nn.Module):
-    def __init__(self, layers, heads, kv, e, inter, vocab, sdpa, theta=10000.0, qkv_bias=False):
+    def __init__(self, layers, heads, kv, e, inter, vocab, sdpa, theta=10000.0, qkv_bias=False, tied=False):
         super().__init__()
         self.embed_tokens = nn.Embedding(vocab, e)
         self.layers = nn.ModuleList(LlamaBlock(e, heads, kv, inter, sdpa, qkv_bias) for _ in range(layers))
         self.norm, self.lm_head = RmsNorm(e), nn.Linear(e, vocab, bias=False)
+        if tied:
+            self.lm_head.weight = self.embed_tokens.weight
         self.inv_freq = 1.0 / theta ** (torch.arange(0, e // heads, 2).float() / (e // heads))
         self.checkpointing = False
         for p in self.parameters():
@@ -199,14 +204,31 @@ def model_flops_per_step(n, layers, e, b, t, frozen=False):
     return b * t * ((4 if frozen else 6) * n + 12 * layers * t * e) + b * t * (2 * n + 4 * layers * t * e)
 
 
+class LoraLinear(nn.Module):
+    """y = W·x + (alpha/r)·B·A·x, A Kaiming-uniform, B zero: PEFT's LoRA, for machines without the peft package."""
+
+    def __init__(self, base, r, alpha):
+        super().__init__()
+        self.base, self.scale = base, alpha / r
+        self.lora_A = nn.Parameter(torch.empty(r, base.in_features, device=base.weight.device))
+        self.lora_B = nn.Parameter(torch.zeros(base.out_features, r, device=base.weight.device))
+        nn.init.kaiming_uniform_(self.lora_A, a=5 ** 0.5)
+
+    def forward(self, x):
+        return self.base(x) + self.scale * F.linear(F.linear(x, self.lora_A), self.lora_B)
+
+
 def add_lora(model, r, alpha):
-    """peft LoRA on every targeted linear layer; only the adapters train (B starts at zero, so policy = base)."""
+    """LoRA on every targeted linear layer (peft's when installed, else LoraLinear); only the adapters train."""
+    targets = sorted({name.rsplit(".", 1)[-1] for name, m in model.named_modules() if isinstance(m, nn.Linear)} & set(LORA_TARGETS))
     try:
         from peft import LoraConfig, inject_adapter_in_model
+        model = inject_adapter_in_model(LoraConfig(r=r, lora_alpha=alpha, lora_dropout=0.0, target_modules=targets), model)
     except ImportError:
-        sys.exit("--lora needs the peft package (pip install peft)")
-    targets = sorted({name.rsplit(".", 1)[-1] for name, m in model.named_modules() if isinstance(m, nn.Linear)} & set(LORA_TARGETS))
-    model = inject_adapter_in_model(LoraConfig(r=r, lora_alpha=alpha, lora_dropout=0.0, target_modules=targets), model)
+        for parent in list(model.modules()):
+            for name, child in list(parent.named_children()):
+                if isinstance(child, nn.Linear) and name in targets:
+                    setattr(parent, name, LoraLinear(child, r, alpha))
     for name, p in model.named_parameters():
         p.requires_grad_("lora_" in name)
     return model
@@ -241,7 +263,8 @@ def main():
 
     if a.shape in LLAMA_SHAPES:
         layers, heads, kv, e, inter, vocab, b, t = LLAMA_SHAPES[a.shape]
-        make = lambda: Llama(layers, heads, kv, e, inter, vocab, a.attention == "sdpa", ROPE_THETA.get(a.shape, 10000.0), a.shape in QKV_BIAS)
+        make = lambda: Llama(layers, heads, kv, e, inter, vocab, a.attention == "sdpa", ROPE_THETA.get(a.shape, 10000.0), a.shape in QKV_BIAS,
+                             a.shape in TIED_HEAD)
         matmul_params = layers * (2 * e * e + 2 * e * (e // heads) * kv + 3 * e * inter) + e * vocab
     else:
         layers, heads, e, vocab, positions, b, t = SHAPES[a.shape]
@@ -257,9 +280,10 @@ def main():
     torch.backends.cudnn.allow_tf32 = a.tf32
     torch.set_float32_matmul_precision("high" if a.tf32 else "highest")
 
-    with dev:  # initialise on the device: a 7B model's 30 GB never passes through host memory
-        model = make()
-        reference = make().eval() if a.ref_in_step else None
+    # Initialise on the device where torch can (2.0+): a 7B model's 30 GB never passes through host memory.
+    with (dev if hasattr(dev, "__enter__") else contextlib.nullcontext()):
+        model = make().to(dev)
+        reference = make().eval().to(dev) if a.ref_in_step else None
     model.checkpointing = a.gradient_checkpointing
     if a.lora:
         model = add_lora(model, a.lora, a.lora_alpha or 2 * a.lora).to(dev)
