@@ -24,6 +24,9 @@ internal sealed class DeviceTensor : IDisposable
     public static DeviceTensor AllocateOnHost(DataType type, params long[] shape) =>
         new(OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, OrtTensors.ElementType(type), shape));
 
+    /// <summary>The element type.</summary>
+    public DataType Type => (DataType)(int)Value.GetTensorTypeAndShape().ElementDataType;
+
     /// <summary>The dimensions, outermost first.</summary>
     public long[] Dims => Value.GetTensorTypeAndShape().Shape;
 

@@ -14,6 +14,8 @@ internal static class SafetensorsWriter
     /// <summary>
     /// Writes <paramref name="tensors"/> (in ordinal name order) and <paramref name="metadata"/> to <paramref name="path"/>,
     /// creating its folder if needed. The header is padded with spaces so the data section starts 8-byte aligned.
+    /// <see cref="LazyTensors"/> are streamed: the header comes from their layouts, then each is read and written in
+    /// turn, so at most one of them is in memory.
     /// </summary>
     /// <param name="path">Target file, e.g. <c>artifacts/gpt2/checkpoint.safetensors</c>; replaced if it exists.</param>
     /// <param name="tensors">Tensors by name; every <see cref="DataType"/> with a safetensors dtype is accepted and stored as is.</param>
@@ -24,8 +26,9 @@ internal static class SafetensorsWriter
     {
         if (tensors.ContainsKey("__metadata__"))
             throw new ArgumentException($"'{path}': '__metadata__' is reserved by the safetensors format and cannot name a tensor.", nameof(tensors));
-        var ordered = tensors.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToArray();
-        byte[] header = Header(ordered, metadata);
+        var names = tensors.Keys.Order(StringComparer.Ordinal).ToArray();
+        var layouts = names.Select(n => tensors is LazyTensors lazy ? lazy.Layout(n) : (tensors[n].Type, tensors[n].Dims)).ToArray();
+        byte[] header = Header(names, layouts, metadata);
 
         string? folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
         if (folder is not null)
@@ -37,8 +40,8 @@ internal static class SafetensorsWriter
             {
                 stream.Write(BitConverter.GetBytes((ulong)header.Length));
                 stream.Write(header);
-                foreach (var (_, tensor) in ordered)
-                    stream.Write(tensor.Bytes);
+                foreach (var name in names)
+                    stream.Write(tensors[name].Bytes);
                 stream.Flush(flushToDisk: true);
             }
             File.Move(temporary, path, overwrite: true);
@@ -50,7 +53,7 @@ internal static class SafetensorsWriter
         }
     }
 
-    private static byte[] Header(KeyValuePair<string, TensorData>[] tensors, IReadOnlyDictionary<string, string>? metadata)
+    private static byte[] Header(string[] names, (DataType Type, long[] Dims)[] layouts, IReadOnlyDictionary<string, string>? metadata)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
@@ -64,17 +67,18 @@ internal static class SafetensorsWriter
                 json.WriteEndObject();
             }
             long offset = 0;
-            foreach (var (name, tensor) in tensors)
+            for (int i = 0; i < names.Length; i++)
             {
-                json.WriteStartObject(name);
-                json.WriteString("dtype", SafetensorsDtypes.NameOf(tensor.Type));
+                var (type, dims) = layouts[i];
+                json.WriteStartObject(names[i]);
+                json.WriteString("dtype", SafetensorsDtypes.NameOf(type));
                 json.WriteStartArray("shape");
-                foreach (long dim in tensor.Dims)
+                foreach (long dim in dims)
                     json.WriteNumberValue(dim);
                 json.WriteEndArray();
                 json.WriteStartArray("data_offsets");
                 json.WriteNumberValue(offset);
-                json.WriteNumberValue(offset += tensor.Bytes.LongLength);
+                json.WriteNumberValue(offset += dims.Aggregate(1L, (n, d) => n * d) * type.SizeInBytes());
                 json.WriteEndArray();
                 json.WriteEndObject();
             }

@@ -16,10 +16,15 @@ public sealed record TrainingCheckpoint(IReadOnlyDictionary<string, TensorData> 
     /// <summary>Updates applied so far.</summary>
     public long Step => Tensors[StepTensor].ToLongs()[0];
 
-    /// <summary>A checkpoint of <paramref name="tensors"/> at update <paramref name="step"/>, which it records as <see cref="StepTensor"/> and as the <c>step</c> metadata entry.</summary>
+    /// <summary>
+    /// A checkpoint of <paramref name="tensors"/> at update <paramref name="step"/>, which it records as <see cref="StepTensor"/>
+    /// and as the <c>step</c> metadata entry. <see cref="LazyTensors"/> stay lazy, so <see cref="Save"/> streams them.
+    /// </summary>
     public static TrainingCheckpoint Create(IReadOnlyDictionary<string, TensorData> tensors, long step, IReadOnlyDictionary<string, string> metadata)
     {
-        var all = new Dictionary<string, TensorData>(tensors) { [StepTensor] = TensorData.FromLongs([], [step]) };
+        var stepTensor = TensorData.FromLongs([], [step]);
+        IReadOnlyDictionary<string, TensorData> all = tensors is LazyTensors lazy ? lazy.With(StepTensor, stepTensor)
+            : new Dictionary<string, TensorData>(tensors) { [StepTensor] = stepTensor };
         var meta = new Dictionary<string, string>(metadata) { ["step"] = step.ToString() };
         return new TrainingCheckpoint(all, meta);
     }

@@ -2,6 +2,7 @@ using OnnxKto.Autodiff;
 using OnnxKto.Graphs;
 using OnnxKto.Models;
 using OnnxKto.Models.Builders;
+using OnnxKto.Models.Checkpoints;
 using OnnxKto.Models.Lora;
 using OnnxKto.Runtime;
 using OnnxKto.Training.Artifacts;
@@ -45,6 +46,7 @@ public sealed class TrainingSession : IDisposable
     private bool _referenceSharesParameters;
     private readonly float[] _learningRate = [0], _stepNumber = [0];
     private readonly Dictionary<string, float[]> _lossInputs = [];
+    private bool _disposed;
     private readonly DeviceTensor _learningRateValue, _stepValue;
     private int _current, _latestGradient = -1;
     private bool _resetGradient = true;
@@ -292,16 +294,18 @@ public sealed class TrainingSession : IDisposable
             : _trainable.Select(name => _gradients[_latestGradient][name]).ToList();
 
     /// <summary>
-    /// Parameters and optimizer state (and the fp16 loss scaler's state, in the metadata) as a checkpoint (host copies).
+    /// Parameters and optimizer state (and the fp16 loss scaler's state, in the metadata) as a checkpoint whose tensors
+    /// are downloaded when read: saving it streams them, one host copy at a time. Save or read it before the next update.
     /// A LoRA run's holds the trainable tensors (adapters, <c>lora_modules_to_save</c>) and their state only: the frozen
     /// base is the artifacts' initial checkpoint.
     /// </summary>
     public TrainingCheckpoint SaveCheckpoint(IReadOnlyDictionary<string, string> metadata)
     {
-        var tensors = new Dictionary<string, TensorData>();
-        if (!_manifest.Config.Lora.UsePeft)
-            foreach (var (name, value) in _frozenValues) tensors[name] = _context.Download(value);
-        foreach (var (name, value) in _parameterSets[_current]) tensors[name] = _context.Download(value);
+        // Downloaded one at a time as the checkpoint is written, never all at once.
+        IEnumerable<KeyValuePair<string, DeviceTensor>> frozen = _manifest.Config.Lora.UsePeft ? [] : _frozenValues;
+        var saved = frozen.Concat(_parameterSets[_current]);
+        long step = Step;
+        var tensors = new LazyTensors(saved.Select(kv => new LazyTensors.Entry(kv.Key, kv.Value.Type, kv.Value.Dims, () => Download(kv.Value, step))));
         if (_scaler is not null) metadata = metadata.Concat(_scaler.ToMetadata()).ToDictionary();
         return TrainingCheckpoint.Create(tensors, Step, metadata);
     }
@@ -330,9 +334,16 @@ public sealed class TrainingSession : IDisposable
         return weights;
     }
 
+    // A checkpoint's tensor, read while the session still holds it at the checkpoint's update.
+    private TensorData Download(DeviceTensor tensor, long step) =>
+        _disposed ? throw new ObjectDisposedException(nameof(TrainingSession), "A checkpoint's tensors are read from the session that made it: save or read it before disposing the session.")
+        : Step != step ? throw new InvalidOperationException($"This checkpoint was taken at update {step} and the session is at update {Step}: save or read a checkpoint before the next update.")
+        : _context.Download(tensor);
+
     /// <summary>Releases the sessions and every device tensor they hold.</summary>
     public void Dispose()
     {
+        _disposed = true;
         _training.Dispose();
         if (_optimizer.IsValueCreated) _optimizer.Value.Dispose();
         if (_eval.IsValueCreated) _eval.Value.Dispose();

@@ -35,6 +35,10 @@ public sealed class TrainingSessionTests
         using var exported = SafetensorsFile.Open(dir.File("exported/model.safetensors"));
         var saved = session.SaveCheckpoint(new Dictionary<string, string>());
         CollectionAssert.AreEqual(saved.Tensors["transformer.h.0.mlp.c_fc.weight"].ToFloats(), exported.Read("transformer.h.0.mlp.c_fc.weight").ToFloats());
+        // The checkpoint streams from the session: after another update it refuses to be read rather than mixing updates.
+        session.TrainStep(batch, null, null, 1);
+        session.OptimizerStep();
+        Assert.ThrowsExactly<InvalidOperationException>(() => saved.Tensors["transformer.h.0.mlp.c_fc.weight"]);
     }
 
     [TestMethod]
@@ -104,7 +108,9 @@ public sealed class TrainingSessionTests
             double norm = session.OptimizerStep();
             Assert.AreEqual(expectedNorm, norm, 1e-2 * expectedNorm, "the unscaled gradient's norm is the float32 one, to float16 rounding");
             Assert.AreEqual(1, session.Step);
-            saved = session.SaveCheckpoint(new Dictionary<string, string> { ["run"] = "test" });
+            // Through a file, as a resumed run reads it: the session's checkpoint is read from the session itself.
+            session.SaveCheckpoint(new Dictionary<string, string> { ["run"] = "test" }).Save(dir.File("checkpoint.safetensors"));
+            saved = TrainingCheckpoint.Load(dir.File("checkpoint.safetensors"));
         }
         Assert.AreEqual("65536", saved.Metadata[DynamicLossScaler.ScaleKey]);
         Assert.AreEqual("1", saved.Metadata[DynamicLossScaler.GoodStepsKey]);
