@@ -54,7 +54,7 @@ public static class DemoReport
                 md.AppendLine($"| {method.Label} | {Number(run.LearningRate)} | {run.Validation:P1} | {run.HeldOut:P1} |");
         md.AppendLine();
         md.AppendLine($"Data: {result.DataSummary}. KTO's desirable_weight is auto (λ_D·n_D/(λ_U·n_U) = 1, the paper's eq. 8). " +
-                      $"Total time {result.Elapsed:mm\\:ss}.");
+                      $"This run took {result.Elapsed:mm\\:ss} (complete stages are reused, so a rerun is quicker than the first).");
         md.AppendLine();
         foreach (var (file, caption) in new[]
                  {

@@ -35,7 +35,7 @@ public sealed class DemoReportTests
         }
         var grid = lines.SkipWhile(l => !l.StartsWith("| method")).Skip(2).TakeWhile(l => l.StartsWith('|')).ToList();
         Assert.AreEqual(8, grid.Count);
-        StringAssert.Contains(string.Join("\n", lines), "01:30");
+        StringAssert.Contains(string.Join("\n", lines), "This run took 01:30");
         foreach (var png in new[] { "accuracy.png", "kto_loss.png", "kto_kl.png", "kto_rewards.png", "sft_loss.png" })
             Assert.IsTrue(new FileInfo(dir.File(png)).Length > 1000, png);
     }
