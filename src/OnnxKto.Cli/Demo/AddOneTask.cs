@@ -29,13 +29,16 @@ public static class AddOneTask
         return text.TrimEnd() == Correct(digits);
     }
 
-    /// <summary>All 10^Digits prompts, shuffled with <paramref name="seed"/> and split into training and held-out sets.</summary>
-    public static (List<int[]> Train, List<int[]> HeldOut) Split(int heldOut, int seed)
+    /// <summary>
+    /// All 10^Digits prompts, shuffled with <paramref name="seed"/> and split into held-out (test), validation and
+    /// training sets, disjoint. Validation picks each method's learning rate; held-out is only ever reported.
+    /// </summary>
+    public static PromptSplit Split(int heldOut, int validation, int seed)
     {
         var all = Enumerable.Range(0, (int)Math.Pow(10, Digits))
             .Select(n => Enumerable.Range(0, Digits).Select(i => n / (int)Math.Pow(10, Digits - 1 - i) % 10).ToArray()).ToArray();
         new Random(seed).Shuffle(all);
-        return (all.Skip(heldOut).ToList(), all.Take(heldOut).ToList());
+        return new PromptSplit(all.Skip(heldOut + validation).ToList(), all.Skip(heldOut).Take(validation).ToList(), all.Take(heldOut).ToList());
     }
 
     /// <summary>

@@ -5,18 +5,25 @@ using ScottPlot;
 
 namespace OnnxKto.Cli.Demo;
 
-/// <summary>Writes <c>report.md</c> and its PNG plots (ScottPlot) from the stages' metrics and the accuracies.</summary>
+/// <summary>Writes <c>report.md</c> and its PNG plots (ScottPlot) from the chosen runs' metrics and the accuracies.</summary>
 public static class DemoReport
 {
-    public static void Write(string root, DemoResult result, string referenceRun, string ktoRun, string baselineRun)
+    public static void Write(string root, DemoResult result, DemoSettings settings)
     {
-        var kto = Metrics(ktoRun);
-        Line(Path.Combine(root, "kto_loss.png"), "KTO training loss", "loss", [("KTO", kto, "loss")]);
-        Line(Path.Combine(root, "kto_kl.png"), "KL estimate z0 (policy vs reference on mismatched pairs)", "kl", [("kl", kto, "kl")]);
+        var methods = result.Methods.ToDictionary(m => m.Data, m => (m.Label, Rows: Metrics(m.Chosen.RunFolder)));
+        var kto = methods["kto.jsonl"];
+        var imbalanced = methods["kto-imbalanced.jsonl"];
+        var dpo = methods["pairs.jsonl"];
+        Line(Path.Combine(root, "kto_loss.png"), "Preference losses (chosen learning rates)", "loss",
+            [(kto.Label, kto.Rows, "loss"), (imbalanced.Label, imbalanced.Rows, "loss"), (dpo.Label, dpo.Rows, "loss")]);
+        Line(Path.Combine(root, "kto_kl.png"), "KTO's KL estimate z0 (policy vs reference on mismatched pairs)", "kl",
+            [(kto.Label, kto.Rows, "kl"), (imbalanced.Label, imbalanced.Rows, "kl")]);
         Line(Path.Combine(root, "kto_rewards.png"), "Implicit rewards β·log(πθ/πref)", "reward",
-            [("desirable (chosen)", kto, "rewards/chosen"), ("undesirable (rejected)", kto, "rewards/rejected")]);
+            [($"{kto.Label}: desirable", kto.Rows, "rewards/chosen"), ($"{kto.Label}: undesirable", kto.Rows, "rewards/rejected"),
+             ($"{dpo.Label}: chosen", dpo.Rows, "rewards/chosen"), ($"{dpo.Label}: rejected", dpo.Rows, "rewards/rejected")]);
+        var sft = methods["desirable.jsonl"];
         Line(Path.Combine(root, "sft_loss.png"), "Supervised stages: token cross-entropy", "loss",
-            [("reference (noisy demonstrations)", Metrics(referenceRun), "loss"), ("SFT on desirable samples", Metrics(baselineRun), "loss")]);
+            [("reference (noisy demonstrations)", Metrics(result.Reference.RunFolder), "loss"), (sft.Label, sft.Rows, "loss")]);
         Bars(Path.Combine(root, "accuracy.png"), result);
 
         var md = new StringBuilder();
@@ -26,26 +33,39 @@ public static class DemoReport
         md.AppendLine();
         md.AppendLine("Task: add one to each digit (`3 9 1 +1 =` → ` 4 0 2`), checked by a program. A GPT-2-style model " +
             "(preset `gpt2-tiny`, the real GPT-2 tokenizer) is first fine-tuned on demonstrations from a sloppy teacher who often " +
-            "forgets to add one when the first digit is odd. That reference then answers the training prompts itself; the " +
-            "verifier marks each answer desirable or not, and KTO learns from those binary labels alone.");
+            "forgets to add one when the first digit is odd. That reference then answers the training prompts itself and the " +
+            "verifier marks each answer desirable or not. Four methods start from the reference and learn from those samples.");
         md.AppendLine();
-        md.AppendLine("| model | held-out greedy accuracy |");
-        md.AppendLine("|---|---|");
-        md.AppendLine($"| reference (SFT on noisy demonstrations) | {result.Reference:P1} |");
-        md.AppendLine($"| KTO on the reference's labelled samples | {result.Kto:P1} |");
-        md.AppendLine($"| SFT on the desirable samples only | {result.SftDesirable:P1} |");
+        md.AppendLine($"| model | data | learning rate | validation | held-out |");
+        md.AppendLine("|---|---|---|---|---|");
+        md.AppendLine($"| reference (SFT on noisy demonstrations) | {settings.Demonstrations} demonstrations | {Number(result.Reference.LearningRate)} | " +
+                      $"{result.Reference.Validation:P1} | **{result.Reference.HeldOut:P1}** |");
+        foreach (var method in result.Methods)
+            md.AppendLine($"| {method.Label} | `{method.Data}` | {Number(method.Chosen.LearningRate)} | {method.Chosen.Validation:P1} | **{method.Chosen.HeldOut:P1}** |");
         md.AppendLine();
-        md.AppendLine($"KTO data: {result.Samples} samples, {result.DesirableSamples} desirable; desirable_weight {result.DesirableWeight.ToString(CultureInfo.InvariantCulture)} " +
-            "(the paper's advice, λ_D·n_D/(λ_U·n_U) ≥ 1). Total time {0:mm\\:ss}.".Replace("{0:mm\\:ss}", result.Elapsed.ToString(@"mm\:ss")));
+        md.AppendLine($"Every method trained once per learning rate in [{string.Join(", ", settings.LearningRates.Select(Number))}]; " +
+                      $"the run with the best accuracy on {settings.ValidationPrompts} validation prompts (ties: the smaller rate) is the one shown, " +
+                      $"and its greedy accuracy on {settings.HeldOutPrompts} held-out prompts, used for nothing else, is the result. All runs:");
+        md.AppendLine();
+        md.AppendLine("| method | learning rate | validation | held-out |");
+        md.AppendLine("|---|---|---|---|");
+        foreach (var method in result.Methods)
+            foreach (var run in method.Runs)
+                md.AppendLine($"| {method.Label} | {Number(run.LearningRate)} | {run.Validation:P1} | {run.HeldOut:P1} |");
+        md.AppendLine();
+        md.AppendLine($"Data: {result.DataSummary}. KTO's desirable_weight is auto (λ_D·n_D/(λ_U·n_U) = 1, the paper's eq. 8). " +
+                      $"This run took {result.Elapsed:mm\\:ss} (complete stages are reused, so a rerun is quicker than the first).");
         md.AppendLine();
         foreach (var (file, caption) in new[]
                  {
-                     ("accuracy.png", "Held-out accuracy"), ("kto_loss.png", "KTO loss"), ("kto_kl.png", "KL estimate"),
+                     ("accuracy.png", "Held-out accuracy"), ("kto_loss.png", "Preference losses"), ("kto_kl.png", "KL estimate"),
                      ("kto_rewards.png", "Rewards of desirable vs undesirable completions"), ("sft_loss.png", "Supervised losses"),
                  })
             md.AppendLine($"![{caption}]({file})");
         File.WriteAllText(Path.Combine(root, "report.md"), md.ToString());
     }
+
+    private static string Number(double value) => value.ToString("G4", CultureInfo.InvariantCulture);
 
     private static List<Dictionary<string, double>> Metrics(string run) =>
         File.ReadAllLines(Path.Combine(run, "metrics.jsonl"))
@@ -70,14 +90,16 @@ public static class DemoReport
         plot.SavePng(path, 720, 420);
     }
 
+    /// <summary>Held-out accuracy of the reference and of each method's chosen run.</summary>
     private static void Bars(string path, DemoResult result)
     {
         var plot = new Plot();
-        double[] values = [100 * result.Reference, 100 * result.Kto, 100 * result.SftDesirable];
+        double[] values = [100 * result.Reference.HeldOut, .. result.Methods.Select(m => 100 * m.Chosen.HeldOut)];
+        string[] labels = ["reference", .. result.Methods.Select(m => m.Label)];
         plot.Add.Bars(values);
-        plot.Axes.Bottom.SetTicks([0, 1, 2], ["reference", "KTO", "SFT on desirable"]);
+        plot.Axes.Bottom.SetTicks(Enumerable.Range(0, values.Length).Select(i => (double)i).ToArray(), labels);
         plot.Axes.SetLimitsY(0, 100);
-        plot.Title("Held-out greedy accuracy (%)");
-        plot.SavePng(path, 600, 420);
+        plot.Title("Held-out greedy accuracy (%), learning rate chosen on validation");
+        plot.SavePng(path, 900, 420);
     }
 }

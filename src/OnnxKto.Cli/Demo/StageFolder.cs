@@ -32,5 +32,12 @@ public sealed class StageFolder(string root, string name, object settings)
     }
 
     public void MarkComplete(object summary) =>
-        System.IO.File.WriteAllText(File(Marker), JsonSerializer.Serialize(new { fingerprint = _fingerprint, summary }, new JsonSerializerOptions { WriteIndented = true }));
+        System.IO.File.WriteAllText(File(Marker), JsonSerializer.Serialize(new { fingerprint = _fingerprint, summary }, Json));
+
+    /// <summary>The summary <see cref="MarkComplete"/> wrote, read back as <typeparamref name="T"/>.</summary>
+    public T Summary<T>() =>
+        JsonDocument.Parse(System.IO.File.ReadAllText(File(Marker))).RootElement.GetProperty("summary").Deserialize<T>(Json)
+        ?? throw new InvalidDataException($"{File(Marker)} has no summary.");
+
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 }
