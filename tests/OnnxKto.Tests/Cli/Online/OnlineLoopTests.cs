@@ -63,6 +63,22 @@ public sealed class OnlineLoopTests
     }
 
     [TestMethod]
+    public void ReferenceInitialScoresRoundTwoAgainstTheInitialModel()
+    {
+        using var dir = new TempFolder();
+        var settings = Settings(dir);
+        new OnlineLoop(dir.File("round"), settings, _ => { }).Run();
+        new OnlineLoop(dir.File("initial"), settings with { Reference = OnlineReference.Initial }, _ => { }).Run();
+
+        // Before round 2's first update the policy is round 1's model: its implicit reward β·log(π/π_ref) is 0 against
+        // itself, and not against the initial model it moved away from.
+        double FirstReward(string run) => (double)StepMetrics(dir.File(run)).Select(l => JsonNode.Parse(l)!).First()["rewards/chosen"]!;
+        Assert.AreEqual(0, FirstReward("round/round-2/run"), 1e-5);
+        Assert.IsTrue(Math.Abs(FirstReward("initial/round-2/run")) > 0.01, $"{FirstReward("initial/round-2/run")}");
+        CollectionAssert.AreEqual(StepMetrics(dir.File("round/round-1/run")), StepMetrics(dir.File("initial/round-1/run")), "round 1 is the same either way");
+    }
+
+    [TestMethod]
     public void AnOutputFolderWithOtherSettingsIsRefusedButMoreRoundsContinueIt()
     {
         using var dir = new TempFolder();
