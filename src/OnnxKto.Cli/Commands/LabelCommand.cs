@@ -37,7 +37,8 @@ internal static class LabelCommand
         return command;
     }
 
-    private static ISampleVerifier Verifier(string? command, double? threshold, string? exact, string? regex)
+    /// <summary>The verifier one of the three choices names (exactly one given; a threshold only with a command).</summary>
+    internal static ISampleVerifier Verifier(string? command, double? threshold, string? exact, string? regex)
     {
         int given = (command is null ? 0 : 1) + (exact is null ? 0 : 1) + (regex is null ? 0 : 1);
         if (given != 1)

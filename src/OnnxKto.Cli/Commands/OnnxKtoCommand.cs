@@ -12,6 +12,7 @@ internal static class OnnxKtoCommand
         ExportCommand.Create(),
         GenerateCommand.Create(),
         LabelCommand.Create(),
+        OnlineCommand.Create(),
         LogpsCommand.Create(),
         DataCommand.Create(),
         DemoCommand.Create(),

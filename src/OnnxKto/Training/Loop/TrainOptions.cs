@@ -20,6 +20,13 @@ public sealed record TrainOptions
     /// <summary>The config; its baked settings must match the artifacts'.</summary>
     public required KtoConfig Config { get; init; }
 
+    /// <summary>
+    /// Artifacts whose initial weights are the reference model instead of <see cref="Artifacts"/>' (null: the same
+    /// folder), e.g. the initial model's while the policy starts from a later round's; the reference log-probs are
+    /// precomputed with them. Both folders must share the tokenizer and the baked config.
+    /// </summary>
+    public string? ReferenceArtifacts { get; init; }
+
     /// <summary>Continue the run in <see cref="Output"/> from its last checkpoint, repeating the uninterrupted run exactly.</summary>
     public bool Resume { get; init; }
     /// <summary>Delete the metrics and checkpoints a run already left in <see cref="Output"/> and start over.</summary>

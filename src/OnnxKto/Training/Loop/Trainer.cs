@@ -43,6 +43,8 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
         var manifest = ArtifactManifest.Load(options.Artifacts);
         CheckConfigMatchesArtifacts(manifest);
         bool kto = _config.Loss.LossType == LossType.Kto, needsReference = _config.Loss.LossType != LossType.Sft;
+        if (options.ReferenceArtifacts is not null && !(needsReference && _config.Loop.PrecomputeRefLogProbs))
+            throw new UserError("A reference from other artifacts needs a loss with a reference model and precompute_ref_log_probs: true.");
         bool windowKl = _config.Loss.KlFromWindow, batchKl = kto && !windowKl, paired = _config.Loss.LossType == LossType.Dpo;
 
         var tokenizer = ModelTokenizer.Load(manifest.Model);
@@ -80,8 +82,11 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
             var pairs = windowKl ? plan.Updates.SelectMany(KlReferencePoint.Pairs)
                 : plan.Updates.SelectMany(u => u.MicroBatches).Select(m => parallel.Slice(m.Examples))
                     .SelectMany(examples => examples.Select((e, row) => (e, MicroBatch.KlSource(examples, row))));
-            reference = ReferenceLogProbs.LoadOrCompute(session, train, kto ? pairs : [], _config.Loss.RowsPerMicroBatch(_config.Schedule.PerDeviceTrainBatchSize), pad,
-                _config.Data.MaxLength, parallel.IsWriter ? run.ReferenceCache("") : null, log);
+            // Another artifacts folder's initial weights may stand as the reference (online rounds against the initial model).
+            using (var other = options.ReferenceArtifacts is { } folder
+                       ? new TrainingSession(folder, TrainingCheckpoint.Open(Path.Combine(folder, ArtifactNames.Checkpoint)), device, settings) : null)
+                reference = ReferenceLogProbs.LoadOrCompute(other ?? session, train, kto ? pairs : [], _config.Loss.RowsPerMicroBatch(_config.Schedule.PerDeviceTrainBatchSize), pad,
+                    _config.Data.MaxLength, parallel.IsWriter ? run.ReferenceCache("") : null, log);
             session.ReleaseReferenceModel();  // cached now: its weights and activations need not stay for the run
         }
         var evalData = options.EvalData is null ? null : LoadData(options.EvalData, manifest, tokenizer);
