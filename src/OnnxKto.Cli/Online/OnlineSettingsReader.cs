@@ -59,7 +59,7 @@ public static class OnlineSettingsReader
             var text = assignment[(equals + 1)..];
             settings = key.StartsWith("train.", StringComparison.Ordinal)
                 ? settings with { Train = Report(KtoConfigReader.ApplyAssignments(settings.Train, [$"{key["train.".Length..]}={text}"])) }
-                : Apply(settings, key, Yaml(text, $"--set {key}") ?? new YamlScalarNode(""), "--set");
+                : Apply(settings, key, KtoConfigReader.LoadYaml(text, $"--set {key}") ?? new YamlScalarNode(""), "--set");
         }
         return Checked(settings);
     }
@@ -69,7 +69,7 @@ public static class OnlineSettingsReader
     public static OnlineSettings Parse(string text, string source)
     {
         var settings = new OnlineSettings();
-        var root = Yaml(text, source);
+        var root = KtoConfigReader.LoadYaml(text, source);
         if (root is null or YamlScalarNode { Value: null or "" }) return settings;
         if (root is not YamlMappingNode map)
             throw new InvalidDataException($"{source}: expected a mapping of keys to values (e.g. 'rounds: 3').");
@@ -134,15 +134,4 @@ public static class OnlineSettingsReader
         YamlScalarNode { Value: { } one } => [one],
         _ => throw new InvalidDataException($"{where}: '{key}' must be a list of texts, e.g. [\"\\n\"]."),
     };
-
-    private static YamlNode? Yaml(string text, string source)
-    {
-        var yaml = new YamlStream();
-        try { yaml.Load(new StringReader(text)); }
-        catch (YamlDotNet.Core.YamlException e)
-        {
-            throw new InvalidDataException($"{source}: not valid YAML at line {e.Start.Line}: {e.Message}", e);
-        }
-        return yaml.Documents.Count == 0 ? null : yaml.Documents[0].RootNode;
-    }
 }

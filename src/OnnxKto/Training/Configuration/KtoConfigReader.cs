@@ -68,7 +68,11 @@ public static class KtoConfigReader
             $"{where.Name}: unknown key '{key}'{line}. Did you mean '{KtoConfigKeys.Nearest(key)}'? Valid keys: {string.Join(", ", KtoConfigKeys.All.Select(k => k.Name))}.");
     }
 
-    private static YamlNode? LoadYaml(string text, string source)
+    /// <summary>The root node of the YAML (or JSON) <paramref name="text"/>, or null when it is empty.</summary>
+    /// <param name="text">The document.</param>
+    /// <param name="source">What to name in errors: a file, or <c>--set key</c>.</param>
+    /// <exception cref="InvalidDataException">Not valid YAML; the message names <paramref name="source"/> and the line.</exception>
+    public static YamlNode? LoadYaml(string text, string source)
     {
         var yaml = new YamlStream();
         try { yaml.Load(new StringReader(text)); }
