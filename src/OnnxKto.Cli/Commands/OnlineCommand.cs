@@ -18,7 +18,7 @@ internal static class OnlineCommand
         };
         command.SetAction(parse =>
         {
-            var settings = OnlineSettingsReader.Load(parse.GetValue(config)?.FullName, parse.GetValue(set) ?? []);
+            var settings = OnlineSettingsYaml.Load(parse.GetValue(config)?.FullName, parse.GetValue(set) ?? []);
             var root = parse.GetValue(output)!.FullName;
             var rounds = TrainingConsole.Run(console => new OnlineLoop(root, settings, console.WriteLine, _ => console).Run());
             Console.WriteLine(OnlineReport.Table(rounds));

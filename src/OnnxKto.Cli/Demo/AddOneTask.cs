@@ -1,3 +1,5 @@
+using OnnxKto.Data;
+
 namespace OnnxKto.Cli.Demo;
 
 /// <summary>
@@ -7,6 +9,9 @@ namespace OnnxKto.Cli.Demo;
 public static class AddOneTask
 {
     public const int Digits = 3;
+
+    /// <summary>The column of the prompt files that holds the correct completion, which <c>online</c>'s <c>exact:</c> compares with.</summary>
+    public const string AnswerColumn = "answer";
 
     public static string Prompt(int[] digits) => string.Join(" ", digits) + " +1 =";
 
@@ -21,12 +26,27 @@ public static class AddOneTask
         return digits.All(d => d >= 0) ? digits : null;
     }
 
-    /// <summary>The verifier: the binary signal KTO learns from. Trailing EOS text and spaces are ignored.</summary>
+    /// <summary>
+    /// The verifier: the binary signal KTO learns from. Trailing EOS text and surrounding spaces are ignored, as
+    /// <c>label --exact answer</c> ignores them on the prompt files <see cref="WritePrompts"/> writes.
+    /// </summary>
     public static bool IsCorrect(string prompt, string completion, string eosText)
     {
         var digits = Parse(prompt) ?? throw new ArgumentException($"'{prompt}' is not an add-one prompt.");
         var text = completion.EndsWith(eosText, StringComparison.Ordinal) ? completion[..^eosText.Length] : completion;
-        return text.TrimEnd() == Correct(digits);
+        return text.Trim() == Correct(digits).Trim();
+    }
+
+    /// <summary>A prompts file for <c>generate --data</c> and <c>online</c>: one <c>{"prompt", "answer"}</c> line per prompt.</summary>
+    public static void WritePrompts(string path, IEnumerable<int[]> prompts)
+    {
+        using var lines = JsonLinesWriter.Create(path);
+        foreach (var digits in prompts)
+            lines.WriteObject(json =>
+            {
+                json.WriteString("prompt", Prompt(digits));
+                json.WriteString(AnswerColumn, Correct(digits));
+            });
     }
 
     /// <summary>

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using OnnxKto.Data;
+using OnnxKto.Cli.Online;
 using OnnxKto.Export;
 using OnnxKto.Generation;
 using OnnxKto.Models;
@@ -12,10 +12,12 @@ namespace OnnxKto.Cli.Demo;
 
 /// <summary>
 /// The main job, end to end, through the same entry points the commands use: a noisy supervised stage makes a
-/// competent but unreliable reference; the reference samples completions that a verifier labels yes or no; four methods
-/// learn from those samples (SFT on the desirable ones, DPO on pairs of them, KTO on all, KTO with 90% of the desirable
-/// ones dropped), each at every learning rate of the grid; validation accuracy picks each method's run and held-out
-/// accuracy is reported. Each stage's folder is reused when already complete; <paramref name="progress"/> follows each training run.
+/// competent but unreliable reference; <c>onnx-kto online</c> then runs from it (sample the policy, label each sample
+/// with the task's checker, train KTO, export, evaluate), round 1 on the reference's samples and round 2 on round 1's.
+/// The baselines learn from round 1's labelled samples (SFT on the desirable ones, DPO on pairs of them, KTO with 90%
+/// of the desirable ones dropped), each at every learning rate of the grid; validation accuracy picks each baseline's
+/// run and held-out accuracy is reported. Each stage's folder is reused when already complete (the online stage also
+/// resumes a round it was killed in); <paramref name="progress"/> follows each training run.
 /// </summary>
 public sealed class DemoPipeline(string root, DemoSettings settings, Action<string> log, ITrainingProgress? progress = null)
 {
@@ -31,6 +33,8 @@ public sealed class DemoPipeline(string root, DemoSettings settings, Action<stri
             data.Reset();
             var rows = AddOneTask.NoisyDemonstrations(train, settings.Demonstrations, settings.SloppyWhenOdd, settings.SloppyOtherwise, settings.Seed).ToList();
             PreferenceSets.WriteKto(data.File("sft.jsonl"), rows.Select(r => new LabelledSample(r.Prompt, r.Completion, true)));
+            AddOneTask.WritePrompts(data.File("prompts.jsonl"), train);
+            AddOneTask.WritePrompts(data.File("held_out.jsonl"), prompts.HeldOut);
             int right = rows.Count(r => AddOneTask.IsCorrect(r.Prompt, r.Completion, ""));
             data.MarkComplete(new { demonstrations = rows.Count, correct = right });
             log($"[data] {rows.Count} demonstrations from a sloppy teacher, {100.0 * right / rows.Count:F1}% correct; " +
@@ -38,56 +42,79 @@ public sealed class DemoPipeline(string root, DemoSettings settings, Action<stri
         }
 
         var reference = TrainAndExport("2-reference-sft", settings.Model, data.File("sft.jsonl"), settings.Sft, data);
+        var (online, rounds) = Online(reference, data);
 
-        var samples = Stage("3-samples", new { upstream = reference.Fingerprint, settings.SamplesPerPrompt, settings.SamplingTemperature, settings.MaxNewTokens, settings.DesirableKept, settings.Seed });
+        var samples = Stage("4-preference-sets", new { upstream = online.Fingerprint, settings.DesirableKept, settings.Seed });
         if (!samples.IsComplete)
         {
             samples.Reset();
-            log($"[samples] $ onnx-kto generate --model {reference.File("model")} --data <training prompts> --temperature {settings.SamplingTemperature} (x{settings.SamplesPerPrompt})");
-            var sampled = Generate(reference.File("model"), train.SelectMany(p => Enumerable.Repeat(p, settings.SamplesPerPrompt)).ToList(),
-                settings.SamplingTemperature, settings.Seed);
-            // A sample that stopped at once has no completion text, which a KTO dataset row cannot hold.
-            var generated = sampled.Where(g => g.Completion.Length > 0).ToList();
-            if (generated.Count < sampled.Count) log($"[samples] {sampled.Count - generated.Count} samples ended at once (empty completion) and are left out");
-            samples.MarkComplete(PreferenceSets.Write(samples.Path, generated, settings.DesirableKept, settings.Seed));
+            samples.MarkComplete(PreferenceSets.Write(samples.Path, LabelledSample.Load(online.File("round-1/kto.jsonl")), settings.DesirableKept, settings.Seed));
         }
         var counts = samples.Summary<PreferenceCounts>();
-        var dataSummary = $"{counts.Samples} samples, {counts.Desirable} desirable; {counts.Pairs} DPO pairs; " +
+        var dataSummary = $"round 1: {counts.Samples} samples, {counts.Desirable} desirable; {counts.Pairs} DPO pairs; " +
                           $"{counts.ImbalancedDesirable} desirable kept for the imbalance run";
         log($"[samples] {dataSummary}");
 
-        var methods = new (string Key, string Label, string Data, KtoConfig Config)[]
+        var baselines = new (string Key, string Label, string Data, KtoConfig Config)[]
         {
             ("sft-desirable", "SFT on desirable", PreferenceSets.Desirable, settings.DesirableSft),
             ("dpo", "DPO on pairs", PreferenceSets.Pairs, settings.Dpo),
-            ("kto", "KTO", PreferenceSets.Kto, settings.Kto),
             ("kto-imbalanced", "KTO, 90% desirable dropped", PreferenceSets.Imbalanced, settings.Kto),
         };
-        var trained = methods.Select((m, i) =>
+        var models = new List<(string Name, string Fingerprint, string Folder)> { (reference.Name, reference.Fingerprint, reference.File("model")) };
+        var trained = baselines.Select((m, i) =>
         {
             var stages = new List<StageFolder>();
             foreach (var lr in settings.LearningRates)
-                stages.Add(TrainAndExport($"{4 + i}-{m.Key}-lr{lr.ToString("0.#####e0", CultureInfo.InvariantCulture)}", reference.File("model"),
+                stages.Add(TrainAndExport($"{5 + i}-{m.Key}-lr{lr.ToString("0.#####e0", CultureInfo.InvariantCulture)}", reference.File("model"),
                     samples.File(m.Data), m.Config with { Schedule = m.Config.Schedule with { LearningRate = lr } }, samples, stages.FirstOrDefault()));
-            return (m.Label, m.Data, Stages: stages);
+            models.AddRange(stages.Select(s => (s.Name, s.Fingerprint, s.File("model"))));
+            return (m.Label, m.Data, Runs: stages.Select((s, r) => (Name: s.Name, LearningRate: settings.LearningRates[r], RunFolder: s.File("run"))).ToList());
         }).ToList();
+        var ktoRounds = Enumerable.Range(1, settings.Rounds).Select(r => (Name: $"{online.Name}/round-{r}", Round: r)).ToList();
+        models.AddRange(ktoRounds.Select(k => (k.Name, $"{online.Fingerprint}/{k.Round}", online.File($"round-{k.Round}/model"))));
 
-        var models = new[] { reference }.Concat(trained.SelectMany(t => t.Stages)).ToList();
-        var evaluation = Stage("9-eval", new { models = models.Select(m => m.Fingerprint).ToArray(), settings.MaxNewTokens });
+        var evaluation = Stage("8-eval", new { models = models.Select(m => m.Fingerprint).ToArray(), settings.MaxNewTokens });
         if (!evaluation.IsComplete)
         {
             evaluation.Reset();
-            var scores = models.ToDictionary(m => m.Name, m => new[] { Accuracy(m.File("model"), prompts.Validation, "validation"), Accuracy(m.File("model"), prompts.HeldOut, "held-out") });
+            var scores = models.ToDictionary(m => m.Name, m => new[] { Accuracy(m.Folder, prompts.Validation, "validation"), Accuracy(m.Folder, prompts.HeldOut, "held-out") });
             evaluation.MarkComplete(scores);
         }
         var accuracy = evaluation.Summary<Dictionary<string, double[]>>();
-        DemoRun RunOf(StageFolder stage, double learningRate) =>
-            new(learningRate, accuracy[stage.Name][0], accuracy[stage.Name][1], stage.File("run"));
-        var result = new DemoResult(RunOf(reference, settings.Sft.Schedule.LearningRate),
-            trained.Select(t => new DemoMethodResult(t.Label, t.Data, t.Stages.Select((s, i) => RunOf(s, settings.LearningRates[i])).ToList())).ToList(),
-            dataSummary, clock.Elapsed);
+        DemoRun RunOf(string name, double learningRate, string runFolder) => new(learningRate, accuracy[name][0], accuracy[name][1], runFolder);
+        var kto = ktoRounds.Select(k => new DemoMethodResult(k.Round == 1 ? "KTO" : $"KTO, round {k.Round}",
+            k.Round == 1 ? PreferenceSets.Kto : $"round-{k.Round}/kto.jsonl",
+            [RunOf(k.Name, settings.Kto.Schedule.LearningRate, online.File($"round-{k.Round}/run"))])).ToList();
+        var methods = trained.Select(t => new DemoMethodResult(t.Label, t.Data, t.Runs.Select(r => RunOf(r.Name, r.LearningRate, r.RunFolder)).ToList())).ToList();
+        methods.Insert(2, kto[0]);
+        methods.AddRange(kto.Skip(1));
+        var result = new DemoResult(RunOf(reference.Name, settings.Sft.Schedule.LearningRate, reference.File("run")), methods, rounds, dataSummary, clock.Elapsed);
         DemoReport.Write(root, result, settings);
         return result;
+    }
+
+    /// <summary>
+    /// <c>onnx-kto online</c> from the reference, as the command runs it: the settings written to <c>online.yaml</c> and
+    /// read back by the command's reader, then the loop. A stage killed midway resumes where the loop stopped.
+    /// </summary>
+    private (StageFolder Stage, IReadOnlyList<OnlineRound> Rounds) Online(StageFolder reference, StageFolder data)
+    {
+        var yaml = OnlineSettingsYaml.ToYaml(settings.Online(reference.File("model"), data.File("prompts.jsonl"), data.File("held_out.jsonl")));
+        var stage = Stage("3-online", new { upstream = reference.Fingerprint, data = data.Fingerprint, yaml });
+        if (stage.IsComplete)
+        {
+            log($"[online] complete, reusing {stage.Path}");
+            return (stage, stage.Summary<List<OnlineRound>>());
+        }
+        stage.ResumeOrReset();
+        var config = stage.File("demo-online.yaml");
+        File.WriteAllText(config, yaml);
+        log($"[online] $ onnx-kto online --config {config} --out {stage.Path}");
+        var rounds = new OnlineLoop(stage.Path, OnlineSettingsYaml.Load(config, []), log, _ => progress).Run();
+        foreach (var line in OnlineReport.Table(rounds).TrimEnd().Split('\n')) log($"[online] {line}");
+        stage.MarkComplete(rounds);
+        return (stage, rounds);
     }
 
     private StageFolder Stage(string name, object key) => new(root, name, key);
@@ -121,31 +148,17 @@ public sealed class DemoPipeline(string root, DemoSettings settings, Action<stri
         return stage;
     }
 
-    private List<LabelledSample> Generate(string modelFolder, IReadOnlyList<int[]> prompts, double temperature, int seed)
+    /// <summary>The share of <paramref name="prompts"/> whose greedy completion the task's checker accepts.</summary>
+    private double Accuracy(string modelFolder, IReadOnlyList<int[]> prompts, string set)
     {
         using var model = InferenceModel.Open(modelFolder);
         var generator = new TextGenerator(model);
         var tokenizer = model.Tokenizer;
-        var samples = new List<LabelledSample>();
-        foreach (var (chunk, index) in prompts.Chunk(128).Select((c, i) => (c, i)))
-        {
-            var texts = chunk.Select(AddOneTask.Prompt).ToList();
-            var options = new GenerationOptions { MaxNewTokens = settings.MaxNewTokens, Temperature = temperature, Seed = seed + index };
-            var outputs = generator.Generate(texts.Select(tokenizer.Encode).ToList(), options);
-            for (int i = 0; i < texts.Count; i++)
-            {
-                var completion = tokenizer.Decode(outputs[i]);
-                samples.Add(new LabelledSample(texts[i], completion, AddOneTask.IsCorrect(texts[i], completion, tokenizer.EosToken)));
-            }
-        }
-        return samples;
-    }
-
-    private double Accuracy(string modelFolder, IReadOnlyList<int[]> prompts, string set)
-    {
-        var samples = Generate(modelFolder, prompts, temperature: 0, settings.Seed);
-        double accuracy = (double)samples.Count(s => s.Correct) / samples.Count;
-        log($"[eval] {modelFolder}: greedy accuracy {accuracy:P1} on {samples.Count} {set} prompts (e.g. '{samples[0].Prompt}' →'{samples[0].Completion}')");
+        var options = new GenerationOptions { MaxNewTokens = settings.MaxNewTokens, Temperature = 0 };
+        var texts = prompts.Select(AddOneTask.Prompt).ToList();
+        var completions = texts.Chunk(128).SelectMany(chunk => generator.Generate(chunk.Select(tokenizer.Encode).ToList(), options)).Select(tokenizer.Decode).ToList();
+        double accuracy = (double)texts.Zip(completions).Count(p => AddOneTask.IsCorrect(p.First, p.Second, tokenizer.EosToken)) / texts.Count;
+        log($"[eval] {modelFolder}: greedy accuracy {accuracy:P1} on {texts.Count} {set} prompts (e.g. '{texts[0]}' →'{completions[0]}')");
         return accuracy;
     }
 }

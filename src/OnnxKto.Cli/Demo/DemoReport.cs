@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using OnnxKto.Cli.Online;
 using ScottPlot;
 
 namespace OnnxKto.Cli.Demo;
@@ -25,6 +26,7 @@ public static class DemoReport
         Line(Path.Combine(root, "sft_loss.png"), "Supervised stages: token cross-entropy", "loss",
             [("reference (noisy demonstrations)", Metrics(result.Reference.RunFolder), "loss"), (sft.Label, sft.Rows, "loss")]);
         Bars(Path.Combine(root, "accuracy.png"), result);
+        OnlineReport.Plot(result.Rounds, Path.Combine(root, "rounds.png"));
 
         var md = new StringBuilder();
         md.AppendLine("# OnnxKto demo: aligning a model with yes/no feedback");
@@ -33,8 +35,14 @@ public static class DemoReport
         md.AppendLine();
         md.AppendLine("Task: add one to each digit (`3 9 1 +1 =` → ` 4 0 2`), checked by a program. A GPT-2-style model " +
             "(preset `gpt2-tiny`, the real GPT-2 tokenizer) is first fine-tuned on demonstrations from a sloppy teacher who often " +
-            "forgets to add one when the first digit is odd. That reference then answers the training prompts itself and the " +
-            "verifier marks each answer desirable or not. Four methods start from the reference and learn from those samples.");
+            "forgets to add one when the first digit is odd. `onnx-kto online` then starts from that reference: each round samples " +
+            $"the current policy {settings.SamplesPerPrompt} times per training prompt, labels every sample by exact match with the prompt's " +
+            $"answer (`exact: {AddOneTask.AnswerColumn}`), trains KTO on them and evaluates greedily on the held-out prompts. " +
+            "The baselines learn from the same round-1 samples.");
+        md.AppendLine();
+        md.AppendLine("```");
+        md.Append(OnlineReport.Table(result.Rounds));
+        md.AppendLine("```");
         md.AppendLine();
         md.AppendLine($"| model | data | learning rate | validation | held-out |");
         md.AppendLine("|---|---|---|---|---|");
@@ -43,9 +51,10 @@ public static class DemoReport
         foreach (var method in result.Methods)
             md.AppendLine($"| {method.Label} | `{method.Data}` | {Number(method.Chosen.LearningRate)} | {method.Chosen.Validation:P1} | **{method.Chosen.HeldOut:P1}** |");
         md.AppendLine();
-        md.AppendLine($"Every method trained once per learning rate in [{string.Join(", ", settings.LearningRates.Select(Number))}]; " +
-                      $"the run with the best accuracy on {settings.ValidationPrompts} validation prompts (ties: the smaller rate) is the one shown, " +
-                      $"and its greedy accuracy on {settings.HeldOutPrompts} held-out prompts, used for nothing else, is the result. All runs:");
+        md.AppendLine($"Each baseline trained once per learning rate in [{string.Join(", ", settings.LearningRates.Select(Number))}]; " +
+                      $"the run with the best accuracy on {settings.ValidationPrompts} validation prompts (ties: the smaller rate) is the one shown. " +
+                      $"KTO trained once per online round, at {Number(settings.Kto.Schedule.LearningRate)}. Greedy accuracy on {settings.HeldOutPrompts} " +
+                      "held-out prompts, used for nothing else, is the result. All runs:");
         md.AppendLine();
         md.AppendLine("| method | learning rate | validation | held-out |");
         md.AppendLine("|---|---|---|---|");
@@ -58,7 +67,7 @@ public static class DemoReport
         md.AppendLine();
         foreach (var (file, caption) in new[]
                  {
-                     ("accuracy.png", "Held-out accuracy"), ("kto_loss.png", "Preference losses"), ("kto_kl.png", "KL estimate"),
+                     ("accuracy.png", "Held-out accuracy"), ("rounds.png", "Online rounds"), ("kto_loss.png", "Preference losses"), ("kto_kl.png", "KL estimate"),
                      ("kto_rewards.png", "Rewards of desirable vs undesirable completions"), ("sft_loss.png", "Supervised losses"),
                  })
             md.AppendLine($"![{caption}]({file})");
@@ -100,6 +109,6 @@ public static class DemoReport
         plot.Axes.Bottom.SetTicks(Enumerable.Range(0, values.Length).Select(i => (double)i).ToArray(), labels);
         plot.Axes.SetLimitsY(0, 100);
         plot.Title("Held-out greedy accuracy (%), learning rate chosen on validation");
-        plot.SavePng(path, 900, 420);
+        plot.SavePng(path, 1100, 420);
     }
 }

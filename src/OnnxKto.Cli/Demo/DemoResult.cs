@@ -1,3 +1,5 @@
+using OnnxKto.Cli.Online;
+
 namespace OnnxKto.Cli.Demo;
 
 /// <summary>One training run of a compared method: its learning rate, greedy accuracies and run folder.</summary>
@@ -10,8 +12,8 @@ public sealed record DemoMethodResult(string Label, string Data, IReadOnlyList<D
     public DemoRun Chosen => Runs.Aggregate((best, run) => run.Validation > best.Validation ? run : best);
 }
 
-/// <summary>Held-out greedy accuracies, the grid behind them and what the preference data looked like.</summary>
-public sealed record DemoResult(DemoRun Reference, IReadOnlyList<DemoMethodResult> Methods, string DataSummary, TimeSpan Elapsed)
+/// <summary>Held-out greedy accuracies, the grid behind them, the online rounds' table and what the preference data looked like.</summary>
+public sealed record DemoResult(DemoRun Reference, IReadOnlyList<DemoMethodResult> Methods, IReadOnlyList<OnlineRound> Rounds, string DataSummary, TimeSpan Elapsed)
 {
     public string AccuracyLine =>
         $"held-out accuracy: reference {Reference.HeldOut:P1}; " + string.Join("; ", Methods.Select(m => $"{m.Label} {m.Chosen.HeldOut:P1}"));

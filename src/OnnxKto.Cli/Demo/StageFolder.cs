@@ -9,7 +9,7 @@ namespace OnnxKto.Cli.Demo;
 /// </summary>
 public sealed class StageFolder(string root, string name, object settings)
 {
-    private const string Marker = "complete.json";
+    private const string Marker = "complete.json", Started = "started.json";
     private readonly string _fingerprint = ArtifactManifest.Fingerprint(settings);
 
     public string Path { get; } = System.IO.Path.Combine(root, name);
@@ -20,15 +20,27 @@ public sealed class StageFolder(string root, string name, object settings)
 
     public string File(string relative) => System.IO.Path.Combine(Path, relative);
 
-    public bool IsComplete =>
-        System.IO.File.Exists(File(Marker)) &&
-        JsonDocument.Parse(System.IO.File.ReadAllText(File(Marker))).RootElement.GetProperty("fingerprint").GetString() == _fingerprint;
+    public bool IsComplete => HoldsOurs(Marker);
+
+    private bool HoldsOurs(string marker) =>
+        System.IO.File.Exists(File(marker)) &&
+        JsonDocument.Parse(System.IO.File.ReadAllText(File(marker))).RootElement.GetProperty("fingerprint").GetString() == _fingerprint;
 
     /// <summary>Clears a stale or partial folder before the stage runs.</summary>
     public void Reset()
     {
         if (Directory.Exists(Path)) Directory.Delete(Path, recursive: true);
         Directory.CreateDirectory(Path);
+    }
+
+    /// <summary>
+    /// For a stage that resumes its own partial work (the online loop): clears the folder unless an earlier run of
+    /// the same settings started it, and records that this one did.
+    /// </summary>
+    public void ResumeOrReset()
+    {
+        if (!HoldsOurs(Started)) Reset();
+        System.IO.File.WriteAllText(File(Started), JsonSerializer.Serialize(new { fingerprint = _fingerprint }));
     }
 
     public void MarkComplete(object summary) =>

@@ -21,7 +21,7 @@ namespace OnnxKto.Cli.Online;
 /// closes a round, so a killed run resumes at the step where it stopped: completed rounds and steps are reused and the
 /// training step continues from its last checkpoint (<c>train --resume</c>).
 /// </summary>
-/// <param name="root">The output folder: <c>online.json</c> (the settings' fingerprint), <c>round-0</c>, <c>round-1</c>, ...</param>
+/// <param name="root">The output folder: <c>online.yaml</c> (the settings run, every key), <c>online.json</c> (their fingerprint), <c>round-0</c>, <c>round-1</c>, ...</param>
 /// <param name="settings">What to run; a root holding a run with other settings (bar <c>rounds</c>) is refused.</param>
 /// <param name="log">Progress lines, each with its round.</param>
 /// <param name="progress">A training progress display for round r, or null.</param>
@@ -96,7 +96,7 @@ public sealed class OnlineLoop(string root, OnlineSettings settings, Action<stri
         Say($"$ onnx-kto export --checkpoint {File("run")} --out {File("model")}");
         Write(File("model"), temporary => ModelExporter.Export(File("run"), temporary, log: Say));
         var evaluation = Evaluate(round, File("model"), Say);
-        return evaluation with { Samples = samples, DesirableFraction = Fraction(balance.Desirable, samples), Kl = LastKl(File("run")) };
+        return evaluation with { Samples = samples, DesirableFraction = Fraction(balance.Desirable, samples), Kl = MeanKl(File("run")) };
     }
 
     /// <summary>Greedy completions of the held-out prompts, labelled by the verifier: the round's accuracy.</summary>
@@ -140,12 +140,18 @@ public sealed class OnlineLoop(string root, OnlineSettings settings, Action<stri
         settings.Verifier is { } command ? $"--verifier \"{command}\"" + (settings.Threshold is { } t ? $" --threshold {Invariant(t)}" : "")
         : settings.Exact is { } column ? $"--exact {column}" : $"--regex \"{settings.Regex}\"";
 
-    /// <summary>The last KL estimate the run logged (KTO's z0), or null when it logged none.</summary>
-    private static double? LastKl(string run) =>
-        File.ReadLines(Path.Combine(run, "metrics.jsonl"))
+    /// <summary>
+    /// The mean of the KL estimates (KTO's z0) the run logged, or null when it logged none: how far the policy moved
+    /// from the round's reference over the round. (The last one alone is often 0: z0 is clamped at 0, as TRL does.)
+    /// </summary>
+    private static double? MeanKl(string run)
+    {
+        var estimates = File.ReadLines(Path.Combine(run, "metrics.jsonl"))
             .Select(line => JsonDocument.Parse(line).RootElement)
             .Where(m => m.TryGetProperty("kl", out var kl) && kl.ValueKind == JsonValueKind.Number)
-            .Select(m => (double?)m.GetProperty("kl").GetDouble()).LastOrDefault();
+            .Select(m => m.GetProperty("kl").GetDouble()).ToList();
+        return estimates.Count == 0 ? null : estimates.Average();
+    }
 
     /// <summary>Makes <paramref name="path"/> (a file or folder) under a temporary name, then renames it; an existing one is kept.</summary>
     private static void Write(string path, Action<string> make)
@@ -159,20 +165,17 @@ public sealed class OnlineLoop(string root, OnlineSettings settings, Action<stri
         else File.Move(temporary, path);
     }
 
+    /// <summary>Refuses a root that holds a run with other settings (bar <c>rounds</c>); records these in <c>online.yaml</c>.</summary>
     private void CheckFingerprint()
     {
         Directory.CreateDirectory(root);
-        var fingerprint = ArtifactManifest.Fingerprint(new
-        {
-            settings.Model, settings.Prompts, settings.HeldOut, settings.NumSamples, settings.Temperature, settings.TopP, settings.MaxNewTokens,
-            settings.Stop, settings.Seed, settings.BatchSize, settings.ChatTemplate, settings.Verifier, settings.Threshold, settings.Exact,
-            settings.Regex, Reference = settings.Reference.ToString(), Train = KtoConfigWriter.ToYaml(settings.Train),
-        });
+        var fingerprint = ArtifactManifest.Fingerprint(OnlineSettingsYaml.ToYaml(settings with { Rounds = 0 }));
         var path = Path.Combine(root, "online.json");
         if (File.Exists(path) && JsonDocument.Parse(File.ReadAllText(path)).RootElement.GetProperty("fingerprint").GetString() != fingerprint)
             throw new UserError($"'{root}' holds an online run with other settings (only 'rounds' may change between runs).",
                 "Choose another --out, or delete the folder to start over.");
         File.WriteAllText(path, JsonSerializer.Serialize(new { fingerprint }));
+        File.WriteAllText(Path.Combine(root, "online.yaml"), OnlineSettingsYaml.ToYaml(settings));
     }
 
     private static double Fraction(int part, int whole) => whole == 0 ? 0 : (double)part / whole;

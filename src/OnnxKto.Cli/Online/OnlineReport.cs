@@ -7,7 +7,7 @@ namespace OnnxKto.Cli.Online;
 /// <summary>The per-round table <c>onnx-kto online</c> prints and its PNG plot (ScottPlot, as the demo's report draws).</summary>
 public static class OnlineReport
 {
-    /// <summary>One line per round: samples, desirable fraction, held-out accuracy and the last KL estimate.</summary>
+    /// <summary>One line per round: samples, desirable fraction, held-out accuracy and the mean KL estimate of the round's training.</summary>
     public static string Table(IReadOnlyList<OnlineRound> rounds)
     {
         var text = new StringBuilder();

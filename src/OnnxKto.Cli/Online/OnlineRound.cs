@@ -5,5 +5,5 @@ namespace OnnxKto.Cli.Online;
 /// <param name="Samples">Samples drawn and labelled this round (0 for round 0).</param>
 /// <param name="DesirableFraction">The share the verifier marked desirable; null for round 0.</param>
 /// <param name="HeldOutAccuracy">The share of greedy held-out completions the verifier accepts, after the round.</param>
-/// <param name="Kl">The last KL estimate (z0) the round's training logged; null for round 0 or when none was logged.</param>
+/// <param name="Kl">The mean of the KL estimates (z0) the round's training logged; null for round 0 or when none was logged.</param>
 public sealed record OnlineRound(int Round, int Samples, double? DesirableFraction, double HeldOutAccuracy, double? Kl);

@@ -15,7 +15,7 @@ public enum OnlineReference
 /// <summary>
 /// <c>online.yaml</c>: what <c>onnx-kto online</c> runs each round (sample the policy on <see cref="Prompts"/>, label
 /// with the verifier, train KTO with <see cref="Train"/>, export, evaluate greedily on <see cref="HeldOut"/>).
-/// Read by <see cref="OnlineSettingsReader"/>; every key but <c>rounds</c> is part of the run's fingerprint.
+/// Read by <see cref="OnlineSettingsYaml"/>; every key but <c>rounds</c> is part of the run's fingerprint.
 /// </summary>
 public sealed record OnlineSettings
 {

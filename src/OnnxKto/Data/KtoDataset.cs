@@ -64,7 +64,7 @@ public sealed record KtoDataset(
                 }
                 catch (InvalidDataException e) when (options.SkipInvalid)
                 {
-                    if (skipped++ < MaxWarningsPerKind) warnings.Add($"skipped {e.Message}");
+                    if (skipped++ < MaxWarningsPerKind) warnings.Add($"skipped {RowErrors.WithoutSkipHint(e.Message)}");
                 }
             }
         }

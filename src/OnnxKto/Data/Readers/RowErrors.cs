@@ -9,4 +9,8 @@ internal static class RowErrors
         new(column is null
             ? $"{location}: {problem} {SkipHint}"
             : $"{location}, column '{column}': {problem} {SkipHint}");
+
+    /// <summary>The message of an error <see cref="At"/> made, without the hint to skip bad rows: for a row that was skipped.</summary>
+    public static string WithoutSkipHint(string message) =>
+        message.EndsWith(" " + SkipHint, StringComparison.Ordinal) ? message[..^(SkipHint.Length + 1)] : message;
 }

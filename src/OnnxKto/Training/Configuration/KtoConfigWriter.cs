@@ -5,7 +5,7 @@ namespace OnnxKto.Training.Configuration;
 /// <summary>Writes a <see cref="KtoConfig"/> as <c>kto.yaml</c> text, every key of <see cref="KtoConfigKeys"/> in order.</summary>
 public static class KtoConfigWriter
 {
-    private static readonly ISerializer Yaml = new SerializerBuilder().WithQuotingNecessaryStrings().Build();
+    private static readonly ISerializer Yaml = new SerializerBuilder().WithQuotingNecessaryStrings().DisableAliases().Build();
 
     /// <summary>The keys and values of <paramref name="config"/>, in table order.</summary>
     public static IReadOnlyDictionary<string, object?> ToDictionary(KtoConfig config)

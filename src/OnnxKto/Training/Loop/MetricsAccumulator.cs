@@ -8,7 +8,7 @@ namespace OnnxKto.Training.Loop;
 /// Sums micro-batch results over a logging interval and reports them with TRL's metric names: per-example means of
 /// rewards and log-probs split by label, token-weighted mean logits, mean KL, and the counts. The baselines log what
 /// their TRL trainers log: dpo adds <c>rewards/accuracies</c> (pairs whose chosen reward beats the rejected one) and
-/// bco the mean <c>delta</c>, and neither logs <c>kl</c> or the counts.
+/// bco the mean <c>delta</c>, and neither logs <c>kl</c> or the counts; sft logs no <c>kl</c>.
 /// </summary>
 internal sealed class MetricsAccumulator(LossType lossType = LossType.Kto)
 {
@@ -78,8 +78,10 @@ internal sealed class MetricsAccumulator(LossType lossType = LossType.Kto)
             ["count/rejected"] = r.Count,
         };
         metrics["rewards/margins"] = metrics["rewards/chosen"] - metrics["rewards/rejected"];
+        // SFT, DPO and BCO have no KL reference point; DPO and BCO also no per-label counts (TRL logs neither).
+        if (lossType is LossType.Sft or LossType.Dpo or LossType.Bco) metrics.Remove("kl");
         if (lossType is LossType.Dpo or LossType.Bco)
-            foreach (var key in new[] { "kl", "count/chosen", "count/rejected" }) metrics.Remove(key);
+            foreach (var key in new[] { "count/chosen", "count/rejected" }) metrics.Remove(key);
         if (lossType == LossType.Dpo) metrics["rewards/accuracies"] = Mean(_pairsWon, _pairs);
         if (lossType == LossType.Bco) metrics["delta"] = Mean(_delta, _microBatches);
         return metrics.ToDictionary(m => prefix + m.Key, m => m.Value);

@@ -1,4 +1,6 @@
 using OnnxKto.Cli.Demo;
+using OnnxKto.Data.Labelling;
+using OnnxKto.Tests.TestUtil;
 
 namespace OnnxKto.Tests.Cli.Demo;
 
@@ -34,4 +36,25 @@ public sealed class AddOneTaskTests
     [DataRow("3 9 1 +1 =", " 4 0 2 3", false)]
     public void VerifierChecksEachDigitPlusOneModuloTen(string prompt, string completion, bool correct) =>
         Assert.AreEqual(correct, AddOneTask.IsCorrect(prompt, completion, "<|endoftext|>"));
+
+    [TestMethod]
+    [DataRow(" 4 0 2")]
+    [DataRow("4 0 2")]
+    [DataRow(" 4 0 2 ")]
+    [DataRow(" 3 9 1")]
+    [DataRow(" 4 0 2 3")]
+    [DataRow(" 40 2")]
+    [DataRow("")]
+    public void TheTaskCheckerAgreesWithExactMatchOnTheAnswerColumn(string completion)
+    {
+        using var dir = new TempFolder();
+        AddOneTask.WritePrompts(dir.File("prompts.jsonl"), [[3, 9, 1]]);
+        var row = SampleRow.Load(dir.File("prompts.jsonl")).Single();
+        row.Columns["completion"] = completion;
+
+        bool exact = new ExactMatchVerifier(AddOneTask.AnswerColumn).Label([row])[0];
+
+        Assert.AreEqual(AddOneTask.IsCorrect(row.Columns["prompt"]!.GetValue<string>(), completion, "<|endoftext|>"), exact);
+        Assert.AreEqual(completion.Trim() == "4 0 2", exact, "the hand-worked verdict");
+    }
 }

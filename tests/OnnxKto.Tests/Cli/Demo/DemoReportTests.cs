@@ -1,9 +1,10 @@
 using OnnxKto.Cli.Demo;
+using OnnxKto.Cli.Online;
 using OnnxKto.Tests.TestUtil;
 
 namespace OnnxKto.Tests.Cli.Demo;
 
-/// <summary>The report's table has one row per compared model, each with its chosen run, and lists the whole grid.</summary>
+/// <summary>The report's table has one row per compared model, each with its chosen run, and lists the whole grid and the online rounds.</summary>
 [TestClass]
 public sealed class DemoReportTests
 {
@@ -20,7 +21,8 @@ public sealed class DemoReportTests
         var methods = new[] { ("SFT on desirable", PreferenceSets.Desirable), ("DPO on pairs", PreferenceSets.Pairs), ("KTO", PreferenceSets.Kto), ("KTO, 90% desirable dropped", PreferenceSets.Imbalanced) }
             .Select((m, i) => new DemoMethodResult(m.Item1, m.Item2, [new(2e-4, 0.5 + i / 10.0, 0.11 + i / 10.0, Run($"{i}a")), new(5e-4, 0.55 + i / 10.0, 0.13 + i / 10.0, Run($"{i}b"))]))
             .ToList();
-        var result = new DemoResult(new DemoRun(2e-3, 0.4, 0.42, Run("reference")), methods, "10 samples", TimeSpan.FromSeconds(90));
+        OnlineRound[] rounds = [new(0, 0, null, 0.42, null), new(1, 10, 0.3, 0.61, 0.0125)];
+        var result = new DemoResult(new DemoRun(2e-3, 0.4, 0.42, Run("reference")), methods, rounds, "10 samples", TimeSpan.FromSeconds(90));
 
         DemoReport.Write(dir.Path, result, new DemoSettings());
 
@@ -36,7 +38,11 @@ public sealed class DemoReportTests
         var grid = lines.SkipWhile(l => !l.StartsWith("| method")).Skip(2).TakeWhile(l => l.StartsWith('|')).ToList();
         Assert.AreEqual(8, grid.Count);
         StringAssert.Contains(string.Join("\n", lines), "This run took 01:30");
-        foreach (var png in new[] { "accuracy.png", "kto_loss.png", "kto_kl.png", "kto_rewards.png", "sft_loss.png" })
+        var roundRow = lines.Single(l => l.TrimStart().StartsWith("1 "));
+        StringAssert.Contains(roundRow, "30.0 %");
+        StringAssert.Contains(roundRow, "61.0 %");
+        StringAssert.Contains(roundRow, "0.0125");
+        foreach (var png in new[] { "accuracy.png", "rounds.png", "kto_loss.png", "kto_kl.png", "kto_rewards.png", "sft_loss.png" })
             Assert.IsTrue(new FileInfo(dir.File(png)).Length > 1000, png);
     }
 }

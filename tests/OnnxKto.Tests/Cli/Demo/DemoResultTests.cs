@@ -24,7 +24,7 @@ public sealed class DemoResultTests
     public void AccuracyLineReportsEachMethodsChosenHeldOutAccuracy()
     {
         var result = new DemoResult(new DemoRun(2e-3, 0.5, 0.52, "r"),
-            [new("SFT on desirable", "desirable.jsonl", [new(1e-4, 0.8, 0.81, "a"), new(2e-4, 0.7, 0.99, "b")])], "", TimeSpan.Zero);
+            [new("SFT on desirable", "desirable.jsonl", [new(1e-4, 0.8, 0.81, "a"), new(2e-4, 0.7, 0.99, "b")])], [], "", TimeSpan.Zero);
         Assert.AreEqual("held-out accuracy: reference 52.0 %; SFT on desirable 81.0 %", result.AccuracyLine);
     }
 }

@@ -34,10 +34,13 @@ public sealed class OnlineLoopTests
                 Assert.AreEqual(((string)line["completion"]!).StartsWith('j'), (bool)line["label"]!, (string)line["completion"]!);
             Assert.AreEqual(labelled.Count(l => (bool)l["label"]!) / (double)labelled.Count, r.DesirableFraction!.Value, 1e-12);
             Assert.IsTrue(File.ReadAllLines(Path.Combine(folder, "run", "metrics.jsonl")).Length > 0, "training ran");
-            Assert.IsNotNull(r.Kl);
+            var logged = File.ReadAllLines(Path.Combine(folder, "run", "metrics.jsonl")).Select(l => JsonNode.Parse(l)!["kl"]).Where(kl => kl is not null).Select(kl => (double)kl!).ToList();
+            Assert.AreEqual(logged.Average(), r.Kl!.Value, 1e-12, "the KL column is the mean z0 the round logged");
         }
         Assert.IsTrue(rounds[2].HeldOutAccuracy > rounds[0].HeldOutAccuracy,
             $"held-out accuracy {string.Join(" -> ", rounds.Select(r => r.HeldOutAccuracy))}");
+        Assert.AreEqual(OnlineSettingsYaml.ToYaml(settings), OnlineSettingsYaml.ToYaml(OnlineSettingsYaml.Load(dir.File("out/online.yaml"), [])),
+            "online.yaml records the settings run");
     }
 
     [TestMethod]

@@ -46,6 +46,7 @@ public sealed class BadInputTests
         Assert.AreEqual(2, data.InvalidRowsSkipped);
         Assert.AreEqual(2, data.Warnings.Count);
         StringAssert.Contains(data.Warnings[1], "line 4, column 'label'");
+        Assert.IsFalse(data.Warnings.Any(w => w.Contains("skip_invalid")), "a skipped row's warning does not advise setting skip_invalid");
     }
 
     [TestMethod]

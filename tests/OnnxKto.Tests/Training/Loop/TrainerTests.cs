@@ -107,6 +107,7 @@ public sealed class TrainerTests
         Train(artifacts, data, dir.File("full"), config);
         Train(artifacts, data, dir.File("accumulated"), With(config, s => s with { PerDeviceTrainBatchSize = 4, GradientAccumulationSteps = 2 }));
 
+        Assert.AreEqual(loss != LossType.Sft, TinyRun.Metrics(dir.File("full"))[0].ContainsKey("kl"), "SFT logs no KL estimate");
         var full = TrainingCheckpoint.Load(dir.File("full/checkpoint-1/checkpoint.safetensors"));
         var accumulated = TrainingCheckpoint.Load(dir.File("accumulated/checkpoint-1/checkpoint.safetensors"));
         foreach (var (name, tensor) in full.Tensors.Where(t => t.Value.Type == OnnxKto.Graphs.DataType.Float))

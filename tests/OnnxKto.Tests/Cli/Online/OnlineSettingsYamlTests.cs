@@ -4,7 +4,7 @@ using OnnxKto.Tests.TestUtil;
 namespace OnnxKto.Tests.Cli.Online;
 
 [TestClass]
-public sealed class OnlineSettingsReaderTests
+public sealed class OnlineSettingsYamlTests
 {
     private const string Config = """
         rounds: 3
@@ -29,7 +29,7 @@ public sealed class OnlineSettingsReaderTests
         using var dir = new TempFolder();
         var path = dir.WriteText("online.yaml", Config);
 
-        var settings = OnlineSettingsReader.Load(path, ["rounds=4", "train.beta=0.5", "top_p=0.9"]);
+        var settings = OnlineSettingsYaml.Load(path, ["rounds=4", "train.beta=0.5", "top_p=0.9"]);
 
         Assert.AreEqual(4, settings.Rounds, "--set wins over the file");
         Assert.AreEqual("preset:gpt2-tiny", settings.Model);
@@ -45,6 +45,40 @@ public sealed class OnlineSettingsReaderTests
     }
 
     [TestMethod]
+    public void WrittenSettingsReadBackTheSame()
+    {
+        var settings = new OnlineSettings
+        {
+            Rounds = 5, Model = "/models/policy", Prompts = "/data/train.parquet", HeldOut = "/data/held out.jsonl", NumSamples = 3,
+            Temperature = 0.7, TopP = 0.95, MaxNewTokens = 17, Stop = ["\n", "###", "'"], Seed = 9, BatchSize = 32, ChatTemplate = "chatml",
+            Verifier = "python3 -c 'print(1)'", Threshold = 0.25, Reference = OnlineReference.Initial,
+            Train = new OnnxKto.Training.Configuration.KtoConfig() with { Loss = new(OnnxKto.Training.Losses.LossType.Kto, Beta: 0.3, DesirableWeight: null) },
+        };
+        var defaults = new OnlineSettings();
+        var properties = typeof(OnlineSettings).GetProperties().Where(p => p.Name is not ("Exact" or "Regex")).ToList();
+        foreach (var p in properties)
+            Assert.AreNotEqual(Describe(p.GetValue(defaults)), Describe(p.GetValue(settings)), $"the test sets {p.Name} away from its default");
+
+        var read = OnlineSettingsYaml.Parse(OnlineSettingsYaml.ToYaml(settings), "written");
+
+        foreach (var p in typeof(OnlineSettings).GetProperties())
+            Assert.AreEqual(Describe(p.GetValue(settings)), Describe(p.GetValue(read)), p.Name);
+        var exact = OnlineSettingsYaml.Parse(OnlineSettingsYaml.ToYaml(settings with { Verifier = null, Threshold = null, Exact = "answer" }), "written");
+        Assert.AreEqual("answer", exact.Exact);
+        Assert.IsNull(exact.Verifier);
+        Assert.IsNull(exact.Threshold);
+    }
+
+    private static string Describe(object? value) => value switch
+    {
+        null => "null",
+        OnnxKto.Training.Configuration.KtoConfig config => OnnxKto.Training.Configuration.KtoConfigWriter.ToYaml(config),
+        string text => text,
+        IEnumerable<string> texts => string.Join("|", texts),
+        var other => Convert.ToString(other, System.Globalization.CultureInfo.InvariantCulture)!,
+    };
+
+    [TestMethod]
     [DataRow("rounds: three", "'rounds'", "integer")]
     [DataRow("beta: 0.2", "unknown key 'beta'", "under 'train:'")]
     [DataRow("reference: final", "'reference'", "'round' or 'initial'")]
@@ -52,7 +86,7 @@ public sealed class OnlineSettingsReaderTests
     [DataRow("train: 0.2", "'train'", "mapping")]
     public void BadValuesAreErrorsNamingTheKey(string line, string names, string says)
     {
-        var error = Assert.ThrowsExactly<InvalidDataException>(() => OnlineSettingsReader.Parse(line, "online.yaml"));
+        var error = Assert.ThrowsExactly<InvalidDataException>(() => OnlineSettingsYaml.Parse(line, "online.yaml"));
 
         StringAssert.Contains(error.Message, "online.yaml");
         StringAssert.Contains(error.Message, names);
@@ -70,7 +104,7 @@ public sealed class OnlineSettingsReaderTests
         using var dir = new TempFolder();
         var path = dir.WriteText("online.yaml", Config.Replace("model: preset:gpt2-tiny\n", assignment == "" ? "" : "model: preset:gpt2-tiny\n"));
 
-        var error = Assert.ThrowsExactly<UserError>(() => OnlineSettingsReader.Load(path, assignment == "" ? [] : [assignment]));
+        var error = Assert.ThrowsExactly<UserError>(() => OnlineSettingsYaml.Load(path, assignment == "" ? [] : [assignment]));
 
         StringAssert.Contains(error.Message, message);
     }

@@ -1,44 +1,55 @@
 using System.Globalization;
 using OnnxKto.Training.Configuration;
 using YamlDotNet.RepresentationModel;
+using YamlDotNet.Serialization;
 
 namespace OnnxKto.Cli.Online;
 
 /// <summary>
-/// Reads <c>online.yaml</c> and <c>--set key=value</c> assignments into <see cref="OnlineSettings"/>. The KTO config
+/// Reads <c>online.yaml</c> and <c>--set key=value</c> assignments into <see cref="OnlineSettings"/>, and writes
+/// settings back as <c>online.yaml</c> (what a run records and the demo runs). The KTO config
 /// sits under <c>train:</c> (a mapping of <c>kto.yaml</c> keys, read by <see cref="KtoConfigReader"/>), on the command
 /// line as <c>--set train.beta=0.2</c>. Errors name the file or <c>--set</c> and the key.
 /// </summary>
-public static class OnlineSettingsReader
+public static class OnlineSettingsYaml
 {
     private delegate OnlineSettings Setter(OnlineSettings settings, YamlNode value, string where, string key);
 
-    private static readonly Dictionary<string, Setter> Keys = new(StringComparer.Ordinal)
+    /// <summary>A key: how a YAML value sets it, and its value as <see cref="ToYaml"/> writes it.</summary>
+    private sealed record Key(Setter Read, Func<OnlineSettings, object?> Write);
+
+    private static readonly OrderedDictionary<string, Key> Keys = new(StringComparer.Ordinal)
     {
-        ["rounds"] = (s, v, w, k) => s with { Rounds = Int(v, w, k) },
-        ["model"] = (s, v, w, k) => s with { Model = Text(v, w, k) },
-        ["prompts"] = (s, v, w, k) => s with { Prompts = Text(v, w, k) },
-        ["held_out"] = (s, v, w, k) => s with { HeldOut = Text(v, w, k) },
-        ["num_samples"] = (s, v, w, k) => s with { NumSamples = Int(v, w, k) },
-        ["temperature"] = (s, v, w, k) => s with { Temperature = Number(v, w, k) },
-        ["top_p"] = (s, v, w, k) => s with { TopP = Number(v, w, k) },
-        ["max_new_tokens"] = (s, v, w, k) => s with { MaxNewTokens = Int(v, w, k) },
-        ["stop"] = (s, v, w, k) => s with { Stop = Texts(v, w, k) },
-        ["seed"] = (s, v, w, k) => s with { Seed = Int(v, w, k) },
-        ["batch_size"] = (s, v, w, k) => s with { BatchSize = Int(v, w, k) },
-        ["chat_template"] = (s, v, w, k) => s with { ChatTemplate = OptionalText(v, w, k) },
-        ["verifier"] = (s, v, w, k) => s with { Verifier = OptionalText(v, w, k) },
-        ["threshold"] = (s, v, w, k) => s with { Threshold = IsNull(v) ? null : Number(v, w, k) },
-        ["exact"] = (s, v, w, k) => s with { Exact = OptionalText(v, w, k) },
-        ["regex"] = (s, v, w, k) => s with { Regex = OptionalText(v, w, k) },
-        ["reference"] = (s, v, w, k) => s with { Reference = Text(v, w, k) switch
+        ["rounds"] = new((s, v, w, k) => s with { Rounds = Int(v, w, k) }, s => s.Rounds),
+        ["model"] = new((s, v, w, k) => s with { Model = Text(v, w, k) }, s => s.Model),
+        ["prompts"] = new((s, v, w, k) => s with { Prompts = Text(v, w, k) }, s => s.Prompts),
+        ["held_out"] = new((s, v, w, k) => s with { HeldOut = Text(v, w, k) }, s => s.HeldOut),
+        ["num_samples"] = new((s, v, w, k) => s with { NumSamples = Int(v, w, k) }, s => s.NumSamples),
+        ["temperature"] = new((s, v, w, k) => s with { Temperature = Number(v, w, k) }, s => s.Temperature),
+        ["top_p"] = new((s, v, w, k) => s with { TopP = Number(v, w, k) }, s => s.TopP),
+        ["max_new_tokens"] = new((s, v, w, k) => s with { MaxNewTokens = Int(v, w, k) }, s => s.MaxNewTokens),
+        ["stop"] = new((s, v, w, k) => s with { Stop = Texts(v, w, k) }, s => s.Stop),
+        ["seed"] = new((s, v, w, k) => s with { Seed = Int(v, w, k) }, s => s.Seed),
+        ["batch_size"] = new((s, v, w, k) => s with { BatchSize = Int(v, w, k) }, s => s.BatchSize),
+        ["chat_template"] = new((s, v, w, k) => s with { ChatTemplate = OptionalText(v, w, k) }, s => s.ChatTemplate),
+        ["verifier"] = new((s, v, w, k) => s with { Verifier = OptionalText(v, w, k) }, s => s.Verifier),
+        ["threshold"] = new((s, v, w, k) => s with { Threshold = IsNull(v) ? null : Number(v, w, k) }, s => s.Threshold),
+        ["exact"] = new((s, v, w, k) => s with { Exact = OptionalText(v, w, k) }, s => s.Exact),
+        ["regex"] = new((s, v, w, k) => s with { Regex = OptionalText(v, w, k) }, s => s.Regex),
+        ["reference"] = new((s, v, w, k) => s with { Reference = Text(v, w, k) switch
         {
             "round" => OnlineReference.Round,
             "initial" => OnlineReference.Initial,
             var other => throw new InvalidDataException($"{w}: '{k}' must be 'round' or 'initial', got '{other}'."),
-        } },
-        ["train"] = (s, v, w, k) => s with { Train = TrainSection(v, w, k) },
+        } }, s => s.Reference.ToString().ToLowerInvariant()),
+        ["train"] = new((s, v, w, k) => s with { Train = TrainSection(v, w, k) }, s => KtoConfigWriter.ToDictionary(s.Train)),
     };
+
+    private static readonly ISerializer Serializer = new SerializerBuilder().WithQuotingNecessaryStrings().DisableAliases().Build();
+
+    /// <summary>Every key of <paramref name="settings"/> as <c>online.yaml</c> text, which <see cref="Parse"/> reads back to the same settings.</summary>
+    public static string ToYaml(OnlineSettings settings) =>
+        Serializer.Serialize(Keys.ToDictionary(k => k.Key, k => k.Value.Write(settings)));
 
     /// <summary>The settings in <paramref name="path"/> with <paramref name="assignments"/> applied over them, checked.</summary>
     /// <exception cref="InvalidDataException">Malformed YAML, an unknown key or a value of the wrong type, named.</exception>
@@ -79,7 +90,7 @@ public static class OnlineSettingsReader
     }
 
     private static OnlineSettings Apply(OnlineSettings settings, string key, YamlNode value, string where) =>
-        Keys.TryGetValue(key, out var set) ? set(settings, value, where, key)
+        Keys.TryGetValue(key, out var known) ? known.Read(settings, value, where, key)
             : throw new InvalidDataException($"{where}: unknown key '{key}'. Valid keys: {string.Join(", ", Keys.Keys)}; " +
                 $"KTO config keys such as beta go under 'train:' (or --set train.{key}=...).");
 
