@@ -47,5 +47,19 @@ internal sealed class DeviceTensor : IDisposable
     /// </summary>
     public unsafe IntPtr Address => (IntPtr)Unsafe.AsPointer(ref MemoryMarshal.GetReference(Value.GetTensorMutableRawData()));
 
+    /// <summary>
+    /// A flat view of <paramref name="length"/> elements from element <paramref name="offset"/>, in the same memory (not
+    /// copied; valid while this tensor lives): lets a graph with a symbolic length read or write part of a tensor.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The range leaves the tensor.</exception>
+    public DeviceTensor View(long offset, long length)
+    {
+        if (offset < 0 || length < 0 || offset + length > ElementCount)
+            throw new ArgumentOutOfRangeException(nameof(offset), $"Elements [{offset}, {offset + length}) leave a tensor of {ElementCount}.");
+        var type = Value.GetTensorTypeAndShape().ElementDataType;
+        long size = Type.SizeInBytes();
+        return new(OrtValue.CreateTensorValueWithData(Value.GetTensorMemoryInfo(), type, [length], Address + (nint)(offset * size), length * size));
+    }
+
     public void Dispose() => Value.Dispose();
 }
