@@ -229,8 +229,13 @@ public sealed class TrainingSession : IDisposable
                 "updates whole tensors into a second copy of the parameters and optimizer state.",
                 "Re-run 'onnx-kto artifacts' with the same model and config into a new folder and train with that one; " +
                 "checkpoints of the old folder load on it (same model and config fingerprints).");
-        long largest = _manifest.Parameters.Where(p => p.Trainable).Max(p => p.Shape.Aggregate(1L, (n, d) => n * d));
-        return new GraphOptimizer(_context, Open(GradientNormModel), Open(OptimizerModel), _manifest.Config.Optimizer, largest, chunkElements);
+        var largest = _manifest.Parameters.Where(p => p.Trainable).Select(p => (p.Name, Count: p.Shape.Aggregate(1L, (n, d) => n * d))).MaxBy(p => p.Count);
+        if (largest.Count * sizeof(float) > DeviceTensor.MaxAddressableBytes)
+            throw new UserError(
+                $"The trainable parameter '{largest.Name}' holds {largest.Count:N0} float32 values, over 2 GiB: the optimizer graphs update it through " +
+                "views at an offset, and ONNX Runtime's C# API gives the address of tensors up to 2 GiB only.",
+                $"Regenerate the artifacts with it frozen ('onnx-kto artifacts ... --set frozen=[{largest.Name}]') or with LoRA (--set use_peft=true).");
+        return new GraphOptimizer(_context, Open(GradientNormModel), Open(OptimizerModel), _manifest.Config.Optimizer, largest.Count, chunkElements);
     }
 
     /// <summary>
