@@ -6,7 +6,8 @@ using OnnxKto.Training.Optimizers;
 namespace OnnxKto.Tests.TestUtil;
 
 /// <summary>
-/// What every <see cref="IOptimizer"/> must do, checked on tensors of a CPU <see cref="DeviceContext"/>: several updates equal
+/// What every <see cref="IOptimizer"/> must do, checked on tensors of a CPU <see cref="DeviceContext"/> (the optimizer is
+/// opened on it by the caller's function): several updates equal
 /// <see cref="TorchOptimizerReference"/>'s, and a non-finite gradient writes nothing.
 /// </summary>
 internal static class OptimizerChecks
@@ -27,8 +28,10 @@ internal static class OptimizerChecks
         new(kind, 0.9, 0.999, 1e-8, weightDecay, maxNorm, Momentum: kind == OptimizerKind.Sgd ? 0.9 : 0);
 
     /// <summary>Five updates with gradients of norm ≈ 10: the norm, every parameter and every state value follow the reference.</summary>
-    public static void SeveralStepsMatchTorch(DeviceContext context, IOptimizer optimizer, OptimizerSettings settings)
+    public static void SeveralStepsMatchTorch(OptimizerSettings settings, Func<DeviceContext, IOptimizer> open)
     {
+        using var context = new DeviceContext(ExecutionDevice.Cpu);
+        using var optimizer = open(context);
         var rng = new Random(5);
         var param = Specs.ToDictionary(s => s.Name, s => Enumerable.Range(0, (int)s.ElementCount).Select(_ => rng.NextDouble() - 0.5).ToArray());
         var state = Specs.SelectMany(s => OptimizerGraph.StateNames(settings.Kind, s.Name).Select(n => (n, s.ElementCount)))
@@ -58,8 +61,10 @@ internal static class OptimizerChecks
     /// After one finite update (so the moments are not zero), a gradient with <paramref name="bad"/> in its last
     /// parameter's last element returns a non-finite norm and leaves every parameter and state value bit for bit as it was.
     /// </summary>
-    public static void ANonFiniteGradientWritesNothing(DeviceContext context, IOptimizer optimizer, OptimizerSettings settings, float bad)
+    public static void ANonFiniteGradientWritesNothing(OptimizerSettings settings, float bad, Func<DeviceContext, IOptimizer> open)
     {
+        using var context = new DeviceContext(ExecutionDevice.Cpu);
+        using var optimizer = open(context);
         var rng = new Random(7);
         var param = Specs.ToDictionary(s => s.Name, s => Enumerable.Range(0, (int)s.ElementCount).Select(_ => rng.NextDouble() - 0.5).ToArray());
         using var tensors = new Tensors(context, settings.Kind, param);

@@ -19,10 +19,12 @@ public sealed class GraphOptimizerTests
     public void SeveralStepsInChunksMatchTorchsAlgorithms(OptimizerKind kind, double maxNorm, double weightDecay, long chunk)
     {
         var settings = OptimizerChecks.Settings(kind, maxNorm, weightDecay);
-        using var context = new DeviceContext(ExecutionDevice.Cpu);
-        using var optimizer = Open(context, settings, chunk);
-        Assert.AreEqual(Math.Min(chunk, 185), optimizer.ChunkElements, "the scratch is no longer than the largest parameter (w: 185)");
-        OptimizerChecks.SeveralStepsMatchTorch(context, optimizer, settings);
+        OptimizerChecks.SeveralStepsMatchTorch(settings, context =>
+        {
+            var optimizer = Open(context, settings, chunk);
+            Assert.AreEqual(Math.Min(chunk, 185), optimizer.ChunkElements, "the scratch is no longer than the largest parameter (w: 185)");
+            return optimizer;
+        });
     }
 
     [TestMethod]
@@ -31,9 +33,7 @@ public sealed class GraphOptimizerTests
     public void ANonFiniteGradientLeavesEveryParameterAndMomentUntouched(float bad)
     {
         var settings = OptimizerChecks.Settings(OptimizerKind.AdamW, 1.0, 0.1);
-        using var context = new DeviceContext(ExecutionDevice.Cpu);
-        using var optimizer = Open(context, settings, chunk: 64);
-        OptimizerChecks.ANonFiniteGradientWritesNothing(context, optimizer, settings, bad);
+        OptimizerChecks.ANonFiniteGradientWritesNothing(settings, bad, context => Open(context, settings, chunk: 64));
     }
 
     private static GraphOptimizer Open(DeviceContext context, OptimizerSettings settings, long chunk) =>

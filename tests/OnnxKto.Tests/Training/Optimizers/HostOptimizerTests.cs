@@ -1,4 +1,3 @@
-using OnnxKto.Runtime;
 using OnnxKto.Tests.TestUtil;
 using OnnxKto.Training.Optimizers;
 
@@ -15,9 +14,7 @@ public sealed class HostOptimizerTests
     public void SeveralStepsInPlaceMatchTorchsAlgorithms(OptimizerKind kind, double maxNorm, double weightDecay)
     {
         var settings = OptimizerChecks.Settings(kind, maxNorm, weightDecay);
-        using var context = new DeviceContext(ExecutionDevice.Cpu);
-        using var optimizer = new HostOptimizer(settings);
-        OptimizerChecks.SeveralStepsMatchTorch(context, optimizer, settings);
+        OptimizerChecks.SeveralStepsMatchTorch(settings, _ => new HostOptimizer(settings));
     }
 
     [TestMethod]
@@ -26,8 +23,6 @@ public sealed class HostOptimizerTests
     public void ANonFiniteGradientLeavesParametersAndStateUntouched(float bad)
     {
         var settings = OptimizerChecks.Settings(OptimizerKind.AdamW, 1.0, 0.1);
-        using var context = new DeviceContext(ExecutionDevice.Cpu);
-        using var optimizer = new HostOptimizer(settings);
-        OptimizerChecks.ANonFiniteGradientWritesNothing(context, optimizer, settings, bad);
+        OptimizerChecks.ANonFiniteGradientWritesNothing(settings, bad, _ => new HostOptimizer(settings));
     }
 }
