@@ -58,7 +58,7 @@ public sealed class TrainingSession : IDisposable
     /// <param name="settings">Threads (0: every core), TF32 on CUDA, graph optimizations.</param>
     /// <exception cref="DeviceUnavailableException">CUDA was asked for and cannot be used, with what is missing.</exception>
     /// <exception cref="UserError">The artifacts compute in bfloat16 and the device is the CPU, which has no bfloat16 kernels;
-    /// or CUDA was asked for and the artifacts were made by an earlier onnx-kto (no gradient norm graph).</exception>
+    /// or CUDA was asked for and the artifacts were made by an earlier onnx-kto (no gradient norm graph) or train a tensor over 2 GiB.</exception>
     public TrainingSession(string artifactsFolder, TrainingCheckpoint checkpoint, ExecutionDevice? device = null, DeviceSessionSettings? settings = null)
         : this(artifactsFolder, checkpoint, device, settings, optimizerGraphChunk: null)
     {
