@@ -1,5 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 using OnnxKto.Graphs;
+using OnnxKto.Graphs.Serialization;
 
 namespace OnnxKto.Runtime;
 
@@ -37,6 +38,18 @@ internal sealed class DeviceContext : IDisposable
     /// <exception cref="OnnxRuntimeFailure">ORT could not load the model.</exception>
     public BoundSession Open(string path) =>
         new(OrtCalls.Guard($"load {path}", () => new InferenceSession(path, _options)), Path.GetFileName(path));
+
+    /// <summary>A session over <paramref name="graph"/> (serialized in memory), e.g. a graph the runtime builds itself.</summary>
+    /// <exception cref="OnnxRuntimeFailure">ORT could not load the graph.</exception>
+    public BoundSession Open(Graph graph) =>
+        new(OrtCalls.Guard($"load graph '{graph.Name}'", () => new InferenceSession(OnnxModelFile.ToBytes(graph), _options)), graph.Name);
+
+    /// <summary>
+    /// Copies each tensor of <paramref name="from"/> into the tensor of <paramref name="to"/> at the same index, of the
+    /// same type and shape, in one run on the device: device to device, or between host and device.
+    /// </summary>
+    public void Copy(IReadOnlyList<DeviceTensor> from, IReadOnlyList<DeviceTensor> to) =>
+        _store.Copy(from.Select(t => t.Value).ToList(), to.Select(t => t.Value).ToList());
 
     /// <summary>A tensor of <paramref name="type"/> and <paramref name="dims"/> in device memory; contents undefined.</summary>
     public DeviceTensor Allocate(DataType type, long[] dims) => new(_store.Allocate(type, dims));

@@ -41,11 +41,32 @@ internal sealed class DeviceTensor : IDisposable
     /// <summary>Elements in the tensor.</summary>
     public long ElementCount => Value.GetTensorTypeAndShape().ElementCount;
 
+    /// <summary>The most bytes a tensor may hold for <see cref="Address"/>: ORT's C# API reaches its memory through a span, whose length is an int.</summary>
+    public const long MaxAddressableBytes = int.MaxValue;
+
     /// <summary>
     /// The address of the first element, in host or device memory: what a collective library (NCCL) reads and writes
-    /// in place. Valid while the tensor lives.
+    /// in place, and where <see cref="View"/>s start. Valid while the tensor lives.
     /// </summary>
-    public unsafe IntPtr Address => (IntPtr)Unsafe.AsPointer(ref MemoryMarshal.GetReference(Value.GetTensorMutableRawData()));
+    /// <exception cref="NotSupportedException">The tensor holds more than <see cref="MaxAddressableBytes"/>.</exception>
+    public unsafe IntPtr Address => Value.GetTensorSizeInBytes() <= MaxAddressableBytes
+        ? (IntPtr)Unsafe.AsPointer(ref MemoryMarshal.GetReference(Value.GetTensorMutableRawData()))
+        : throw new NotSupportedException(
+            $"A tensor of {Value.GetTensorSizeInBytes():N0} bytes: ONNX Runtime's C# API gives the address of tensors up to {MaxAddressableBytes:N0} bytes (2 GiB) only.");
+
+    /// <summary>
+    /// A flat view of <paramref name="length"/> elements from element <paramref name="offset"/>, in the same memory (not
+    /// copied; valid while this tensor lives): lets a graph with a symbolic length read or write part of a tensor.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The range leaves the tensor.</exception>
+    public DeviceTensor View(long offset, long length)
+    {
+        if (offset < 0 || length < 0 || offset + length > ElementCount)
+            throw new ArgumentOutOfRangeException(nameof(offset), $"Elements [{offset}, {offset + length}) leave a tensor of {ElementCount}.");
+        var type = Value.GetTensorTypeAndShape().ElementDataType;
+        long size = Type.SizeInBytes();
+        return new(OrtValue.CreateTensorValueWithData(Value.GetTensorMemoryInfo(), type, [length], Address + (nint)(offset * size), length * size));
+    }
 
     public void Dispose() => Value.Dispose();
 }

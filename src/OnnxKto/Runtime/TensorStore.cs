@@ -7,14 +7,15 @@ namespace OnnxKto.Runtime;
 /// <summary>
 /// Allocates the long-lived tensors of a training run (parameters, gradients, optimizer state) where the sessions
 /// compute, and moves them to and from host memory for checkpoints. On CUDA they live in device memory; copies go
-/// through tiny Identity sessions with IO binding (host tensor in, device tensor bound as output, and back).
+/// through tiny Identity sessions with IO binding (host tensor in, device tensor bound as output, and back; or device to
+/// device, as the optimizer writes its scratch back).
 /// </summary>
 internal sealed class TensorStore : IDisposable
 {
     private readonly ExecutionDevice _device;
     private readonly SessionOptions _options;
     private readonly DeviceAllocator _allocator;
-    private readonly Dictionary<(DataType, int), InferenceSession> _copiers = [];
+    private readonly Dictionary<string, InferenceSession> _copiers = [];  // by the inputs' types and ranks
     private readonly RunOptions _run = new();
 
     public TensorStore(ExecutionDevice device, SessionOptions options)
@@ -34,7 +35,7 @@ internal sealed class TensorStore : IDisposable
         if (!_device.IsCuda) return OrtTensors.ToOrtValue(data);
         using var host = OrtTensors.ToOrtValue(data);
         var resident = Allocate(data.Type, data.Dims);
-        Copy(host, resident, data.Type, data.Dims.Length);
+        Copy([host], [resident]);
         return resident;
     }
 
@@ -42,26 +43,32 @@ internal sealed class TensorStore : IDisposable
     {
         if (!_device.IsCuda) return OrtTensors.FromOrtValue(value);
         var info = value.GetTensorTypeAndShape();
-        var type = (DataType)(int)info.ElementDataType;
         using var host = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, info.ElementDataType, info.Shape);
-        Copy(value, host, type, info.Shape.Length);
+        Copy([value], [host]);
         return OrtTensors.FromOrtValue(host);
     }
 
-    private void Copy(OrtValue from, OrtValue to, DataType type, int rank)
+    /// <summary>Copies <paramref name="from"/>[i] into <paramref name="to"/>[i] (same type and shape) in one run of an Identity graph.</summary>
+    public void Copy(IReadOnlyList<OrtValue> from, IReadOnlyList<OrtValue> to)
     {
-        if (!_copiers.TryGetValue((type, rank), out var session))
+        var types = from.Select(v => v.GetTensorTypeAndShape()).Select(i => ((DataType)(int)i.ElementDataType, i.Shape.Length)).ToList();
+        var key = string.Join(";", types);
+        if (!_copiers.TryGetValue(key, out var session))
         {
             var g = new Graph("copy");
-            var x = g.AddInput("x", type, new Shape(Enumerable.Range(0, rank).Select(i => Dim.Sym($"d{i}"))));
-            new GraphBuilder(g).Output(x, "y");
+            var b = new GraphBuilder(g);
+            for (int k = 0; k < types.Count; k++)
+                b.Output(g.AddInput($"x{k}", types[k].Item1, new Shape(Enumerable.Range(0, types[k].Item2).Select(i => Dim.Sym($"d{i}")))), $"y{k}");
             session = OrtCalls.Guard($"create a copy session on {_device}", () => new InferenceSession(OnnxModelFile.ToBytes(g), _options));
-            _copiers[(type, rank)] = session;
+            _copiers[key] = session;
         }
         using var binding = session.CreateIoBinding();
-        binding.BindInput("x", from);
-        binding.BindOutput("y", to);
-        OrtCalls.Guard($"copy a tensor to or from {_device}", () => { session.RunWithBinding(_run, binding); return 0; });
+        for (int k = 0; k < from.Count; k++)
+        {
+            binding.BindInput($"x{k}", from[k]);
+            binding.BindOutput($"y{k}", to[k]);
+        }
+        OrtCalls.Guard($"copy {from.Count} tensor(s) to or on {_device}", () => { session.RunWithBinding(_run, binding); return 0; });
         binding.SynchronizeBoundOutputs();
     }
 

@@ -10,8 +10,8 @@ namespace OnnxKto.Training.Artifacts;
 
 /// <summary>
 /// The generation tool: turns a model and a config into a folder of training artifacts, shaped like ONNX Runtime's
-/// on-device training artifacts but in standard ONNX operators only: training, eval, reference and optimizer graphs,
-/// the initial checkpoint and <c>manifest.json</c>.
+/// on-device training artifacts but in standard ONNX operators only: training, eval, reference, gradient norm and
+/// optimizer graphs, the initial checkpoint and <c>manifest.json</c>.
 /// </summary>
 public static class ArtifactGenerator
 {
@@ -34,7 +34,8 @@ public static class ArtifactGenerator
         var files = new (string Name, Graph Graph)[]
         {
             (ArtifactNames.TrainingModel, graphs.Training), (ArtifactNames.EvalModel, graphs.Eval),
-            (ArtifactNames.ReferenceModel, graphs.Reference), (ArtifactNames.OptimizerModel, graphs.Optimizer),
+            (ArtifactNames.ReferenceModel, graphs.Reference), (ArtifactNames.GradientNormModel, graphs.GradientNorm),
+            (ArtifactNames.OptimizerModel, graphs.Optimizer),
         };
         foreach (var (name, graph) in files)
         {

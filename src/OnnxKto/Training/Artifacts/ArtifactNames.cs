@@ -11,7 +11,9 @@ public static class ArtifactNames
     public const string EvalModel = "eval_model.onnx";
     /// <summary>The reference graph: the frozen model's log-probs of target and KL sequences.</summary>
     public const string ReferenceModel = "reference_model.onnx";
-    /// <summary>The optimizer graph: one update of every trainable parameter and its state.</summary>
+    /// <summary>The gradient norm graph: the global L2 norm of every trainable parameter's gradient, run before each update.</summary>
+    public const string GradientNormModel = "gradient_norm_model.onnx";
+    /// <summary>The optimizer graph: the update of one flat chunk of a parameter and its state (ORT's file name).</summary>
     public const string OptimizerModel = "optimizer_model.onnx";
     /// <summary>Every weight, the optimizer state and the update count, as safetensors (<see cref="TrainingCheckpoint"/>).</summary>
     public const string Checkpoint = "checkpoint.safetensors";

@@ -12,15 +12,16 @@ using static OnnxKto.Training.Artifacts.ArtifactNames;
 namespace OnnxKto.Training.Artifacts;
 
 /// <summary>
-/// The four graphs of a training artifact set, built from a model's forward graph and a config:
+/// The five graphs of a training artifact set, built from a model's forward graph and a config:
 /// training (loss, metrics, accumulated gradients), eval (the same without gradients), reference
-/// (frozen log-probs of target and KL sequences) and optimizer. For a LoRA model (<see cref="ModelGraph.LoraLayers"/>)
-/// only the adapters and <c>lora_modules_to_save</c> train, and the reference graph is the base model without adapters.
+/// (frozen log-probs of target and KL sequences), gradient norm and optimizer (one chunk's update). For a LoRA model
+/// (<see cref="ModelGraph.LoraLayers"/>) only the adapters and <c>lora_modules_to_save</c> train, and the reference graph
+/// is the base model without adapters.
 /// </summary>
-internal sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Reference, Graph Optimizer,
+internal sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Reference, Graph GradientNorm, Graph Optimizer,
     IReadOnlyList<ParameterSpec> Trainable, IReadOnlyList<ParameterSpec> Frozen)
 {
-    /// <summary>Builds all four graphs from the model's hidden-state graph (<see cref="DecoderOptions.HiddenStates"/>).</summary>
+    /// <summary>Builds all five graphs from the model's hidden-state graph (<see cref="DecoderOptions.HiddenStates"/>).</summary>
     /// <param name="model">The model's forward graph, built with <see cref="DecoderOptions.HiddenStates"/>.</param>
     /// <param name="config">Loss, optimizer, batch, trainable-parameter and memory settings (gradient checkpointing, head chunks).</param>
     /// <exception cref="UserError">The trainable/frozen patterns select no parameter to train.</exception>
@@ -40,8 +41,7 @@ internal sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Referenc
         // The reference is the base with the adapter off, as TRL does with PEFT: the same frozen base tensors, no LoRA branch.
         var reference = BuildReference(model.LoraLayers.Count == 0 ? model
             : ModelBuilders.For(model.Config).Build(new DecoderOptions { HiddenStates = true, Precision = model.Output.Type }), chunks, config.Precision);
-        var optimizer = OptimizerGraph.Build(trainable, config.Optimizer);
-        return new TrainingGraphs(training, eval, reference, optimizer, trainable, frozen);
+        return new TrainingGraphs(training, eval, reference, GradientNormGraph.Build(trainable), OptimizerGraph.Build(config.Optimizer), trainable, frozen);
     }
 
     /// <summary>

@@ -1,41 +1,37 @@
 using System.Numerics;
-using OnnxKto.Runtime;
 
 namespace OnnxKto.Training.Optimizers;
 
-/// <summary>One trainable parameter as <see cref="HostOptimizer"/> updates it: value, gradient and state, in host memory.</summary>
-/// <param name="Value">The parameter, updated in place.</param>
-/// <param name="Gradient">Its accumulated gradient (read only).</param>
-/// <param name="State">Its state in <see cref="OptimizerGraph.StateNames"/> order (AdamW: exp_avg, exp_avg_sq; SGD: momentum_buffer), updated in place.</param>
-/// <param name="Decay">Whether weight decay applies (not to biases and norms).</param>
-internal sealed record HostParameter(DeviceTensor Value, DeviceTensor Gradient, IReadOnlyList<DeviceTensor> State, bool Decay);
-
 /// <summary>
 /// The update of <see cref="OptimizerGraph"/> as a loop over host memory that writes parameters and state where they
-/// are, so a CPU run holds each of them once (the graph must write a second set). Same arithmetic in float32: the
-/// gradients are clipped by their global norm, g ← g·min(1, max_grad_norm / (norm + 1e-6)), then torch.optim.AdamW
-/// or torch.optim.SGD; a non-finite norm leaves everything untouched.
+/// are, so a CPU run holds each of them once. Same arithmetic in float32 (<see cref="UpdateScalars"/>): the gradients
+/// are clipped by their global norm, g ← g·min(1, max_grad_norm / (norm + 1e-6)), then torch.optim.AdamW or
+/// torch.optim.SGD; a non-finite norm leaves everything untouched.
 /// </summary>
-internal sealed class HostOptimizer(OptimizerSettings settings)
+internal sealed class HostOptimizer(OptimizerSettings settings) : IOptimizer
 {
-    /// <summary>Applies one update (step <paramref name="step"/>, counted from 1) and returns the norm before clipping.</summary>
-    public double Step(IReadOnlyList<HostParameter> parameters, float learningRate, long step)
+    /// <inheritdoc/>
+    public double Step(IReadOnlyList<OptimizerParameter> parameters, float learningRate, long step)
     {
         float squares = 0;
         foreach (var p in parameters) squares += SumOfSquares(p.Gradient.HostSpan<float>());
         float norm = MathF.Sqrt(squares);
         if (!float.IsFinite(norm)) return norm;
-        float clip = settings.MaxGradNorm > 0 ? MathF.Min(1, (float)settings.MaxGradNorm / (norm + 1e-6f)) : 1;
+        float clip = UpdateScalars.ClipCoefficient(settings, norm);
         foreach (var p in parameters)
         {
             Span<float> value = p.Value.HostSpan<float>(), gradient = p.Gradient.HostSpan<float>();
+            var scalars = UpdateScalars.For(settings, clip, learningRate, step, p.Decay);
             if (settings.Kind == OptimizerKind.AdamW)
-                AdamW(value, gradient, p.State[0].HostSpan<float>(), p.State[1].HostSpan<float>(), clip, learningRate, step, p.Decay);
+                AdamW(value, gradient, p.State[0].HostSpan<float>(), p.State[1].HostSpan<float>(), scalars);
             else
-                Sgd(value, gradient, p.State[0].HostSpan<float>(), clip, learningRate, p.Decay);
+                Sgd(value, gradient, p.State[0].HostSpan<float>(), scalars);
         }
         return norm;
     }
+
+    /// <summary>Nothing to release: the tensors belong to the session.</summary>
+    public void Dispose() { }
 
     // ReduceSumSquare's float result, accumulated in double so long tensors lose nothing to the running sum.
     private static float SumOfSquares(ReadOnlySpan<float> g)
@@ -57,12 +53,11 @@ internal sealed class HostOptimizer(OptimizerSettings settings)
     }
 
     // p ← p·(1 − lr·wd); m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²; p ← p − lr/(1−β1ᵗ) · m / (√v / √(1−β2ᵗ) + ε).
-    private void AdamW(Span<float> p, ReadOnlySpan<float> grad, Span<float> m, Span<float> v, float clip, float lr, long step, bool decay)
+    private void AdamW(Span<float> p, ReadOnlySpan<float> grad, Span<float> m, Span<float> v, UpdateScalars s)
     {
         float beta1 = (float)settings.Beta1, beta2 = (float)settings.Beta2, oneMinusBeta1 = (float)(1 - settings.Beta1),
             oneMinusBeta2 = (float)(1 - settings.Beta2), eps = (float)settings.Epsilon;
-        float stepSize = lr / (1 - MathF.Pow(beta1, step)), sqrtCorrection2 = MathF.Sqrt(1 - MathF.Pow(beta2, step));
-        float keep = decay && settings.WeightDecay != 0 ? 1 - lr * (float)settings.WeightDecay : 1;
+        float clip = s.Clip, stepSize = s.StepSize, sqrtCorrection2 = s.SqrtBiasCorrection2, keep = s.DecayFactor;
         int i = 0;
         if (Vector.IsHardwareAccelerated)
             for (; i <= p.Length - Vector<float>.Count; i += Vector<float>.Count)
@@ -85,9 +80,9 @@ internal sealed class HostOptimizer(OptimizerSettings settings)
     }
 
     // g ← g + wd·p; buf ← μ·buf + g; p ← p − lr·buf.
-    private void Sgd(Span<float> p, ReadOnlySpan<float> grad, Span<float> buffer, float clip, float lr, bool decay)
+    private void Sgd(Span<float> p, ReadOnlySpan<float> grad, Span<float> buffer, UpdateScalars s)
     {
-        float momentum = (float)settings.Momentum, wd = decay ? (float)settings.WeightDecay : 0;
+        float momentum = (float)settings.Momentum, clip = s.Clip, lr = s.LearningRate, wd = s.WeightDecay;
         for (int i = 0; i < p.Length; i++)
         {
             buffer[i] = buffer[i] * momentum + (grad[i] * clip + p[i] * wd);

@@ -1,21 +1,32 @@
 using OnnxKto.Autodiff;
 using OnnxKto.Graphs;
-using OnnxKto.Models.Builders;
 
 namespace OnnxKto.Training.Optimizers;
 
 /// <summary>
-/// Builds <c>optimizer_model.onnx</c>: one update of every trainable parameter in standard ONNX operators.
-/// Inputs: <c>learning_rate</c> and <c>step</c> (float scalars; step counts updates from 1), then per parameter p:
-/// <c>p</c>, <c>p_grad</c> and its state (<see cref="StateNames"/>). Outputs: <c>p.new</c> and each
-/// <c>&lt;state&gt;.new</c>, plus <c>grad_norm</c>, the global L2 norm before clipping (as Hugging Face logs it).
-/// Gradients are first clipped by the global norm: g ← g·min(1, max_grad_norm / (norm + 1e-6)).
+/// Builds <c>optimizer_model.onnx</c>: the elementwise update of one flat chunk of one parameter, in standard ONNX
+/// operators, with the hyper-parameters (β1, β2, ε, momentum) baked in. Inputs, each of symbolic length <c>n</c>:
+/// <c>param</c>, <c>param_grad</c> and its state (<see cref="StateNames"/> of <see cref="Param"/>); then float scalars
+/// (<see cref="ScalarInputs"/>: the clip coefficient and the per-parameter <see cref="UpdateScalars"/>). Outputs:
+/// <c>param.new</c> and each <c>&lt;state&gt;.new</c>. <see cref="GraphOptimizer"/> runs it over every chunk of every
+/// parameter after <see cref="GradientNormGraph"/> has given the clip coefficient.
 /// </summary>
 internal static class OptimizerGraph
 {
+    /// <summary>The chunk's parameter input; its gradient is <c>param_grad</c>, its state <see cref="StateNames"/> of it.</summary>
+    public const string Param = "param";
+    /// <summary>Scalar input: the gradients' clip coefficient.</summary>
+    public const string Clip = "clip_coefficient";
+    /// <summary>Scalar input (AdamW): lr / (1 − β1ᵗ).</summary>
+    public const string StepSize = "step_size";
+    /// <summary>Scalar input (AdamW): √(1 − β2ᵗ).</summary>
+    public const string SqrtBiasCorrection2 = "sqrt_bias_correction2";
+    /// <summary>Scalar input (AdamW): 1 − lr·wd, or 1 for a parameter without decay.</summary>
+    public const string DecayFactor = "decay_factor";
+    /// <summary>Scalar input (SGD): the learning rate.</summary>
     public const string LearningRate = "learning_rate";
-    public const string Step = "step";
-    public const string GradNorm = "grad_norm";
+    /// <summary>Scalar input (SGD): wd, or 0 for a parameter without decay.</summary>
+    public const string WeightDecay = "weight_decay";
 
     /// <summary>Optimizer state tensors of one parameter, named as PyTorch's optimizer state.</summary>
     public static IReadOnlyList<string> StateNames(OptimizerKind kind, string parameter) => kind switch
@@ -25,80 +36,54 @@ internal static class OptimizerGraph
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
+    /// <summary>The output that holds input <paramref name="name"/> after the update.</summary>
     public static string Updated(string name) => name + ".new";
 
-    public static Graph Build(IReadOnlyList<ParameterSpec> trainable, OptimizerSettings settings)
+    /// <summary>The scalar inputs of <paramref name="kind"/>'s graph, each with the <see cref="UpdateScalars"/> value it is fed.</summary>
+    public static IReadOnlyList<(string Name, Func<UpdateScalars, float> Of)> ScalarInputs(OptimizerKind kind) => kind switch
+    {
+        OptimizerKind.AdamW => [(Clip, s => s.Clip), (StepSize, s => s.StepSize), (SqrtBiasCorrection2, s => s.SqrtBiasCorrection2), (DecayFactor, s => s.DecayFactor)],
+        OptimizerKind.Sgd => [(Clip, s => s.Clip), (LearningRate, s => s.LearningRate), (WeightDecay, s => s.WeightDecay)],
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    public static Graph Build(OptimizerSettings settings)
     {
         var g = new Graph("optimizer");
         var b = new GraphBuilder(g);
-        var lr = g.AddInput(LearningRate, DataType.Float, Shape.Scalar);
-        var step = g.AddInput(Step, DataType.Float, Shape.Scalar);
-        var inputs = trainable.Select(p => (
-            Spec: p,
-            Param: g.AddInput(p.Name, DataType.Float, new Shape(p.Shape.Select(Dim.Of))),
-            Grad: g.AddInput(GradientNames.Of(p.Name), DataType.Float, new Shape(p.Shape.Select(Dim.Of))),
-            State: StateNames(settings.Kind, p.Name).Select(s => g.AddInput(s, DataType.Float, new Shape(p.Shape.Select(Dim.Of)))).ToArray()))
-            .ToList();
-
-        Value C(double v) => b.Scalar(v, DataType.Float);
-        Value norm;
-        using (b.Scope("clip"))
-        {
-            var squares = inputs.Select(i => b.Op("ReduceSumSquare", [i.Grad], ("keepdims", 0L))).ToArray();
-            norm = b.Sqrt(squares.Length == 1 ? squares[0] : b.Op("Sum", squares));
-        }
-        var coefficient = settings.MaxGradNorm > 0
-            ? b.Op("Min", [C(1), b.Div(C(settings.MaxGradNorm), b.Add(norm, C(1e-6)))])
-            : null;
-        var update = settings.Kind == OptimizerKind.AdamW ? AdamW(b, settings, lr, step) : Sgd(b, settings, lr);
-        foreach (var (spec, param, grad, state) in inputs)
-            using (b.Scope(spec.Name))
-            {
-                var clipped = coefficient is null ? grad : b.Mul(grad, coefficient);
-                var (newParam, newState) = update(spec, param, clipped, state);
-                b.Output(newParam, Updated(spec.Name));
-                for (int i = 0; i < state.Length; i++) b.Output(newState[i], Updated(state[i].Name));
-            }
-        b.Output(norm, GradNorm);
+        var chunk = new Shape("n");
+        var param = g.AddInput(Param, DataType.Float, chunk);
+        var grad = g.AddInput(GradientNames.Of(Param), DataType.Float, chunk);
+        var state = StateNames(settings.Kind, Param).Select(s => g.AddInput(s, DataType.Float, chunk)).ToArray();
+        var scalars = ScalarInputs(settings.Kind).ToDictionary(s => s.Name, s => g.AddInput(s.Name, DataType.Float, Shape.Scalar));
+        var clipped = b.Mul(grad, scalars[Clip]);
+        var (newParam, newState) = settings.Kind == OptimizerKind.AdamW
+            ? AdamW(b, settings, scalars, param, clipped, state)
+            : Sgd(b, settings, scalars, param, clipped, state);
+        b.Output(newParam, Updated(Param));
+        for (int i = 0; i < state.Length; i++) b.Output(newState[i], Updated(state[i].Name));
         return g;
     }
 
-    private delegate (Value Param, Value[] State) ParameterUpdate(ParameterSpec spec, Value param, Value grad, Value[] state);
-
     /// <summary>
-    /// torch.optim.AdamW: p ← p − lr·wd·p; m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²;
+    /// torch.optim.AdamW: p ← p·(1 − lr·wd); m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²;
     /// p ← p − lr/(1−β1ᵗ) · m / (√v / √(1−β2ᵗ) + ε).
     /// </summary>
-    private static ParameterUpdate AdamW(GraphBuilder b, OptimizerSettings s, Value lr, Value step)
+    private static (Value Param, Value[] State) AdamW(GraphBuilder b, OptimizerSettings s, Dictionary<string, Value> scalars, Value p, Value g, Value[] state)
     {
         Value C(double v) => b.Scalar(v, DataType.Float);
-        Value stepSize, sqrtCorrection2, decayFactor;
-        using (b.Scope("adamw"))
-        {
-            var correction1 = b.Sub(C(1), b.Op("Pow", [C(s.Beta1), step]));
-            sqrtCorrection2 = b.Sqrt(b.Sub(C(1), b.Op("Pow", [C(s.Beta2), step])));
-            stepSize = b.Div(lr, correction1);
-            decayFactor = b.Sub(C(1), b.Mul(lr, C(s.WeightDecay)));
-        }
-        return (spec, p, g, state) =>
-        {
-            var decayed = spec.Decay && s.WeightDecay != 0 ? b.Mul(p, decayFactor) : p;
-            var m = b.Add(b.Mul(state[0], C(s.Beta1)), b.Mul(g, C(1 - s.Beta1)));
-            var v = b.Add(b.Mul(state[1], C(s.Beta2)), b.Mul(b.Mul(g, g), C(1 - s.Beta2)));
-            var denominator = b.Add(b.Div(b.Sqrt(v), sqrtCorrection2), C(s.Epsilon));
-            return (b.Sub(decayed, b.Mul(stepSize, b.Div(m, denominator))), [m, v]);
-        };
+        using var _ = b.Scope("adamw");
+        var m = b.Add(b.Mul(state[0], C(s.Beta1)), b.Mul(g, C(1 - s.Beta1)));
+        var v = b.Add(b.Mul(state[1], C(s.Beta2)), b.Mul(b.Mul(g, g), C(1 - s.Beta2)));
+        var denominator = b.Add(b.Div(b.Sqrt(v), scalars[SqrtBiasCorrection2]), C(s.Epsilon));
+        return (b.Sub(b.Mul(p, scalars[DecayFactor]), b.Mul(scalars[StepSize], b.Div(m, denominator))), [m, v]);
     }
 
     /// <summary>torch.optim.SGD: g ← g + wd·p; buf ← μ·buf + g (buf starts at 0, so the first step gives g); p ← p − lr·buf.</summary>
-    private static ParameterUpdate Sgd(GraphBuilder b, OptimizerSettings s, Value lr)
+    private static (Value Param, Value[] State) Sgd(GraphBuilder b, OptimizerSettings s, Dictionary<string, Value> scalars, Value p, Value g, Value[] state)
     {
-        Value C(double v) => b.Scalar(v, DataType.Float);
-        return (spec, p, g, state) =>
-        {
-            var withDecay = spec.Decay && s.WeightDecay != 0 ? b.Add(g, b.Mul(p, C(s.WeightDecay))) : g;
-            var buffer = b.Add(b.Mul(state[0], C(s.Momentum)), withDecay);
-            return (b.Sub(p, b.Mul(lr, buffer)), [buffer]);
-        };
+        using var _ = b.Scope("sgd");
+        var buffer = b.Add(b.Mul(state[0], b.Scalar(s.Momentum, DataType.Float)), b.Add(g, b.Mul(p, scalars[WeightDecay])));
+        return (b.Sub(p, b.Mul(scalars[LearningRate], buffer)), [buffer]);
     }
 }

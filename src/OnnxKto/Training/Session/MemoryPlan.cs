@@ -44,14 +44,13 @@ public sealed record MemoryPlan(IReadOnlyList<MemoryPart> Parts)
     /// <param name="length">The longest sequence a micro-batch holds (prompt + completion, at most max_length).</param>
     /// <param name="completionLength">The longest completion: the head scores at most batch × this many rows.</param>
     /// <param name="accumulationSteps">gradient_accumulation_steps (above 1 a second gradient buffer is held).</param>
-    /// <param name="device">CUDA keeps a second set of parameters and state for its optimizer graph.</param>
+    /// <param name="device">CUDA adds the optimizer graph's scratch: (1 + states) chunks of at most <see cref="GraphOptimizer.DefaultChunkElements"/> values.</param>
     public static MemoryPlan For(ArtifactManifest manifest, int batch, int length, int completionLength, int accumulationSteps, ExecutionDevice device)
     {
         const long F = sizeof(float);
         var m = manifest.ModelConfig;
         long trainable = manifest.Parameters.Where(p => p.Trainable).Sum(Count), all = manifest.Parameters.Sum(Count);
         int states = OptimizerGraph.StateNames(manifest.Config.Optimizer.Kind, "p").Count;
-        int sets = device.IsCuda ? 2 : 1;
         long tokens = (long)batch * length;
         double perTokenLayer = ActivationCalibration * F * (14.0 * m.HiddenSize + 5.0 * m.IntermediateSize + 4.0 * m.NumHeads * length);
         var memory = manifest.Config.Memory;
@@ -61,16 +60,22 @@ public sealed record MemoryPlan(IReadOnlyList<MemoryPart> Parts)
         long rows = (long)batch * completionLength;
         long pieceRows = memory.HeadChunkRows is { } chunk ? Math.Min(rows, chunk) : rows;
         long head = 4 * F * pieceRows * m.VocabSize;
-        return new MemoryPlan(
+        List<MemoryPart> parts =
         [
-            new($"parameters ({all:N0}{(sets > 1 ? ", trainable twice for the optimizer graph" : "")})", F * (all + (sets - 1) * trainable)),
+            new($"parameters ({all:N0})", F * all),
             new($"gradients ({trainable:N0}{(accumulationSteps > 1 ? ", two buffers for accumulation" : "")})", F * trainable * (accumulationSteps > 1 ? 2 : 1)),
-            new($"optimizer state ({states} per trainable value{(sets > 1 ? ", twice" : "")})", F * trainable * states * sets),
+            new($"optimizer state ({states} per trainable value)", F * trainable * states),
             new($"activations kept for the backward pass ({m.NumLayers} layers, {batch} x {length} tokens" +
                 $"{(memory.GradientCheckpointing ? ", gradient checkpointing" : "")}; estimate)", activations),
             new($"vocabulary-sized head ({pieceRows:N0} of {rows:N0} rows at a time x {m.VocabSize:N0})", head),
             new("runtime (.NET, ONNX Runtime sessions)", RuntimeOverheadBytes),
-        ]);
+        ];
+        if (device.IsCuda)
+        {
+            long scratch = GraphOptimizer.ScratchElements(manifest.Parameters.Where(p => p.Trainable).Max(Count));
+            parts.Add(new($"optimizer scratch ({1 + states} x {scratch:N0} values, the optimizer graph's chunk)", F * (1 + states) * scratch));
+        }
+        return new MemoryPlan(parts);
     }
 
     /// <summary>The plan as lines, largest part first, e.g. for <c>train</c>'s log.</summary>

@@ -18,8 +18,9 @@ namespace OnnxKto.Training.Session;
 /// One session per artifact, created once, on a <see cref="DeviceContext"/>. Parameters, gradients and optimizer
 /// state live in preallocated tensors bound by name, so a step allocates nothing that grows with the model:
 /// <list type="bullet">
-/// <item>On the CPU the optimizer updates parameters and state in place (<see cref="HostOptimizer"/>), so each is
-/// held once. On CUDA the optimizer graph writes into a second set and the sets swap after each update.</item>
+/// <item>Parameters and optimizer state are held once: the optimizer updates them in place, on the CPU in a host loop
+/// (<see cref="HostOptimizer"/>), on CUDA through the gradient norm and optimizer graphs (<see cref="GraphOptimizer"/>),
+/// which update flat chunks through a scratch of (1 + states) chunks, not a second set.</item>
 /// <item>One gradient buffer per parameter; a second only when micro-batches accumulate (the training graph reads
 /// the running sum and writes the new one, so the two alternate). A fresh gradient reads a zero tensor shared by
 /// every parameter of the same shape.</item>
@@ -31,24 +32,23 @@ public sealed class TrainingSession : IDisposable
     private readonly ArtifactManifest _manifest;
     private readonly DeviceContext _context;
     private readonly BoundSession _training;
-    private readonly Lazy<BoundSession> _eval, _optimizer;
+    private readonly Lazy<BoundSession> _eval;
+    private readonly IOptimizer _optimizer;
     private Lazy<BoundSession> _reference;
     private readonly string _folder;
 
     private readonly string[] _trainable, _frozen;
     private readonly Dictionary<string, DeviceTensor> _frozenValues = [];
-    private readonly Dictionary<string, DeviceTensor>[] _parameterSets = [[], []];  // trainable params and optimizer state
+    private readonly Dictionary<string, DeviceTensor> _parameters = [];  // trainable parameters and their optimizer state
     private readonly Dictionary<string, DeviceTensor>[] _gradients = [[], []];
     private readonly Dictionary<string, DeviceTensor> _zerosByShape = [];
-    private readonly HostOptimizer? _hostOptimizer;
     private readonly DynamicLossScaler? _scaler;
     private Dictionary<string, DeviceTensor>? _referenceWeights;
     private bool _referenceSharesParameters;
-    private readonly float[] _learningRate = [0], _stepNumber = [0];
+    private float _learningRate;
     private readonly Dictionary<string, float[]> _lossInputs = [];
     private bool _disposed;
-    private readonly DeviceTensor _learningRateValue, _stepValue;
-    private int _current, _latestGradient = -1;
+    private int _latestGradient = -1;
     private bool _resetGradient = true;
 
     /// <summary>Opens the artifacts in <paramref name="artifactsFolder"/> at the state of <paramref name="checkpoint"/>.</summary>
@@ -57,8 +57,19 @@ public sealed class TrainingSession : IDisposable
     /// <param name="device">Where to compute: CPU (default), or CUDA with parameters, gradients and moments in device memory.</param>
     /// <param name="settings">Threads (0: every core), TF32 on CUDA, graph optimizations.</param>
     /// <exception cref="DeviceUnavailableException">CUDA was asked for and cannot be used, with what is missing.</exception>
-    /// <exception cref="UserError">The artifacts compute in bfloat16 and the device is the CPU, which has no bfloat16 kernels.</exception>
+    /// <exception cref="UserError">The artifacts compute in bfloat16 and the device is the CPU, which has no bfloat16 kernels;
+    /// or CUDA was asked for and the artifacts were made by an earlier onnx-kto (no gradient norm graph) or train a tensor over 2 GiB.</exception>
     public TrainingSession(string artifactsFolder, TrainingCheckpoint checkpoint, ExecutionDevice? device = null, DeviceSessionSettings? settings = null)
+        : this(artifactsFolder, checkpoint, device, settings, optimizerGraphChunk: null)
+    {
+    }
+
+    /// <summary>
+    /// As the public constructor; <paramref name="optimizerGraphChunk"/> runs the optimizer graphs on any device with
+    /// chunks of that many elements (tests run CUDA's path on the CPU with it), null: on CUDA only, with 16M-element chunks.
+    /// </summary>
+    internal TrainingSession(string artifactsFolder, TrainingCheckpoint checkpoint, ExecutionDevice? device, DeviceSessionSettings? settings,
+        long? optimizerGraphChunk)
     {
         _folder = Path.GetFullPath(artifactsFolder);
         _manifest = ArtifactManifest.Load(_folder);
@@ -70,33 +81,27 @@ public sealed class TrainingSession : IDisposable
         _context = new DeviceContext(device ?? ExecutionDevice.Cpu, settings);
         _training = Open(TrainingModel);
         _eval = new Lazy<BoundSession>(() => Open(EvalModel));
-        _optimizer = new Lazy<BoundSession>(() => Open(OptimizerModel));
         _reference = new Lazy<BoundSession>(() => Open(ReferenceModel));
 
         _trainable = _manifest.Parameters.Where(p => p.Trainable).Select(p => p.Name).ToArray();
         _frozen = _manifest.Parameters.Where(p => !p.Trainable).Select(p => p.Name).ToArray();
-        var stateByParameter = _trainable.ToDictionary(p => p, p => OptimizerGraph.StateNames(_manifest.Config.Optimizer.Kind, p));
+        _optimizer = Device.IsCuda || optimizerGraphChunk is not null
+            ? OpenGraphOptimizer(optimizerGraphChunk ?? GraphOptimizer.DefaultChunkElements)
+            : new HostOptimizer(_manifest.Config.Optimizer);
         if (checkpoint.Metadata.TryGetValue("model_fingerprint", out var fingerprint) && fingerprint != _manifest.ModelFingerprint)
             throw new InvalidDataException(
                 $"The checkpoint was trained from another model (fingerprint {fingerprint}) than the artifacts in '{_folder}' ({_manifest.ModelFingerprint}); resume with the artifacts it was made with.");
         // A LoRA run's checkpoints hold the adapters only; the frozen base comes from the artifacts' initial checkpoint.
         var initial = _frozen.All(checkpoint.Tensors.ContainsKey) ? checkpoint : TrainingCheckpoint.Open(Path.Combine(_folder, Checkpoint));
         foreach (var name in _frozen) _frozenValues[name] = _context.Upload(Tensor(initial, name));
-        if (!Device.IsCuda) _hostOptimizer = new HostOptimizer(_manifest.Config.Optimizer);
         foreach (var p in _manifest.Parameters.Where(p => p.Trainable))
         {
-            foreach (var name in stateByParameter[p.Name].Prepend(p.Name))
-            {
-                _parameterSets[0][name] = _context.Upload(Tensor(checkpoint, name));
-                if (_hostOptimizer is null) _parameterSets[1][name] = _context.Allocate(DataType.Float, p.Shape);
-            }
+            foreach (var name in StateNames(p.Name).Prepend(p.Name)) _parameters[name] = _context.Upload(Tensor(checkpoint, name));
             _gradients[0][p.Name] = _context.Allocate(DataType.Float, p.Shape);
             var shape = string.Join(",", p.Shape);
             if (!_zerosByShape.ContainsKey(shape)) _zerosByShape[shape] = _context.Zeros(DataType.Float, p.Shape);
         }
         Step = checkpoint.Step;
-        _learningRateValue = DeviceTensor.OverHost(_learningRate);
-        _stepValue = DeviceTensor.OverHost(_stepNumber);
         // Each upload read its tensor into a managed buffer that is garbage now; hand it back before activations need the room.
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
     }
@@ -117,7 +122,7 @@ public sealed class TrainingSession : IDisposable
     public double? DynamicLossScale => _scaler?.Scale;
 
     /// <summary>The rate the next <see cref="OptimizerStep"/> uses.</summary>
-    public void SetLearningRate(double rate) => _learningRate[0] = (float)rate;
+    public void SetLearningRate(double rate) => _learningRate = (float)rate;
 
     /// <summary>
     /// Sets a scalar input of the training and eval graphs that the loop, not the micro-batch, decides (e.g.
@@ -189,7 +194,9 @@ public sealed class TrainingSession : IDisposable
     public double OptimizerStep()
     {
         if (_latestGradient < 0) throw new InvalidOperationException("OptimizerStep needs a TrainStep first.");
-        double norm = _hostOptimizer is null ? GraphOptimizerStep() : HostOptimizerStep();
+        var parameters = _manifest.Parameters.Where(p => p.Trainable).Select(p => new OptimizerParameter(p.Name, _parameters[p.Name],
+            _gradients[_latestGradient][p.Name], StateNames(p.Name).Select(s => _parameters[s]).ToList(), p.Decay)).ToList();
+        double norm = _optimizer.Step(parameters, _learningRate, Step + 1);
         _scaler?.Update(double.IsFinite(norm));
         LazyResetGrad();
         if (double.IsFinite(norm)) Step++;
@@ -211,32 +218,24 @@ public sealed class TrainingSession : IDisposable
         _reference = new Lazy<BoundSession>(() => Open(ReferenceModel));
     }
 
-    private double HostOptimizerStep()
-    {
-        var parameters = _manifest.Parameters.Where(p => p.Trainable).Select(p => new HostParameter(
-            _parameterSets[0][p.Name], _gradients[_latestGradient][p.Name],
-            OptimizerGraph.StateNames(_manifest.Config.Optimizer.Kind, p.Name).Select(s => _parameterSets[0][s]).ToList(), p.Decay)).ToList();
-        return _hostOptimizer!.Step(parameters, _learningRate[0], Step + 1);
-    }
+    private IReadOnlyList<string> StateNames(string parameter) => OptimizerGraph.StateNames(_manifest.Config.Optimizer.Kind, parameter);
 
-    // The optimizer graph writes the other set; the sets swap only after a finite update.
-    private double GraphOptimizerStep()
+    // Artifacts from before the optimizer ran in chunks have no gradient norm graph, and an optimizer graph over whole tensors.
+    private GraphOptimizer OpenGraphOptimizer(long chunkElements)
     {
-        int next = 1 - _current;
-        var optimizer = _optimizer.Value;
-        _stepNumber[0] = Step + 1;
-        optimizer.BindInput(OptimizerGraph.LearningRate, _learningRateValue);
-        optimizer.BindInput(OptimizerGraph.Step, _stepValue);
-        foreach (var (name, value) in _parameterSets[_current])
-        {
-            optimizer.BindInput(name, value);
-            optimizer.BindOutput(OptimizerGraph.Updated(name), _parameterSets[next][name]);
-        }
-        foreach (var name in _trainable) optimizer.BindInput(GradientNames.Of(name), _gradients[_latestGradient][name]);
-        optimizer.BindOutputToHost(OptimizerGraph.GradNorm);
-        double norm = optimizer.Run("run the optimizer step")[OptimizerGraph.GradNorm].ToFloats()[0];
-        if (double.IsFinite(norm)) _current = next;
-        return norm;
+        if (!_manifest.Graphs.ContainsKey(GradientNormModel))
+            throw new UserError(
+                $"The artifacts in '{_folder}' were made by an earlier onnx-kto: they have no {GradientNormModel}, and their {OptimizerModel} " +
+                "updates whole tensors into a second copy of the parameters and optimizer state.",
+                "Re-run 'onnx-kto artifacts' with the same model and config into a new folder and train with that one; " +
+                "checkpoints of the old folder load on it (same model and config fingerprints).");
+        var largest = _manifest.Parameters.Where(p => p.Trainable).Select(p => (p.Name, Count: p.Shape.Aggregate(1L, (n, d) => n * d))).MaxBy(p => p.Count);
+        if (largest.Count * sizeof(float) > DeviceTensor.MaxAddressableBytes)
+            throw new UserError(
+                $"The trainable parameter '{largest.Name}' holds {largest.Count:N0} float32 values, over 2 GiB: the optimizer graphs update it through " +
+                "views at an offset, and ONNX Runtime's C# API gives the address of tensors up to 2 GiB only.",
+                $"Regenerate the artifacts with it frozen ('onnx-kto artifacts ... --set frozen=[{largest.Name}]') or with LoRA (--set use_peft=true).");
+        return new GraphOptimizer(_context, Open(GradientNormModel), Open(OptimizerModel), _manifest.Config.Optimizer, largest.Count, chunkElements);
     }
 
     /// <summary>
@@ -303,7 +302,7 @@ public sealed class TrainingSession : IDisposable
     {
         // Downloaded one at a time as the checkpoint is written, never all at once.
         IEnumerable<KeyValuePair<string, DeviceTensor>> frozen = _manifest.Config.Lora.UsePeft ? [] : _frozenValues;
-        var saved = frozen.Concat(_parameterSets[_current]);
+        var saved = frozen.Concat(_parameters);
         long step = Step;
         var tensors = new LazyTensors(saved.Select(kv => new LazyTensors.Entry(kv.Key, kv.Value.Type, kv.Value.Dims, () => Download(kv.Value, step))));
         if (_scaler is not null) metadata = metadata.Concat(_scaler.ToMetadata()).ToDictionary();
@@ -330,7 +329,7 @@ public sealed class TrainingSession : IDisposable
     {
         var weights = new Dictionary<string, TensorData>(StringComparer.Ordinal);
         foreach (var (name, value) in _frozenValues) weights[name] = _context.Download(value);
-        foreach (var name in _trainable) weights[name] = _context.Download(_parameterSets[_current][name]);
+        foreach (var name in _trainable) weights[name] = _context.Download(_parameters[name]);
         return weights;
     }
 
@@ -345,12 +344,10 @@ public sealed class TrainingSession : IDisposable
     {
         _disposed = true;
         _training.Dispose();
-        if (_optimizer.IsValueCreated) _optimizer.Value.Dispose();
+        _optimizer.Dispose();
         if (_eval.IsValueCreated) _eval.Value.Dispose();
         ReleaseReferenceModel();
-        foreach (var v in _parameterSets.Concat(_gradients).Append(_zerosByShape).Append(_frozenValues).SelectMany(set => set.Values)) v.Dispose();
-        _learningRateValue.Dispose();
-        _stepValue.Dispose();
+        foreach (var v in _gradients.Append(_parameters).Append(_zerosByShape).Append(_frozenValues).SelectMany(set => set.Values)) v.Dispose();
         _context.Dispose();
     }
 
@@ -358,7 +355,7 @@ public sealed class TrainingSession : IDisposable
 
     private void BindParameters(BoundSession session)
     {
-        foreach (var name in _trainable) session.BindInput(name, _parameterSets[_current][name]);
+        foreach (var name in _trainable) session.BindInput(name, _parameters[name]);
         foreach (var name in _frozen) session.BindInput(name, _frozenValues[name]);
     }
 
@@ -377,7 +374,7 @@ public sealed class TrainingSession : IDisposable
         var trainable = _trainable.Where(inputs.Contains).ToList();
         _referenceSharesParameters = Step == 0;
         if (_referenceSharesParameters)
-            foreach (var name in trainable) weights[name] = _parameterSets[_current][name];
+            foreach (var name in trainable) weights[name] = _parameters[name];
         else
         {
             var initial = TrainingCheckpoint.Open(Path.Combine(_folder, Checkpoint));

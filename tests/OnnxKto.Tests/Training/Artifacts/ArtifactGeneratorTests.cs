@@ -12,12 +12,12 @@ public sealed class ArtifactGeneratorTests
 {
     private static readonly string[] Files =
     [
-        ArtifactNames.TrainingModel, ArtifactNames.EvalModel, ArtifactNames.ReferenceModel,
+        ArtifactNames.TrainingModel, ArtifactNames.EvalModel, ArtifactNames.ReferenceModel, ArtifactNames.GradientNormModel,
         ArtifactNames.OptimizerModel, ArtifactNames.Checkpoint, ArtifactNames.Manifest,
     ];
 
     [TestMethod]
-    public void WritesAllSixFilesForAHuggingFaceFolder()
+    public void WritesAllSevenFilesForAHuggingFaceFolder()
     {
         using var dir = new TempFolder();
         var model = TinyRun.WriteModel(dir.File("model"));

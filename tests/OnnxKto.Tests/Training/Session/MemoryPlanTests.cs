@@ -37,9 +37,14 @@ public sealed class MemoryPlanTests
 
         var accumulating = MemoryPlan.For(manifest, 2, 8, 4, accumulationSteps: 4, ExecutionDevice.Cpu);
         Assert.AreEqual(2 * 4 * trainable, Bytes(accumulating, "gradients"), "accumulation alternates two gradient buffers");
+        Assert.IsFalse(cpu.Parts.Any(p => p.Name.StartsWith("optimizer scratch", StringComparison.Ordinal)), "the CPU updates in place");
         var cuda = MemoryPlan.For(manifest, 2, 8, 4, 1, ExecutionDevice.Cuda(0));
-        Assert.AreEqual(4 * (all + trainable), Bytes(cuda, "parameters"), "the CUDA optimizer graph writes a second set");
-        Assert.AreEqual(2 * 4 * trainable * 2, Bytes(cuda, "optimizer state"));
+        Assert.AreEqual(4 * all, Bytes(cuda, "parameters"), "the CUDA optimizer graph updates in place too: no second set");
+        Assert.AreEqual(4 * trainable * 2, Bytes(cuda, "optimizer state"));
+        // The tiny model's largest trainable tensor, c_attn's [16, 48], is under one chunk: the scratch is that long.
+        long largest = manifest.Parameters.Where(p => p.Trainable).Max(p => p.Shape.Aggregate(1L, (n, d) => n * d));
+        Assert.AreEqual(16 * 48, largest);
+        Assert.AreEqual(4 * (1 + 2) * largest, Bytes(cuda, "optimizer scratch"), "parameter, exp_avg and exp_avg_sq: one chunk each");
 
         var checkpointed = ArtifactManifest.Load(TinyRun.Artifacts(TinyRun.WriteModel(dir.File("model2")), dir.File("artifacts2"),
             config with

@@ -1,10 +1,12 @@
 using OnnxKto.Export;
+using OnnxKto.Graphs;
 using OnnxKto.Models.Checkpoints;
 using OnnxKto.Tests.TestUtil;
 using OnnxKto.Training.Artifacts;
 using OnnxKto.Training.Batching;
 using OnnxKto.Training.Configuration;
 using OnnxKto.Training.Losses;
+using OnnxKto.Training.Optimizers;
 using OnnxKto.Training.Session;
 
 namespace OnnxKto.Tests.Training.Session;
@@ -66,10 +68,14 @@ public sealed class TrainingSessionTests
     /// what the CPU provider computes float16 products in), so the update is skipped (parameters and step unchanged) and
     /// the scale halves; a scale of 2¹⁶ then gives the float32 run's gradient norm (the graph
     /// divides the gradients by S again), and the scaler's state travels in the checkpoint so a resume continues with it.
+    /// The same with the optimizer graphs (CUDA's path) run on the CPU in 64-element chunks.
     /// </summary>
     [TestMethod]
-    public void Fp16SkipsAndHalvesOnOverflowUnscalesOtherwiseAndCheckpointsTheScale()
+    [DataRow(0L)]    // the host loop
+    [DataRow(64L)]   // the optimizer graphs
+    public void Fp16SkipsAndHalvesOnOverflowUnscalesOtherwiseAndCheckpointsTheScale(long graphChunk)
     {
+        long? chunk = graphChunk > 0 ? graphChunk : null;
         using var dir = new TempFolder();
         var model = TinyRun.WriteModel(dir.File("model"));
         var sft = new KtoConfig { Loss = new LossSettings(LossType.Sft) };
@@ -88,7 +94,7 @@ public sealed class TrainingSessionTests
         }
 
         var huge = new TrainingCheckpoint(initial.Tensors, initial.Metadata.Concat(new DynamicLossScaler(Math.Pow(2, 127)).ToMetadata()).ToDictionary());
-        using (var session = new TrainingSession(artifacts, huge))
+        using (var session = new TrainingSession(artifacts, huge, null, null, chunk))
         {
             Assert.AreEqual(Math.Pow(2, 127), session.DynamicLossScale);
             session.SetLearningRate(1e-2);
@@ -100,7 +106,7 @@ public sealed class TrainingSessionTests
         }
 
         TrainingCheckpoint saved;
-        using (var session = new TrainingSession(artifacts, initial))
+        using (var session = new TrainingSession(artifacts, initial, null, null, chunk))
         {
             Assert.AreEqual(65536, session.DynamicLossScale);
             session.SetLearningRate(1e-2);
@@ -117,5 +123,95 @@ public sealed class TrainingSessionTests
         Assert.AreEqual("test", saved.Metadata["run"]);
         using var resumed = new TrainingSession(artifacts, saved);
         Assert.AreEqual(65536, resumed.DynamicLossScale);
+    }
+
+    /// <summary>
+    /// CUDA's optimizer path run on the CPU with 100-element chunks (c_attn's 768 values take eight runs) gives the host
+    /// loop's parameters and moments, to float32 rounding, after three updates of two accumulated micro-batches each
+    /// with clipping (max_grad_norm 0.5) and weight decay. The updates move the parameters well beyond the tolerance, so a
+    /// path that wrote nothing back would fail.
+    /// </summary>
+    [TestMethod]
+    public void TheOptimizerGraphsOnTheCpuUpdateAsTheHostLoopDoes()
+    {
+        using var dir = new TempFolder();
+        var config = new KtoConfig { Loss = new LossSettings(LossType.Sft), Optimizer = new OptimizerSettings(WeightDecay: 0.1, MaxGradNorm: 0.5) };
+        var artifacts = TinyRun.Artifacts(TinyRun.WriteModel(dir.File("model")), dir.File("artifacts"), config);
+        var initial = TrainingCheckpoint.Load(Path.Combine(artifacts, ArtifactNames.Checkpoint));
+        var data = Enumerable.Range(0, 4).Select(i => new OnnxKto.Data.TokenizedExample([i % 3, 3], [4 + i % 2, TinyRun.Eos], true)).ToList();
+        var halves = new[] { MicroBatch.Build(data, [0, 1], withKl: false, padId: TinyRun.Eos, maxLength: 16), MicroBatch.Build(data, [2, 3], withKl: false, padId: TinyRun.Eos, maxLength: 16) };
+        (List<double> Norms, Dictionary<string, float[]> Tensors) Train(long? chunk)
+        {
+            using var session = new TrainingSession(artifacts, initial, null, null, chunk);
+            session.SetLearningRate(1e-2);
+            var norms = new List<double>();
+            for (int step = 0; step < 3; step++)
+            {
+                foreach (var half in halves) session.TrainStep(half, null, null, 0.5f);
+                norms.Add(session.OptimizerStep());
+            }
+            return (norms, session.SaveCheckpoint(new Dictionary<string, string>()).Tensors
+                .Where(t => t.Value.Type == DataType.Float).ToDictionary(t => t.Key, t => t.Value.ToFloats()));
+        }
+
+        var host = Train(null);
+        var graph = Train(100);
+
+        Assert.IsTrue(host.Norms[0] > 0.5, $"clipping is active (norm {host.Norms[0]})");
+        for (int i = 0; i < 3; i++) Assert.AreEqual(host.Norms[i], graph.Norms[i], 1e-5 * host.Norms[i], $"grad_norm of update {i + 1}");
+        CollectionAssert.AreEquivalent(host.Tensors.Keys.ToList(), graph.Tensors.Keys.ToList());
+        const string weight = "transformer.h.0.attn.c_attn.weight";
+        Assert.IsTrue(host.Tensors[weight].Zip(initial.Tensors[weight].ToFloats()).Max(p => Math.Abs(p.First - p.Second)) > 0.01, "the updates moved c_attn");
+        foreach (var (name, expected) in host.Tensors)
+            for (int i = 0; i < expected.Length; i++)
+                Assert.AreEqual(expected[i], graph.Tensors[name][i], 1e-5 * (1 + Math.Abs(expected[i])), $"{name}[{i}]");
+    }
+
+    /// <summary>
+    /// A folder from before the optimizer ran in chunks (no gradient norm graph in its manifest) is refused where the
+    /// optimizer graphs run, with the command that regenerates it; the CPU's host loop needs neither graph and still trains on it.
+    /// </summary>
+    [TestMethod]
+    public void ArtifactsWithoutTheGradientNormGraphAreRefusedWhereTheOptimizerGraphsRun()
+    {
+        using var dir = new TempFolder();
+        var artifacts = TinyRun.Artifacts(TinyRun.WriteModel(dir.File("model")), dir.File("artifacts"), new KtoConfig { Loss = new LossSettings(LossType.Sft) });
+        var manifest = ArtifactManifest.Load(artifacts);
+        File.WriteAllText(Path.Combine(artifacts, ArtifactNames.Manifest),
+            (manifest with { Graphs = manifest.Graphs.Where(g => g.Key != ArtifactNames.GradientNormModel).ToDictionary() }).ToJson());
+        File.Delete(Path.Combine(artifacts, ArtifactNames.GradientNormModel));
+        var checkpoint = TrainingCheckpoint.Load(Path.Combine(artifacts, ArtifactNames.Checkpoint));
+
+        var e = Assert.ThrowsExactly<UserError>(() => new TrainingSession(artifacts, checkpoint, null, null, optimizerGraphChunk: 64));
+
+        StringAssert.Contains(e.Message, ArtifactNames.GradientNormModel);
+        StringAssert.Contains(e.Message, artifacts);
+        StringAssert.Contains(e.Hint, "onnx-kto artifacts");
+        using var cpu = new TrainingSession(artifacts, checkpoint);
+        Assert.AreEqual(0, cpu.Step);
+    }
+
+    /// <summary>
+    /// A trainable tensor over 2 GiB (Qwen2.5-7B's embedding: 152,064 x 3,584 values) is refused on the optimizer graphs'
+    /// path before anything is uploaded, naming it: its views need its address, which ORT's C# API gives only under 2 GiB.
+    /// The manifest is edited, so the test needs no such tensor.
+    /// </summary>
+    [TestMethod]
+    public void ATrainableTensorOverTwoGibIsRefusedWhereTheOptimizerGraphsRunNamingIt()
+    {
+        using var dir = new TempFolder();
+        var artifacts = TinyRun.Artifacts(TinyRun.WriteModel(dir.File("model")), dir.File("artifacts"), new KtoConfig { Loss = new LossSettings(LossType.Sft) });
+        var manifest = ArtifactManifest.Load(artifacts);
+        const string embedding = "transformer.wte.weight";
+        File.WriteAllText(Path.Combine(artifacts, ArtifactNames.Manifest), (manifest with
+        {
+            Parameters = manifest.Parameters.Select(p => p.Name == embedding ? p with { Shape = [152064, 3584] } : p).ToList(),
+        }).ToJson());
+
+        var e = Assert.ThrowsExactly<UserError>(() => new TrainingSession(artifacts, TrainingCheckpoint.Load(Path.Combine(artifacts, ArtifactNames.Checkpoint)), null, null, 64));
+
+        StringAssert.Contains(e.Message, embedding);
+        StringAssert.Contains(e.Message, "2 GiB");
+        StringAssert.Contains(e.Hint, $"frozen=[{embedding}]");
     }
 }
