@@ -13,6 +13,12 @@ public sealed class TensorData
     /// <summary>The dimensions, outermost first; empty for a scalar.</summary>
     public long[] Dims { get; }
 
+    /// <summary>
+    /// The most bytes one tensor holds: its bytes are one .NET array (about 2 GiB). A float32 tensor of more than
+    /// 536,870,897 elements (Qwen2.5-7B's 152064 x 3584 embedding) does not fit.
+    /// </summary>
+    public static long MaxBytes => Array.MaxLength;
+
     /// <summary>Raw little-endian element bytes, row-major.</summary>
     public byte[] Bytes { get; }
 

@@ -15,6 +15,18 @@ public sealed class ModelSourceTests
     private static readonly long[] Ids = [1, 5, 9, 2, 7, 3, 8, 4, 0, 0];
     private static readonly long[] Mask = [1, 1, 1, 1, 1, 1, 1, 1, 0, 0];
 
+    /// <summary>Qwen2.5-7B's embedding and head (152064 x 3584 floats, 2.18 GB each) exceed one in-memory tensor: refused, naming both, before 30 GB of weights are made.</summary>
+    [TestMethod]
+    public void APresetWithATensorOverTwoGibIsRefusedNamingItBeforeAnyWeightIsMade()
+    {
+        var error = Assert.ThrowsExactly<UserError>(() => ModelSource.Load("preset:qwen2.5-7b", 1));
+
+        StringAssert.Contains(error.Message, "'model.embed_tokens.weight' [152064, 3584] needs 2,179,989,504 bytes");
+        StringAssert.Contains(error.Message, "'lm_head.weight'");
+        Assert.IsFalse(error.Message.Contains("layers.0"), "only the tensors that are too large are named");
+        StringAssert.Contains(error.Hint, "Llama-3-8B");
+    }
+
     [TestMethod]
     [DataRow("gpt2", "f32")]
     [DataRow("llama", "f32")]

@@ -75,7 +75,7 @@ internal sealed class SafetensorsFile : IDisposable
         SafetensorsDtypes.TryParse(info.Dtype, out var stored);
         bool widen = stored is DataType.Float16 or DataType.BFloat16;
         long outBytes = widen ? info.ByteLength * 2 : info.ByteLength;
-        if (outBytes > Array.MaxLength)
+        if (outBytes > TensorData.MaxBytes)
             throw SafetensorsHeader.Bad(Path, $"tensor '{name}' needs {outBytes} bytes, more than one in-memory tensor can hold");
 
         var raw = new byte[info.ByteLength];
