@@ -11,7 +11,7 @@ internal static class DemoCommand
     {
         var output = OutOption.Create<DirectoryInfo>("Folder for every stage and the report.", required: false);
         output.DefaultValueFactory = _ => new DirectoryInfo("artifacts/demo");
-        var command = new Command("demo", "Align a small model with yes/no feedback end to end: noisy SFT reference, verifier-labelled samples, then KTO, imbalanced KTO, DPO and SFT on the desirable samples (learning rate picked on validation), held-out accuracy and a report.")
+        var command = new Command("demo", "Align a small model with yes/no feedback end to end: a noisy SFT reference, then two rounds of onnx-kto online (sample, label with the task's checker, train KTO); SFT on the desirable samples, DPO and imbalanced KTO on round 1's samples (learning rate picked on validation); held-out accuracy and a report.")
         {
             output,
         };

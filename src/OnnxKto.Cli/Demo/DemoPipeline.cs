@@ -25,9 +25,9 @@ public sealed class DemoPipeline(string root, DemoSettings settings, Action<stri
     {
         var clock = Stopwatch.StartNew();
         var prompts = AddOneTask.Split(settings.HeldOutPrompts, settings.ValidationPrompts, settings.Seed);
-        var train = prompts.Train;
+        var train = prompts.Train.Take(settings.TrainingPrompts ?? prompts.Train.Count).ToList();
 
-        var data = Stage("1-data", new { settings.Seed, settings.HeldOutPrompts, settings.ValidationPrompts, settings.Demonstrations, settings.SloppyWhenOdd, settings.SloppyOtherwise });
+        var data = Stage("1-data", new { settings.Seed, settings.HeldOutPrompts, settings.ValidationPrompts, settings.TrainingPrompts, settings.Demonstrations, settings.SloppyWhenOdd, settings.SloppyOtherwise });
         if (!data.IsComplete)
         {
             data.Reset();

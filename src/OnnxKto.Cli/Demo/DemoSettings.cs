@@ -17,6 +17,9 @@ public sealed record DemoSettings
     public int Seed { get; init; } = 1234;
     public int HeldOutPrompts { get; init; } = 200;
     public int ValidationPrompts { get; init; } = 150;
+
+    /// <summary>Training prompts (sampled each online round); null: every prompt not held out or kept for validation (650).</summary>
+    public int? TrainingPrompts { get; init; }
     public int Demonstrations { get; init; } = 4000;
     public double SloppyWhenOdd { get; init; } = 0.95;
     public double SloppyOtherwise { get; init; } = 0.1;
