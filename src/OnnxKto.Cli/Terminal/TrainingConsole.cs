@@ -50,11 +50,19 @@ internal sealed class TrainingConsole : ITrainingProgress
         _bar.Description = Describe(step, loss);
     }
 
-    public void Log(IReadOnlyDictionary<string, double> metrics)
+    public void Log(IReadOnlyDictionary<string, double> metrics) => WriteLine(MetricsLine(metrics, _total));
+
+    /// <summary>
+    /// A logging step's line: step, loss, then the loss's own statistics where it logs them (kto's <c>kl</c>, the
+    /// reward margin, dpo's <c>rewards/accuracies</c>, bco's <c>delta</c>), learning rate, gradient norm and throughput.
+    /// </summary>
+    internal static string MetricsLine(IReadOnlyDictionary<string, double> metrics, int total)
     {
         string F(string key) => metrics.TryGetValue(key, out var v) && double.IsFinite(v) ? v.ToString("G4", CultureInfo.InvariantCulture) : "-";
-        WriteLine($"step {F("step")}/{_total}  loss {F("loss")}  kl {F("kl")}  margins {F("rewards/margins")}  " +
-            $"lr {F("learning_rate")}  grad_norm {F("grad_norm")}  {F("tokens_per_second")} tok/s");
+        var optional = new[] { ("kl", "kl"), ("margins", "rewards/margins"), ("accuracy", "rewards/accuracies"), ("delta", "delta") }
+            .Where(o => metrics.ContainsKey(o.Item2)).Select(o => $"  {o.Item1} {F(o.Item2)}");
+        return $"step {F("step")}/{total}  loss {F("loss")}{string.Concat(optional)}  " +
+            $"lr {F("learning_rate")}  grad_norm {F("grad_norm")}  {F("tokens_per_second")} tok/s";
     }
 
     public void Finish() => _bar?.StopTask();

@@ -8,7 +8,7 @@ namespace OnnxKto.Training.Loop;
 /// Sums micro-batch results over a logging interval and reports them with TRL's metric names: per-example means of
 /// rewards and log-probs split by label, token-weighted mean logits, mean KL, and the counts. The baselines log what
 /// their TRL trainers log: dpo adds <c>rewards/accuracies</c> (pairs whose chosen reward beats the rejected one) and
-/// bco the mean <c>delta</c>, and neither logs <c>kl</c> or the counts; sft logs no <c>kl</c>.
+/// bco the mean <c>delta</c>, and neither logs <c>kl</c> or the counts; sft logs neither <c>kl</c> nor rewards.
 /// </summary>
 internal sealed class MetricsAccumulator(LossType lossType = LossType.Kto)
 {
@@ -78,8 +78,10 @@ internal sealed class MetricsAccumulator(LossType lossType = LossType.Kto)
             ["count/rejected"] = r.Count,
         };
         metrics["rewards/margins"] = metrics["rewards/chosen"] - metrics["rewards/rejected"];
-        // SFT, DPO and BCO have no KL reference point; DPO and BCO also no per-label counts (TRL logs neither).
+        // SFT, DPO and BCO have no KL reference point; DPO and BCO also no per-label counts, SFT no rewards (TRL logs none of these).
         if (lossType is LossType.Sft or LossType.Dpo or LossType.Bco) metrics.Remove("kl");
+        if (lossType == LossType.Sft)
+            foreach (var key in new[] { "rewards/chosen", "rewards/rejected", "rewards/margins" }) metrics.Remove(key);
         if (lossType is LossType.Dpo or LossType.Bco)
             foreach (var key in new[] { "count/chosen", "count/rejected" }) metrics.Remove(key);
         if (lossType == LossType.Dpo) metrics["rewards/accuracies"] = Mean(_pairsWon, _pairs);

@@ -107,7 +107,9 @@ public sealed class TrainerTests
         Train(artifacts, data, dir.File("full"), config);
         Train(artifacts, data, dir.File("accumulated"), With(config, s => s with { PerDeviceTrainBatchSize = 4, GradientAccumulationSteps = 2 }));
 
-        Assert.AreEqual(loss != LossType.Sft, TinyRun.Metrics(dir.File("full"))[0].ContainsKey("kl"), "SFT logs no KL estimate");
+        var logged = TinyRun.Metrics(dir.File("full"))[0];
+        Assert.AreEqual(loss != LossType.Sft, logged.ContainsKey("kl"), "SFT logs no KL estimate");
+        Assert.AreEqual(loss != LossType.Sft, logged.ContainsKey("rewards/margins"), "SFT logs no rewards");
         var full = TrainingCheckpoint.Load(dir.File("full/checkpoint-1/checkpoint.safetensors"));
         var accumulated = TrainingCheckpoint.Load(dir.File("accumulated/checkpoint-1/checkpoint.safetensors"));
         foreach (var (name, tensor) in full.Tensors.Where(t => t.Value.Type == OnnxKto.Graphs.DataType.Float))
