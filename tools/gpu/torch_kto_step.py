@@ -6,7 +6,7 @@ The step is the one OnnxKto runs (docs/DESIGN.md, "The KTO loss, exactly"):
   one within the micro-batch); reference log-probs precomputed once and cached (so no reference forward per step,
   unless --ref-in-step); KTO loss (TRL semantics); AdamW.
 The model is GPT-2 shaped (pre-LN, GELU tanh MLP, tied embeddings) or, for the llama shapes, Llama shaped (RMSNorm,
-rotary embeddings, grouped-query attention, SwiGLU, untied head; qwen2.5-7b adds q/k/v biases and rotary base 1e6);
+rotary embeddings, grouped-query attention, SwiGLU, untied head; the qwen2.5 shapes add q/k/v biases and rotary base 1e6);
 random weights, written here in plain PyTorch (nanoGPT style) so nothing is downloaded. The result line reports peak
 memory too: RSS on the CPU, allocated device memory on CUDA.
 
@@ -20,7 +20,7 @@ dropout 0, B=0 at start) and trains only the adapters, as onnx-kto's `use_peft: 
   python3 tools/gpu/torch_kto_step.py --device cpu --shape tiny --steps 2   # smoke test anywhere with torch
   python3 tools/gpu/torch_kto_step.py --device cpu --shape smollm2-135m --batch 4 --seq 256 --gradient-checkpointing
   python3 tools/gpu/torch_kto_step.py --device cuda --bf16                # GPT-2 small under bf16 autocast
-  python3 tools/gpu/torch_kto_step.py --device cuda --shape qwen2.5-7b --bf16 --lora 16 --gradient-checkpointing --steps 3
+  python3 tools/gpu/torch_kto_step.py --device cuda --shape llama3-8b --bf16 --lora 16 --gradient-checkpointing --steps 3
 
 Prints a human line and a `RESULT {json}` line: tokens/s (batch tokens B*T per optimizer step), step ms, model
 FLOPs utilisation against --peak-tflops (defaults: H200 dense fp32 67, TF32 495, bf16 989; PyTorch's bf16 GEMMs
@@ -51,11 +51,11 @@ LLAMA_SHAPES = {
     # name: (layers, heads, kv_heads, embd, intermediate, vocab, batch, seq)
     "smollm2-135m": (30, 9, 3, 576, 1728, 49152, 4, 256),  # the memory benchmark's shape (make bench)
     "llama-tiny": (2, 4, 2, 64, 176, 512, 4, 32),
-    "qwen2.5-7b": (28, 28, 4, 3584, 18944, 152064, 8, 1024),  # the H200's 7B-class LoRA row
+    "llama3-8b": (32, 32, 8, 4096, 14336, 128256, 8, 1024),  # the H200's 7B-class LoRA row
     "qwen2.5-0.5b": (24, 14, 2, 896, 4864, 151936, 4, 512),  # the CPU LoRA benchmark's shape (make bench)
 }
-QKV_BIAS = {"qwen2.5-7b", "qwen2.5-0.5b"}  # Qwen2: q/k/v projections have biases, rotary base 1e6
-ROPE_THETA = {"qwen2.5-7b": 1e6, "qwen2.5-0.5b": 1e6}
+QKV_BIAS = {"qwen2.5-0.5b"}  # Qwen2: q/k/v projections have biases, rotary base 1e6
+ROPE_THETA = {"qwen2.5-0.5b": 1e6, "llama3-8b": 5e5}
 TIED_HEAD = {"qwen2.5-0.5b"}  # the output head is the embedding table
 LORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj",  # all-linear, head excluded
                 "c_attn", "c_proj", "c_fc", "mlp_proj"]

@@ -2,7 +2,7 @@ namespace OnnxKto.Models;
 
 /// <summary>
 /// Built-in model shapes for training from scratch (<c>preset:NAME</c>): the demo, tests and benchmarks.
-/// All use the GPT-2 tokenizer (vocabulary 50257, EOS 50256); qwen2.5-7b keeps Qwen's 152064-row embedding, whose
+/// All use the GPT-2 tokenizer (vocabulary 50257, EOS 50256); llama3-8b keeps Llama 3's 128256-row embedding, whose
 /// rows past 50257 are never looked up.
 /// </summary>
 public static class Presets
@@ -19,10 +19,11 @@ public static class Presets
         ["gpt2-small"] = Gpt2(hidden: 768, layers: 12, heads: 12, positions: 1024),
         ["llama-tiny"] = Llama(hidden: 64, layers: 2, heads: 4, kvHeads: 2, intermediate: 176),
         ["llama-mini"] = Llama(hidden: 256, layers: 4, heads: 8, kvHeads: 4, intermediate: 704),
-        // Qwen2.5-7B's shape (q/k/v biases, untied head, rotary base 1e6), for the GPU's 7B-class LoRA row; GPT-2 token ids.
-        ["qwen2.5-7b"] = Llama(hidden: 3584, layers: 28, heads: 28, kvHeads: 4, intermediate: 18944) with
+        // Llama-3-8B's shape (8,030,261,248 parameters, untied head, rotary base 5e5), for the GPU's 7B-class LoRA row;
+        // GPT-2 token ids. Its 128256 x 4096 embedding (2.10 GB) fits one in-memory tensor (TensorData.MaxBytes).
+        ["llama3-8b"] = Llama(hidden: 4096, layers: 32, heads: 32, kvHeads: 8, intermediate: 14336) with
         {
-            ModelType = "qwen2", VocabSize = 152064, MaxPositions = 32768, RopeTheta = 1e6, AttentionBias = true,
+            VocabSize = 128256, MaxPositions = 8192, RopeTheta = 500000, NormEpsilon = 1e-5,
         },
     };
 

@@ -149,7 +149,7 @@ public sealed class GpuBundleScriptsTests
         Assert.IsFalse(summary.Contains("H100"), summary);
         StringAssert.Contains(log, "artifacts --model preset:gpt2-small --config");
         Assert.AreEqual(2, log.Split('\n').Count(l => l.StartsWith("artifacts --model preset:gpt2-small")), "fp32 and bf16 artifacts");
-        Assert.IsFalse(log.Contains("qwen2.5-7b"), "the 7B row is its own call");
+        Assert.IsFalse(log.Contains("llama3-8b"), "the 7B row is its own call");
     }
 
     [TestMethod]
@@ -175,14 +175,14 @@ public sealed class GpuBundleScriptsTests
         StringAssert.Contains(summary, "## 7B-class LoRA");
         StringAssert.Contains(summary, "| onnx-kto | bf16-lora | 1,000 |");
         var lora = "--set use_peft=true --set lora_r=16 --set lora_alpha=32 --set lora_target_modules=all-linear";
-        Assert.IsTrue(log.Split('\n').Any(l => l.StartsWith("artifacts --model preset:qwen2.5-7b") && l.Contains(lora)), log);
+        Assert.IsTrue(log.Split('\n').Any(l => l.StartsWith("artifacts --model preset:llama3-8b") && l.Contains(lora)), log);
         Assert.IsTrue(log.Split('\n').Any(l => l.StartsWith("train ") && l.Contains(lora) && l.Contains("--device cuda")), log);
 
         using var without = new TempFolder();
         var (code2, summary2, log2) = DeviceCheck(without, "lora7b", ("FAKE_NO_LORA", "1"));
         Assert.AreEqual(0, code2, summary2);
         StringAssert.Contains(summary2, "lora7b: SKIPPED: this build does not take the LoRA keys (error: unknown key 'use_peft')");
-        Assert.IsFalse(log2.Contains("qwen2.5-7b"));
+        Assert.IsFalse(log2.Contains("llama3-8b"));
     }
 
     [TestMethod]
@@ -217,7 +217,7 @@ public sealed class GpuBundleScriptsTests
         }
         var twin = File.ReadAllText(Path.Combine(Tools, "torch_kto_step.py"));
         StringAssert.Contains(twin, "torch.autocast(dev.type, dtype=torch.bfloat16");
-        StringAssert.Contains(twin, "\"qwen2.5-7b\": (28, 28, 4, 3584, 18944, 152064, 8, 1024)");
+        StringAssert.Contains(twin, "\"llama3-8b\": (32, 32, 8, 4096, 14336, 128256, 8, 1024)");
         Assert.AreEqual(0, Bash(null, $"bash -n {Q(Tools)}/device-check.sh").Code);
     }
 
