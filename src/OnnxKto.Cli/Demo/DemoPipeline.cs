@@ -108,7 +108,7 @@ public sealed class DemoPipeline(string root, DemoSettings settings, Action<stri
             return (stage, stage.Summary<List<OnlineRound>>());
         }
         stage.ResumeOrReset();
-        var config = stage.File("demo-online.yaml");
+        var config = stage.File("online.yaml");  // the loop records the settings it runs there too: the same text
         File.WriteAllText(config, yaml);
         log($"[online] $ onnx-kto online --config {config} --out {stage.Path}");
         var rounds = new OnlineLoop(stage.Path, OnlineSettingsYaml.Load(config, []), log, _ => progress).Run();
