@@ -39,12 +39,16 @@ if (args.Length == 1 && args[0] == "--lora")   // the LoRA rows alone
     MemoryBench.RunLora(GemmPeak.Measure());
     return;
 }
+bool speedOnly = args.Length == 1 && args[0] == "--speed";   // the training step rows, PyTorch and the whole-process rows alone
 Console.WriteLine($"OnnxKto benchmarks on {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
 var peak = GemmPeak.Measure();
 Console.WriteLine($"GEMM peak (fp32, ORT CPU MatMul): {peak:F1} GFLOP/s");
 var gpt2Mini = ModelSource.Load("preset:gpt2-mini");
-ForwardBench.Run(gpt2Mini, peak);
-GenerationBench.Run(gpt2Mini);
+if (!speedOnly)
+{
+    ForwardBench.Run(gpt2Mini, peak);
+    GenerationBench.Run(gpt2Mini);
+}
 
 Console.WriteLine();
 Console.WriteLine("KTO training step (batch 8 x 128 target tokens + 8 x 128 KL tokens, AdamW):");
@@ -60,6 +64,7 @@ if (TorchComparison.TokensPerSecond("gpt2-mini") is double torch)
     Console.WriteLine($"| OnnxKto {results[0].TokensPerSecond:F0} tokens/s | PyTorch {torch:F0} tokens/s | ratio {results[0].TokensPerSecond / torch:F2}x |");
 
 ProcessBench.Run(peak, baseline);
+if (speedOnly) return;
 ParallelBench.Run();
 MemoryBench.Run();
 MemoryBench.RunLora(peak);

@@ -187,18 +187,20 @@ public sealed class TrainingGraphsTests
         }
     }
 
-    /// <summary>The head is recomputed in the backward pass only when it runs in several pieces (a single piece lowers no peak).</summary>
+    /// <summary>The head is recomputed in the backward pass when it runs in several pieces, or in one under gradient checkpointing.</summary>
     [TestMethod]
-    public void OnlyAHeadInSeveralPiecesIsRecomputed()
+    public void AHeadInOnePieceIsRecomputedOnlyUnderCheckpointing()
     {
         var model = ModelBuilders.For(TinyModels.Gpt2).Build(new DecoderOptions { HiddenStates = true });
         // batch × max_length = 3 × 8 = 24 rows.
         var config = new KtoConfig { Schedule = new ScheduleSettings { PerDeviceTrainBatchSize = Batch }, Data = new OnnxKto.Data.DataOptions { MaxLength = 8 } };
-        bool Recomputes(int rows) => TrainingGraphs.Build(model, config with { Memory = new MemorySettings { HeadChunkRows = rows } })
-            .Training.Nodes.Any(n => n.Name.StartsWith("/recompute/", StringComparison.Ordinal));
-        Assert.IsFalse(Recomputes(24), "24 rows in one piece");
-        Assert.IsFalse(Recomputes(1024), "the default budget holds the whole head");
-        Assert.IsTrue(Recomputes(12), "two pieces of 12 rows");
+        bool RecomputesHead(int? rows, bool checkpointing) => TrainingGraphs.Build(model, config with { Memory = new MemorySettings { HeadChunkRows = rows, GradientCheckpointing = checkpointing } })
+            .Training.Nodes.Any(n => n.Name.StartsWith("/recompute/", StringComparison.Ordinal) && n.Name.Contains("logps", StringComparison.Ordinal));
+        Assert.IsFalse(RecomputesHead(24, false), "24 rows in one piece");
+        Assert.IsFalse(RecomputesHead(1024, false), "the default budget holds the whole head");
+        Assert.IsTrue(RecomputesHead(12, false), "two pieces of 12 rows");
+        Assert.IsTrue(RecomputesHead(1024, true), "checkpointing recomputes the one piece too");
+        Assert.IsFalse(RecomputesHead(null, true), "head_chunk_rows: null keeps the head");
     }
 
     /// <summary>
