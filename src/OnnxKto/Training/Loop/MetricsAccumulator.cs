@@ -51,12 +51,12 @@ internal sealed class MetricsAccumulator(LossType lossType = LossType.Kto)
     public void SumAcrossRanks(Action<double[]> allReduceSum)
     {
         var (c, r) = (_byLabel[true], _byLabel[false]);
-        double[] v = [_loss, _kl, _tokens, _updates, _microBatches, c.Rewards, c.Logps, c.Logits, c.LogitTokens, c.Count,
+        double[] v = [_loss, _kl, _delta, _tokens, _updates, _microBatches, _pairs, _pairsWon, c.Rewards, c.Logps, c.Logits, c.LogitTokens, c.Count,
             r.Rewards, r.Logps, r.Logits, r.LogitTokens, r.Count];
         allReduceSum(v);
-        (_loss, _kl, _tokens, _updates, _microBatches) = (v[0], v[1], v[2], (int)v[3], (int)v[4]);
-        _byLabel[true] = (v[5], v[6], v[7], v[8], (int)v[9]);
-        _byLabel[false] = (v[10], v[11], v[12], v[13], (int)v[14]);
+        (_loss, _kl, _delta, _tokens, _updates, _microBatches, _pairs, _pairsWon) = (v[0], v[1], v[2], v[3], (int)v[4], (int)v[5], (int)v[6], (int)v[7]);
+        _byLabel[true] = (v[8], v[9], v[10], v[11], (int)v[12]);
+        _byLabel[false] = (v[13], v[14], v[15], v[16], (int)v[17]);
     }
 
     /// <summary>The interval's metrics, prefixed (e.g. <c>eval_</c>) when asked.</summary>

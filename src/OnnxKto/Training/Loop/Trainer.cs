@@ -126,8 +126,9 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
                 var batch = MicroBatch.Build(train, paired ? PreferencePairs.Rows(rows) : rows, batchKl, pad, _config.Data.MaxLength, paired);
                 var (refTarget, refKl) = References(session, batch, reference, needsReference, batchKl);
                 if (batchKl) refKl = parallel.AgreeOnKl(session, batch, refKl!, k + 1);
+                rewardShift?.AgreeBeforeStep(session, batch, refTarget!, parallel, k + 1);
                 var result = session.TrainStep(batch, refTarget, refKl, 1f / update.MicroBatches.Count);
-                rewardShift?.Add(result.Rewards, session);
+                rewardShift?.Add(result.Rewards, session, parallel, k + 1);
                 finite &= float.IsFinite(result.Loss);
                 updateLoss += result.Loss / update.MicroBatches.Count;
                 interval.Add(batch, result);
