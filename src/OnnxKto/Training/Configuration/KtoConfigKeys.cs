@@ -98,7 +98,7 @@ internal static class KtoConfigKeys
         Memory.Key("gradient_checkpointing", Bool, s => s.GradientCheckpointing, (s, v) => s with { GradientCheckpointing = v },
             "Keep only each decoder layer's input and recompute the layer in the backward pass (our default false; TRL's KTOConfig: true)."),
         Memory.Key("head_chunk_rows", OptionalPositiveInteger, s => s.HeadChunkRows, (s, v) => s with { HeadChunkRows = v },
-            "Ours: most completion rows the vocabulary head works on at once (recomputed in backward); null: all at once."),
+            "Ours: most rows (batch x max_length) the vocabulary head works on at once; several pieces are recomputed in backward; null: all at once."),
 
         Precision.Key("bf16", Bool, s => s.Bf16, (s, v) => s with { Bf16 = v },
             "Matrix products in bfloat16, weights, optimizer and loss in float32 (needs --device cuda)."),
