@@ -6,11 +6,12 @@ namespace OnnxKto.Training.Loop;
 
 /// <summary>
 /// Sums micro-batch results over a logging interval and reports them with TRL's metric names: per-example means of
-/// rewards and log-probs split by label, token-weighted mean logits, mean KL, and the counts. The baselines log what
-/// their TRL trainers log: dpo adds <c>rewards/accuracies</c> (pairs whose chosen reward beats the rejected one) and
-/// bco the mean <c>delta</c>, and neither logs <c>kl</c> or the counts; sft logs neither <c>kl</c> nor rewards.
+/// rewards and log-probs split by label, token-weighted mean logits, the mean KL and δ over micro-batches, the counts,
+/// and the fraction of preference pairs won. Every field is a sum, over micro-batches and then over the ranks of a
+/// data-parallel job (<see cref="SumAcrossRanks"/>); the means are taken at <see cref="Report"/>. Which metrics are
+/// reported is the loss's declaration (<see cref="LoggedMetrics"/>), as its TRL trainer logs them.
 /// </summary>
-internal sealed class MetricsAccumulator(LossType lossType = LossType.Kto)
+internal sealed class MetricsAccumulator(LoggedMetrics logged)
 {
     private double _loss, _kl, _delta, _tokens;
     private int _updates, _microBatches, _pairs, _pairsWon;
@@ -78,14 +79,13 @@ internal sealed class MetricsAccumulator(LossType lossType = LossType.Kto)
             ["count/rejected"] = r.Count,
         };
         metrics["rewards/margins"] = metrics["rewards/chosen"] - metrics["rewards/rejected"];
-        // SFT, DPO and BCO have no KL reference point; DPO and BCO also no per-label counts, SFT no rewards (TRL logs none of these).
-        if (lossType is LossType.Sft or LossType.Dpo or LossType.Bco) metrics.Remove("kl");
-        if (lossType == LossType.Sft)
+        if (!logged.HasFlag(LoggedMetrics.Kl)) metrics.Remove("kl");
+        if (!logged.HasFlag(LoggedMetrics.Rewards))
             foreach (var key in new[] { "rewards/chosen", "rewards/rejected", "rewards/margins" }) metrics.Remove(key);
-        if (lossType is LossType.Dpo or LossType.Bco)
+        if (!logged.HasFlag(LoggedMetrics.Counts))
             foreach (var key in new[] { "count/chosen", "count/rejected" }) metrics.Remove(key);
-        if (lossType == LossType.Dpo) metrics["rewards/accuracies"] = Mean(_pairsWon, _pairs);
-        if (lossType == LossType.Bco) metrics["delta"] = Mean(_delta, _microBatches);
+        if (logged.HasFlag(LoggedMetrics.PairAccuracy)) metrics["rewards/accuracies"] = Mean(_pairsWon, _pairs);
+        if (logged.HasFlag(LoggedMetrics.Delta)) metrics["delta"] = Mean(_delta, _microBatches);
         return metrics.ToDictionary(m => prefix + m.Key, m => m.Value);
     }
 }

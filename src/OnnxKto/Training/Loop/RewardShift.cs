@@ -13,7 +13,7 @@ namespace OnnxKto.Training.Loop;
 /// the ranks: every rank holds the same δ, which is that of one process training on the whole micro-batch. Saved in
 /// checkpoints so a resumed run continues with the same δ.
 /// </summary>
-internal sealed class RewardShift
+internal sealed class RewardShift : ILossState
 {
     /// <summary>The checkpoint metadata keys of the mean and the count.</summary>
     public const string MeanKey = "bco_reward_mean", CountKey = "bco_reward_count";
@@ -36,7 +36,7 @@ internal sealed class RewardShift
     /// <param name="referenceLogps">The reference log-probs of its rows.</param>
     /// <param name="parallel">The job (the identity with one rank: nothing runs).</param>
     /// <param name="update">1-based update number, for the timeout message.</param>
-    public void AgreeBeforeStep(TrainingSession session, MicroBatch batch, float[] referenceLogps, DataParallel parallel, int update)
+    public void BeforeStep(TrainingSession session, MicroBatch batch, float[]? referenceLogps, DataParallel parallel, int update)
     {
         if (!parallel.Active) return;
         var local = Sums(session.EvalStep(batch, referenceLogps, null).Rewards);
@@ -52,10 +52,10 @@ internal sealed class RewardShift
     /// for the next step (and evaluation). A micro-batch with a non-finite reward on any rank is left out, so one bad
     /// update cannot poison δ.
     /// </summary>
-    public void Add(IReadOnlyList<float> rewards, TrainingSession session, DataParallel? parallel = null, int update = 0)
+    public void AfterStep(TrainingSession session, TrainStepResult result, DataParallel parallel, int update)
     {
-        var sums = Sums(rewards);
-        parallel?.Sum(sums, $"bco rewards of update {update}");
+        var sums = Sums(result.Rewards);
+        parallel.Sum(sums, $"bco rewards of update {update}");
         if (sums[2] == 0 && sums[1] > 0)
         {
             // The graph's formula: δ = (N·m + Σr)/(N + n).
