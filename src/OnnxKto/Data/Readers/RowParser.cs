@@ -103,7 +103,10 @@ internal sealed class RowParser
         {
             if (list[i] is not JsonObject message)
                 throw RowErrors.At(at, column, $"message {i + 1} is {Describe(list[i])}, not a {{role, content}} object.");
-            messages[i] = new ChatMessage(MessageText(message, "role", column, i, at), MessageText(message, "content", column, i, at));
+            messages[i] = new ChatMessage(MessageText(message, "role", column, i, at), MessageText(message, "content", column, i, at))
+            {
+                Fields = message.Count > 2 ? (JsonObject)message.DeepClone() : null,
+            };
         }
         return messages;
     }
