@@ -50,10 +50,10 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
 
         var tokenizer = ModelTokenizer.Load(manifest.Model);
         var train = LoadData(options.Data, manifest, tokenizer);
-        // A paired loss plans over pairs, each two examples (PreferencePairs).
-        var plan = TrainingPlan.Create(paired ? train.Count / 2 : train.Count, _config.Schedule, _config.Data.Seed, _loss.KlPass != KlPass.None,
+        // A paired loss plans over pairs.
+        var plan = TrainingPlan.Create(train.Count, _config.Schedule, _config.Data.Seed, _loss.KlPass != KlPass.None,
             pairsAcrossUpdate: windowKl, worldSize: parallel.WorldSize);
-        settings = settings with { CpuMemoryArena = CheckMemoryPlan(manifest, device, train) };
+        settings = settings with { CpuMemoryArena = CheckMemoryPlan(manifest, device, train.Examples) };
         var run = new RunFolder(options.Output);
         if (parallel.IsWriter) run.Prepare(options.Resume, options.Overwrite);
         parallel.Barrier("preparing the run folder");
@@ -69,7 +69,7 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
         parallel.EnsureSame(start, "the update to start from", "Every rank reads the run folder to resume: put --out on a file system all nodes share.");
         if (resumeFrom.Folder is not null) log($"resuming from {resumeFrom.Folder} (update {start} of {total})");
         if (parallel.IsWriter) run.TruncateMetricsAfter(start);
-        log($"training: {train.Count} examples, {total} updates ({plan.UpdatesPerEpoch} per epoch), " +
+        log($"training: {train.Examples.Count} examples, {total} updates ({plan.UpdatesPerEpoch} per epoch), " +
             $"batch {_config.Schedule.PerDeviceTrainBatchSize} x {_config.Schedule.GradientAccumulationSteps} accumulation{(parallel.Active ? $" x {parallel.WorldSize} ranks" : "")}, loss {_config.Loss.LossType.ToConfigName()}");
 
         using var session = new TrainingSession(options.Artifacts, checkpoint, device, settings);
@@ -86,21 +86,21 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
             // Another artifacts folder's initial weights may stand as the reference (online rounds against the initial model).
             using (var other = options.ReferenceArtifacts is { } folder
                        ? new TrainingSession(folder, TrainingCheckpoint.Open(Path.Combine(folder, ArtifactNames.Checkpoint)), device, settings) : null)
-                reference = ReferenceLogProbs.LoadOrCompute(other ?? session, train, _loss.KlPass != KlPass.None ? pairs : [], _config.Loss.RowsPerMicroBatch(_config.Schedule.PerDeviceTrainBatchSize), pad,
+                reference = ReferenceLogProbs.LoadOrCompute(other ?? session, train.Examples, _loss.KlPass != KlPass.None ? pairs : [], _config.Loss.RowsPerMicroBatch(_config.Schedule.PerDeviceTrainBatchSize), pad,
                     _config.Data.MaxLength, parallel.IsWriter ? run.ReferenceCache("") : null, log);
             session.ReleaseReferenceModel();  // cached now: its weights and activations need not stay for the run
         }
         var evalData = options.EvalData is null ? null : LoadData(options.EvalData, manifest, tokenizer);
         if (_config.Loss.AutoWeights && _loss.WeighsLabels)
         {
-            var labels = LabelBalance.Count(train.Select(e => e.Label));
+            var labels = LabelBalance.Count(train.Examples.Select(e => e.Label));
             var weights = _config.Loss.WeightsFor(labels);
             log($"label weights (auto): desirable_weight {weights.Desirable:G6}, undesirable_weight {weights.Undesirable:G6} " +
                 $"for {labels}, so λ_D·n_D/(λ_U·n_U) = {labels.WeightedRatio(weights.Desirable, weights.Undesirable):G4}");
             session.SetLossInput(ArtifactNames.DesirableWeight, weights.Desirable);
             session.SetLossInput(ArtifactNames.UndesirableWeight, weights.Undesirable);
         }
-        var state = _loss.CreateState(train, pad, _config.Data.MaxLength);
+        var state = _loss.CreateState(train.Examples, pad, _config.Data.MaxLength);
         state?.Restore(checkpoint.Metadata, session);
 
         var interval = new MetricsAccumulator(_loss.Metrics);
@@ -122,7 +122,7 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
             foreach (var planned in update.MicroBatches)
             {
                 var rows = parallel.Slice(planned.Examples);
-                var batch = MicroBatch.Build(train, paired ? PreferencePairs.Rows(rows) : rows, batchKl, pad, _config.Data.MaxLength, paired);
+                var batch = train.Batch(rows, batchKl, pad, _config.Data.MaxLength);
                 var (refTarget, refKl) = References(session, batch, reference, needsReference, batchKl);
                 if (batchKl) refKl = parallel.AgreeOnKl(session, batch, refKl!, k + 1);
                 state?.BeforeStep(session, batch, refTarget, parallel, k + 1);
@@ -207,14 +207,13 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
         return (target, kto ? kl : null);
     }
 
-    private Dictionary<string, double> Evaluate(TrainingSession session, IReadOnlyList<TokenizedExample> data, int step, bool batchKl, bool needsReference, int pad)
+    private Dictionary<string, double> Evaluate(TrainingSession session, TrainingData data, int step, bool batchKl, bool needsReference, int pad)
     {
         var eval = new MetricsAccumulator(_loss.Metrics);
-        bool paired = _loss.Paired;
-        var batches = Enumerable.Range(0, paired ? data.Count / 2 : data.Count).Chunk(_config.Schedule.PerDeviceTrainBatchSize).Where(b => !batchKl || b.Length > 1);
+        var batches = Enumerable.Range(0, data.Count).Chunk(_config.Schedule.PerDeviceTrainBatchSize).Where(b => !batchKl || b.Length > 1);
         foreach (var examples in batches)
         {
-            var batch = MicroBatch.Build(data, paired ? PreferencePairs.Rows(examples) : examples, batchKl, pad, _config.Data.MaxLength, paired);
+            var batch = data.Batch(examples, batchKl, pad, _config.Data.MaxLength);
             var (target, kl) = References(session, batch, null, needsReference, batchKl);
             var result = session.EvalStep(batch, target, kl);
             eval.Add(batch, result);
@@ -227,7 +226,7 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
         return metrics;
     }
 
-    private List<TokenizedExample> LoadData(string path, ArtifactManifest manifest, ITextTokenizer tokenizer)
+    private TrainingData LoadData(string path, ArtifactManifest manifest, ITextTokenizer tokenizer)
     {
         var data = _config.Data;
         var template = ChatTemplateCatalog.Resolve(data.ChatTemplate, manifest.Model);
@@ -242,12 +241,9 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
             $"{report.Labels.Undesirable} undesirable), {report.DroppedPromptTooLong} dropped (prompt too long), " +
             $"{report.CompletionsTruncated} completions truncated");
         foreach (var warning in report.Warnings) log($"warning: {warning}");
-        if (shaped.Examples.Count == 0) throw new InvalidDataException($"{path}: no usable examples after shaping.");
-        if (!paired) return shaped.Examples.ToList();
-        var (pairs, dropped) = PreferencePairs.Align(shaped.Examples);
-        if (dropped > 0) log($"warning: {dropped} example(s) dropped: the other half of their preference pair did not survive shaping.");
-        if (pairs.Count == 0) throw new InvalidDataException($"{path}: no complete preference pairs after shaping.");
-        return pairs;
+        if (shaped.Examples.Count == 0)
+            throw new InvalidDataException($"{path}: no usable examples after shaping{(paired ? " (no complete preference pairs)" : "")}.");
+        return new TrainingData(shaped.Examples, shaped.Pairs);
     }
 
     private Dictionary<string, string> Metadata(ArtifactManifest manifest, int step, int epoch) => new()
