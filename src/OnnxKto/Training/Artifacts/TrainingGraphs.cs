@@ -67,8 +67,10 @@ internal sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Referenc
         // Hugging Face divides the loss by the accumulation steps; the runtime feeds 1/steps here (times the fp16 loss scale).
         var scale = g.AddInput(LossScale, model.Output.Type, Shape.Scalar);
         var scaled = new GraphBuilder(g).Mul(loss, scale);
-        // Only the policy pass has a backward (the KL pass is detached by the loss), so only its segments matter.
-        var checkpoints = (memory.GradientCheckpointing ? policy.Layers : []).Concat(memory.HeadChunkRows is null ? [] : policy.Stats.HeadChunks);
+        // Only the policy pass has a backward (the KL pass is detached by the loss), so only its segments matter. A head in
+        // one piece is kept, not recomputed: its (rows, V) tensors meet the layers' activations at the start of the
+        // backward pass either way, so recomputing it would add a head GEMM and lower no peak.
+        var checkpoints = (memory.GradientCheckpointing ? policy.Layers : []).Concat(chunks > 1 ? policy.Stats.HeadChunks : []);
         var withGradients = ReverseModeAutodiff.Gradients(g, scaled, trainable.Select(p => g[p.Name]), checkpoints: checkpoints);
         AddAccumulation(withGradients, trainable, model.Output.Type, unscale: config.Precision.Fp16);
         return withGradients;

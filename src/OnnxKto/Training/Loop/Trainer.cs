@@ -53,7 +53,7 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
         // A paired loss plans over pairs.
         var plan = TrainingPlan.Create(train.Count, _config.Schedule, _config.Data.Seed, _loss.KlPass != KlPass.None,
             pairsAcrossUpdate: windowKl, worldSize: parallel.WorldSize);
-        CheckMemoryPlan(manifest, device, train.Examples);
+        settings = settings with { CpuMemoryArena = CheckMemoryPlan(manifest, device, train.Examples) };
         var run = new RunFolder(options.Output);
         if (parallel.IsWriter) run.Prepare(options.Resume, options.Overwrite);
         parallel.Barrier("preparing the run folder");
@@ -257,17 +257,25 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
         ["run_config_fingerprint"] = ArtifactManifest.Fingerprint(_config),
     };
 
-    /// <summary>Prints the memory plan and refuses one over the limit before the run allocates or writes anything.</summary>
-    private void CheckMemoryPlan(ArtifactManifest manifest, ExecutionDevice device, IReadOnlyList<TokenizedExample> data)
+    /// <summary>
+    /// Prints the memory plan, decides the CPU arena from it (<see cref="MemoryArenaChoice"/>) and refuses a plan over the
+    /// limit before the run allocates or writes anything.
+    /// </summary>
+    /// <returns>Whether the sessions use ONNX Runtime's CPU arena.</returns>
+    private bool CheckMemoryPlan(ArtifactManifest manifest, ExecutionDevice device, IReadOnlyList<TokenizedExample> data)
     {
         // Micro-batches pad to their longest row, so the data's longest row (already cut to max_length) bounds them.
-        var plan = MemoryPlan.For(manifest, _config.Loss.RowsPerMicroBatch(_config.Schedule.PerDeviceTrainBatchSize),
+        MemoryPlan PlanFor(bool arena) => MemoryPlan.For(manifest, _config.Loss.RowsPerMicroBatch(_config.Schedule.PerDeviceTrainBatchSize),
             data.Max(e => e.PromptIds.Length + e.CompletionIds.Length), data.Max(e => e.CompletionIds.Length),
-            _config.Schedule.GradientAccumulationSteps, device);
+            _config.Schedule.GradientAccumulationSteps, device, arena);
+        var limit = options.MemoryLimitBytes ?? (device.IsCuda ? null : MemoryPlan.HostAvailableBytes());
+        var arena = device.IsCuda ? null : MemoryArenaChoice.Decide(_config.Loop.MemoryArena, PlanFor(arena: true), limit);
+        var plan = PlanFor(arena?.On ?? false);
         log($"memory plan ({device}):");
         foreach (var line in plan.Lines()) log(line);
-        var limit = options.MemoryLimitBytes ?? (device.IsCuda ? null : MemoryPlan.HostAvailableBytes());
+        if (arena is not null) log($"memory arena: {arena.Reason}");
         if (limit is { } bytes) plan.EnsureFits(bytes, options.MemoryLimitBytes is null ? "this machine" : "--memory-limit");
+        return arena?.On ?? false;
     }
 
     /// <summary>Settings baked into the graphs (loss, optimizer, trainable/frozen) cannot change after generation.</summary>
