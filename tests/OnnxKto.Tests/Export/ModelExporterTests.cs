@@ -68,7 +68,7 @@ public sealed class ModelExporterTests
             CollectionAssert.AreEquivalent(weights[3].Keys.ToArray(), file.TensorNames.ToArray());
             CollectionAssert.DoesNotContain(file.TensorNames.ToArray(), "lm_head.weight");
             foreach (var (name, tensor) in weights[3])
-                CollectionAssert.AreEqual(tensor.Bytes, file.Read(name).Bytes, name);
+                CollectionAssert.AreEqual(tensor.Bytes.ToArray(), file.Read(name).Bytes.ToArray(), name);
         }
         Assert.AreEqual(config, HfConfig.Load(Path.Combine(exported, "config.json")), "config.json is the model folder's");
         Assert.IsTrue(File.Exists(Path.Combine(exported, "vocab.json")) && File.Exists(Path.Combine(exported, "merges.txt")));

@@ -55,11 +55,11 @@ public sealed class PeftAdapterWriterTests
         var folder = ModelSource.Load(dir.File("model")).Weights;
         CollectionAssert.AreEquivalent(folder.Keys.ToArray(), served.Weights.Keys.ToArray());
         foreach (var (name, tensor) in folder)
-            CollectionAssert.AreEqual(name.StartsWith("transformer.ln_f.") ? trained.Model.Weights[name].Bytes : tensor.Bytes, served.Weights[name].Bytes, name);
+            CollectionAssert.AreEqual(name.StartsWith("transformer.ln_f.") ? trained.Model.Weights[name].Bytes.ToArray() : tensor.Bytes.ToArray(), served.Weights[name].Bytes.ToArray(), name);
         var target = trained.Adapter!.Targets.Single();
         Assert.AreEqual("transformer.h.0.attn.c_attn.weight", target.BaseWeight);
         Assert.AreEqual(2.0, target.Scaling);
-        CollectionAssert.AreNotEqual(folder["transformer.ln_f.weight"].Bytes, trained.Model.Weights["transformer.ln_f.weight"].Bytes, "ln_f trained in full");
+        CollectionAssert.AreNotEqual(folder["transformer.ln_f.weight"].Bytes.ToArray(), trained.Model.Weights["transformer.ln_f.weight"].Bytes.ToArray(), "ln_f trained in full");
     }
 
     /// <summary>Qwen2 shape (tied embeddings, q/k/v biases, 2 layers), adapters on every linear layer.</summary>
