@@ -108,11 +108,12 @@ public sealed class TextGeneratorTests
         var ids = generator.Generate([model.Tokenizer.Encode("bad")], options)[0];
 
         Assert.AreEqual(cut + 1, ids.Length, $"'{free}' stopped at '{stop}'");
-        Assert.AreEqual(free[..cut], generator.CompletionText(ids, options));
+        var prompt = model.Tokenizer.Encode("bad");
+        Assert.AreEqual(free[..cut], generator.Completion(prompt, ids, options).Text);
         var pieces = new List<string>();
         Assert.AreEqual(free[..cut], generator.Generate("bad", options, pieces.Add));
         Assert.AreEqual(free[..cut], string.Concat(pieces), "the stop string is not streamed either");
-        Assert.AreEqual("ab", generator.CompletionText(model.Tokenizer.Encode("abcdbc"), options with { StopStrings = ["db", "cd"] }), "the earliest stop string wins");
+        Assert.AreEqual("ab", generator.Completion(prompt, model.Tokenizer.Encode("abcdbc"), options with { StopStrings = ["db", "cd"] }).Text, "the earliest stop string wins");
     }
 
     [TestMethod]
