@@ -1,3 +1,6 @@
+using System.Text.Json.Serialization;
+using OnnxKto.Models.Builders.Rope;
+
 namespace OnnxKto.Models;
 
 /// <summary>The architecture families OnnxKto builds graphs for.</summary>
@@ -51,6 +54,55 @@ public sealed record ModelConfig
 
     /// <summary>Rotary base θ (Llama family), e.g. 10000 or 1000000.</summary>
     public double RopeTheta { get; init; } = 10000;
+
+    /// <summary>
+    /// Rotary scaling from config.json's <c>rope_scaling</c> / <c>rope_parameters</c> (<c>linear</c>, <c>llama3</c>,
+    /// <c>yarn</c>); null for plain rotary embeddings.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public RopeScaling? RopeScaling { get; init; }
+
+    /// <summary>Layers that apply no rotary embedding (SmolLM3's <c>no_rope_layers</c> zeros); none by default.</summary>
+    [JsonIgnore]
+    public LayerSet NoRopeLayers { get; init; } = LayerSet.None;
+
+    /// <summary>
+    /// Keys a sliding-window layer attends to, itself included (a query at position p sees positions p − w + 1 .. p),
+    /// e.g. 4096 for Mistral-7B-v0.1; null when no layer slides.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? SlidingWindow { get; init; }
+
+    /// <summary>Layers that use <see cref="SlidingWindow"/> (every layer for Mistral, those from <c>max_window_layers</c> on for Qwen2).</summary>
+    [JsonIgnore]
+    public LayerSet SlidingLayers { get; init; } = LayerSet.None;
+
+    /// <summary>Whether layer <paramref name="layer"/> attends through the sliding window.</summary>
+    public bool IsSliding(int layer) => SlidingWindow is not null && SlidingLayers.Contains(layer);
+
+    /// <summary>RMSNorm of queries and keys before RoPE (Qwen3: per head; OLMo 2: over the whole projection).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public QkNorm QkNorm { get; init; }
+
+    /// <summary>Where each layer normalises (Llama: before attention and MLP; OLMo 2: after them).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public NormPlacement NormPlacement { get; init; }
+
+    // The layer sets travel in manifests as index lists, left out when empty so configurations without them keep
+    // their JSON (and fingerprints).
+    [JsonInclude, JsonPropertyName("no_rope_layers"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    private int[]? NoRopeLayerList
+    {
+        get => NoRopeLayers.IsEmpty ? null : NoRopeLayers.Layers.ToArray();
+        init => NoRopeLayers = LayerSet.Of(value ?? []);
+    }
+
+    [JsonInclude, JsonPropertyName("sliding_layers"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    private int[]? SlidingLayerList
+    {
+        get => SlidingLayers.IsEmpty ? null : SlidingLayers.Layers.ToArray();
+        init => SlidingLayers = LayerSet.Of(value ?? []);
+    }
 
     /// <summary>The output head reuses the token embedding matrix.</summary>
     public bool TieWordEmbeddings { get; init; }

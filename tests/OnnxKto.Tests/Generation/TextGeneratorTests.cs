@@ -15,6 +15,13 @@ public sealed class TextGeneratorTests
     [DataRow("gpt2")]
     [DataRow("llama")]
     [DataRow("qwen2")]
+    [DataRow("llama3-rope")]
+    [DataRow("yarn-rope")]
+    [DataRow("qwen3")]
+    [DataRow("olmo2")]
+    [DataRow("smollm3")]
+    [DataRow("mistral-sliding")]
+    [DataRow("qwen2-sliding")]
     public void CachedGreedyDecodingOfALeftPaddedBatchEqualsFullRecomputation(string architecture)
     {
         var config = TinyModels.ByName(architecture) with { EosTokenId = 99 };  // no EOS: every step is compared
@@ -69,6 +76,7 @@ public sealed class TextGeneratorTests
     [DataRow("gpt2", 1)]
     [DataRow("gpt2", 3)]
     [DataRow("llama", 3)]
+    [DataRow("mistral-sliding", 3)]
     public void RowsRefilledAsSequencesFinishDecodeAsEachAloneWould(string architecture, int batchSize)
     {
         // Long prompts reach the context length (16) after 3 or 4 new tokens, the others run to 5: rows finish at
@@ -108,11 +116,12 @@ public sealed class TextGeneratorTests
         var ids = generator.Generate([model.Tokenizer.Encode("bad")], options)[0];
 
         Assert.AreEqual(cut + 1, ids.Length, $"'{free}' stopped at '{stop}'");
-        Assert.AreEqual(free[..cut], generator.CompletionText(ids, options));
+        var prompt = model.Tokenizer.Encode("bad");
+        Assert.AreEqual(free[..cut], generator.Completion(prompt, ids, options).Text);
         var pieces = new List<string>();
         Assert.AreEqual(free[..cut], generator.Generate("bad", options, pieces.Add));
         Assert.AreEqual(free[..cut], string.Concat(pieces), "the stop string is not streamed either");
-        Assert.AreEqual("ab", generator.CompletionText(model.Tokenizer.Encode("abcdbc"), options with { StopStrings = ["db", "cd"] }), "the earliest stop string wins");
+        Assert.AreEqual("ab", generator.Completion(prompt, model.Tokenizer.Encode("abcdbc"), options with { StopStrings = ["db", "cd"] }).Text, "the earliest stop string wins");
     }
 
     [TestMethod]
