@@ -85,17 +85,27 @@ public sealed class TensorData
         GC.KeepAlive(this);
     }
 
-    /// <summary>Writes the bytes to <paramref name="stream"/> without making a managed copy of the whole tensor.</summary>
+    /// <summary>
+    /// Writes the bytes to <paramref name="stream"/> a piece at a time, without a managed copy of the whole tensor. On a
+    /// seekable stream a piece of zeros is skipped rather than written, so runs of zeros become holes in a file (as
+    /// <c>cp --sparse</c> makes them) and cost no disk.
+    /// </summary>
     public void WriteTo(Stream stream)
     {
-        if (_array is not null) stream.Write(_array);
-        else
+        const int piece = 1 << 20;
+        long end = stream.CanSeek ? stream.Position + ByteLength : 0;
+        for (long offset = 0; offset < ByteLength; offset += piece)
         {
-            for (long offset = 0; offset < _memory!.Length; offset += int.MaxValue / 2)
-                stream.Write(_memory.Slice(offset, (int)Math.Min(int.MaxValue / 2, _memory.Length - offset)));
-            GC.KeepAlive(this);
+            var bytes = Slice(offset, (int)Math.Min(piece, ByteLength - offset));
+            if (stream.CanSeek && !bytes.ContainsAnyExcept((byte)0)) stream.Seek(bytes.Length, SeekOrigin.Current);
+            else stream.Write(bytes);
         }
+        if (stream.CanSeek && stream.Length < end) stream.SetLength(end);
+        GC.KeepAlive(this);
     }
+
+    private ReadOnlySpan<byte> Slice(long offset, int length) =>
+        _array is not null ? _array.AsSpan((int)offset, length) : _memory!.Slice(offset, length);
 
     /// <summary>Copies the bytes to <paramref name="destination"/>, which must hold <see cref="ByteLength"/> bytes.</summary>
     internal unsafe void CopyTo(IntPtr destination)
