@@ -75,6 +75,28 @@ public static class ReferenceTransformer
     }
 
     /// <summary>Hugging Face's positions for padded batches: running count of real tokens − 1, at least 0.</summary>
+    /// <summary>
+    /// log π(completion | prompt) of one unpadded sequence: the sum over completion tokens of the log softmax of the
+    /// previous position's logits.
+    /// </summary>
+    public static double SequenceLogProb(ModelConfig c, IReadOnlyDictionary<string, double[]> w, long[] prompt, long[] completion)
+    {
+        long[] ids = [.. prompt, .. completion];
+        var logits = Logits(c, w, ids, ids.Select(_ => 1L).ToArray(), 1, ids.Length);
+        int v = c.VocabSize;
+        double sum = 0;
+        for (int t = prompt.Length; t < ids.Length; t++)
+        {
+            var row = logits.AsSpan((t - 1) * v, v);
+            double max = double.NegativeInfinity;
+            foreach (var x in row) max = Math.Max(max, x);
+            double z = 0;
+            foreach (var x in row) z += Math.Exp(x - max);
+            sum += row[(int)ids[t]] - max - Math.Log(z);
+        }
+        return sum;
+    }
+
     public static long[] Positions(long[] mask, int batch, int seq)
     {
         var positions = new long[batch * seq];

@@ -38,30 +38,29 @@ public static class OnnxModelFile
         bool external = externalData ?? graph.Initializers.Sum(i => i.Data!.ByteLength) > AutoExternalBytes;
         string dataName = Path.GetFileName(path) + ".data";
         string dataPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, dataName);
-        ModelProto proto;
+        // The data file is renamed into place before the model that points into it.
+        ModelProto? proto = external ? null : OnnxProtoConverter.ToProto(graph);
         if (external)
-        {
-            using var data = new FileStream(dataPath + ".tmp", FileMode.Create, FileAccess.Write);
-            proto = OnnxProtoConverter.ToProto(graph, v =>
+            AtomicPath.Write(dataPath, temporary =>
             {
-                if (v.Data!.ByteLength < ExternalThresholdBytes) return null;
-                long offset = (data.Position + Alignment - 1) / Alignment * Alignment;
-                data.SetLength(offset);
-                data.Position = offset;
-                v.Data.WriteTo(data);
-                return [("location", dataName), ("offset", offset.ToString()), ("length", v.Data.ByteLength.ToString())];
+                using var data = new FileStream(temporary, FileMode.Create, FileAccess.Write);
+                proto = OnnxProtoConverter.ToProto(graph, v =>
+                {
+                    if (v.Data!.ByteLength < ExternalThresholdBytes) return null;
+                    long offset = (data.Position + Alignment - 1) / Alignment * Alignment;
+                    data.SetLength(offset);
+                    data.Position = offset;
+                    v.Data.WriteTo(data);
+                    return [("location", dataName), ("offset", offset.ToString()), ("length", v.Data.ByteLength.ToString())];
+                });
+                data.Flush(flushToDisk: true);
             });
-            data.Flush(flushToDisk: true);
-        }
-        else proto = OnnxProtoConverter.ToProto(graph);
-
-        using (var file = new FileStream(path + ".tmp", FileMode.Create, FileAccess.Write))
+        AtomicPath.Write(path, temporary =>
         {
-            proto.WriteTo(file);
+            using var file = new FileStream(temporary, FileMode.Create, FileAccess.Write);
+            proto!.WriteTo(file);
             file.Flush(flushToDisk: true);
-        }
-        if (external) File.Move(dataPath + ".tmp", dataPath, overwrite: true);
-        File.Move(path + ".tmp", path, overwrite: true);
+        });
     }
 
     /// <summary>

@@ -22,6 +22,9 @@ public sealed record CheckpointMetadata(int Cursor, int Epoch, int Seed, string 
     /// <summary>The metadata key of <see cref="Cursor"/>.</summary>
     public const string CursorKey = "cursor";
 
+    /// <summary>The metadata key of <see cref="Artifacts"/>, by which export finds a checkpoint's artifacts.</summary>
+    public const string ArtifactsKey = "artifacts";
+
     /// <summary>The metadata key of <see cref="ModelFingerprint"/>, which the artifacts' own checkpoint carries too.</summary>
     public const string ModelFingerprintKey = "model_fingerprint";
 
@@ -43,7 +46,7 @@ public sealed record CheckpointMetadata(int Cursor, int Epoch, int Seed, string 
         [CursorKey] = Cursor.ToString(CultureInfo.InvariantCulture),
         ["epoch"] = Epoch.ToString(CultureInfo.InvariantCulture),
         ["seed"] = Seed.ToString(CultureInfo.InvariantCulture),
-        ["artifacts"] = Artifacts,
+        [ArtifactsKey] = Artifacts,
         [ModelFingerprintKey] = ModelFingerprint,
         ["artifacts_config_fingerprint"] = ArtifactsConfigFingerprint,
         ["run_config_fingerprint"] = RunConfigFingerprint,

@@ -245,24 +245,8 @@ public sealed class DataParallelTests
     private static Dictionary<string, double[]> Weights(string file) =>
         TrainingCheckpoint.Load(file).Tensors.Where(t => t.Value.Type == DataType.Float).ToDictionary(t => t.Key, t => t.Value.ToDoublesWidened());
 
-    // log π(completion | prompt): the sum over completion tokens of log softmax of the previous position's logits.
-    private static double LogProb(Dictionary<string, double[]> w, long[] prompt, long[] completion)
-    {
-        long[] ids = [.. prompt, .. completion];
-        var logits = ReferenceTransformer.Logits(TinyRun.Config, w, ids, ids.Select(_ => 1L).ToArray(), 1, ids.Length);
-        int v = TinyRun.Config.VocabSize;
-        double sum = 0;
-        for (int t = prompt.Length; t < ids.Length; t++)
-        {
-            var row = logits.AsSpan((t - 1) * v, v);
-            double max = double.NegativeInfinity;
-            foreach (var x in row) max = Math.Max(max, x);
-            double z = 0;
-            foreach (var x in row) z += Math.Exp(x - max);
-            sum += row[(int)ids[t]] - max - Math.Log(z);
-        }
-        return sum;
-    }
+    private static double LogProb(Dictionary<string, double[]> w, long[] prompt, long[] completion) =>
+        ReferenceTransformer.SequenceLogProb(TinyRun.Config, w, prompt, completion);
 
     private static void AssertSameWeights(string expectedFolder, string actualFolder, double tolerance)
     {
