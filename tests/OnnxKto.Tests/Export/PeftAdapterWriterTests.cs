@@ -96,13 +96,15 @@ public sealed class PeftAdapterWriterTests
     }
 
     /// <summary>
-    /// Qwen3, OLMo 2 and SmolLM3 keep Llama's module names (q_norm/k_norm and post-norms are not linear, so all-linear
+    /// Qwen3, OLMo 2, SmolLM3, Llama 3 and sliding Mistral keep Llama's module names (q_norm/k_norm and post-norms are not linear, so all-linear
     /// skips them): PEFT's names for every linear layer, and the merged export is the adapter model.
     /// </summary>
     [TestMethod]
     [DataRow("qwen3")]
     [DataRow("olmo2")]
     [DataRow("smollm3")]
+    [DataRow("llama3-rope")]
+    [DataRow("mistral-sliding")]
     public void FamilyAdaptersHavePeftsNamesAndTheMergedExportIsTheAdapterModel(string name)
     {
         var config = TinyModels.ByName(name);

@@ -15,6 +15,7 @@ public sealed class TrainerFamiliesTests
     [DataRow("smollm3")]
     [DataRow("mistral-sliding")]
     [DataRow("llama3-rope")]
+    [DataRow("yarn-rope")]
     public void AFullRunTrainsAndResumesExactly(string name)
     {
         using var dir = new TempFolder();
