@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace OnnxKto.Models;
 
 /// <summary>The architecture families OnnxKto builds graphs for.</summary>
@@ -8,6 +10,15 @@ public enum ModelFamily
 
     /// <summary>Llama, Mistral, Qwen2, SmolLM: RMSNorm, rotary positions, SwiGLU MLP, grouped-query attention.</summary>
     Llama,
+
+    /// <summary>
+    /// Gemma 2 and Gemma 3 text: RMSNorm with (1 + w), four norms per layer, embeddings scaled by √E, GeGLU, soft-capping,
+    /// q/k norms (Gemma 3), sliding-window layers interleaved with global ones.
+    /// </summary>
+    Gemma,
+
+    /// <summary>Phi-3, Phi-3.5, Phi-4-mini: the Llama layout with fused <c>qkv_proj</c> and <c>gate_up_proj</c>, partial rotary, LongRoPE.</summary>
+    Phi3,
 }
 
 /// <summary>
@@ -57,6 +68,45 @@ public sealed record ModelConfig
 
     /// <summary>q/k/v projections carry biases (Qwen2; GPT-2 always does).</summary>
     public bool AttentionBias { get; init; }
+
+    /// <summary>
+    /// Sliding-window attention: a query at sequence index i attends only keys j with i − W &lt; j ≤ i (transformers'
+    /// <c>sliding_window_overlay</c>), on the layers <see cref="GlobalLayerPeriod"/> leaves sliding; null for none. E.g. 512.
+    /// </summary>
+    public int? SlidingWindow { get; init; }
+
+    /// <summary>
+    /// With a <see cref="SlidingWindow"/>: layer i attends globally when (i + 1) is a multiple of this period and through the
+    /// window otherwise (Gemma 2: 2, Gemma 3: 6, transformers' <c>layer_types</c>); 0 when every layer slides (Mistral, Phi-3).
+    /// </summary>
+    public int GlobalLayerPeriod { get; init; }
+
+    /// <summary>Whether layer <paramref name="layer"/> attends through the sliding window.</summary>
+    /// <param name="layer">Zero-based layer index.</param>
+    public bool IsSlidingLayer(int layer) =>
+        SlidingWindow is not null && (GlobalLayerPeriod == 0 || (layer + 1) % GlobalLayerPeriod != 0);
+
+    /// <summary>Rotary base of the sliding-window layers when it differs from <see cref="RopeTheta"/> (Gemma 3's <c>rope_local_base_freq</c>, 10000).</summary>
+    public double? LocalRopeTheta { get; init; }
+
+    /// <summary>Fraction of each head's width that is rotated (Phi-4-mini: 0.75); the rest passes through unrotated.</summary>
+    public double PartialRotaryFactor { get; init; } = 1;
+
+    /// <summary>Phi-3's LongRoPE frequency scaling (<c>rope_scaling.type: longrope</c>); null for plain rotary positions.</summary>
+    public LongRopeScaling? LongRope { get; init; }
+
+    /// <summary>Attention scores are scaled by this to the power −½ instead of head_dim (Gemma's <c>query_pre_attn_scalar</c>, e.g. 256).</summary>
+    public double? QueryPreAttnScalar { get; init; }
+
+    /// <summary>Attention scores become c·tanh(s / c) before the mask (Gemma 2's <c>attn_logit_softcapping</c>, 50); null for none.</summary>
+    public double? AttentionSoftcap { get; init; }
+
+    /// <summary>Logits become c·tanh(logit / c) (Gemma 2's <c>final_logit_softcapping</c>, 30); null for none.</summary>
+    public double? FinalLogitSoftcap { get; init; }
+
+    /// <summary>Width of the rotated part of each head: head_dim · <see cref="PartialRotaryFactor"/>, as transformers truncates it.</summary>
+    [JsonIgnore]
+    public int RotaryDim => (int)(HeadDim * PartialRotaryFactor);
 
     /// <summary>Beginning-of-sequence id from <c>config.json</c>, e.g. 1 for Llama 2; null when none is given.</summary>
     public int? BosTokenId { get; init; }

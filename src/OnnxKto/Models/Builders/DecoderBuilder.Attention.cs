@@ -5,16 +5,19 @@ namespace OnnxKto.Models.Builders;
 public abstract partial class DecoderBuilder
 {
     /// <summary>
-    /// Scaled dot-product attention with the shared causal/padding bias, grouped-query heads and an optional
-    /// KV cache. q (N, H·D), k and v (N, Hkv·D) → (N, H·D).
+    /// Scaled dot-product attention with the shared causal/padding bias (the sliding-window one and its rotary tables on
+    /// the layers <see cref="ModelConfig.IsSlidingLayer"/> names), grouped-query heads, optional score soft-capping and an
+    /// optional KV cache. q (N, H·D), k and v (N, Hkv·D) → (N, H·D).
     /// </summary>
     protected Value Attention(int layer, Value q, Value k, Value v, ForwardContext context)
     {
         int h = Config.NumHeads, hkv = Config.NumKvHeads, d = Config.HeadDim;
+        bool sliding = Config.IsSlidingLayer(layer);
         var qh = SplitHeads(q, h, context);                                 // (B, H, T, D)
         var kh = SplitHeads(k, hkv, context);                               // (B, Hkv, T, D)
         var vh = SplitHeads(v, hkv, context);
-        if (context.Rotary is var (cos, sin))
+        (qh, kh) = NormalizeHeads(layer, qh, kh);
+        if ((sliding ? context.LocalRotary ?? context.Rotary : context.Rotary) is var (cos, sin))
         {
             qh = Rotate(qh, cos, sin);
             kh = Rotate(kh, cos, sin);
@@ -29,11 +32,20 @@ public abstract partial class DecoderBuilder
         }
         kh = RepeatKv(kh);
         vh = RepeatKv(vh);
-        var scores = B.Mul(B.MatMul(qh, B.Transpose(kh, 0, 1, 3, 2)), Const(1 / Math.Sqrt(d))); // (B, H, T, S)
-        var weights = B.Op("Softmax", [B.Add(scores, context.AttentionBias)], ("axis", -1L));
+        double scale = 1 / Math.Sqrt(Config.QueryPreAttnScalar ?? d);
+        var scores = B.Mul(B.MatMul(qh, B.Transpose(kh, 0, 1, 3, 2)), Const(scale)); // (B, H, T, S)
+        if (Config.AttentionSoftcap is { } cap) scores = Softcap(scores, cap);
+        var bias = sliding ? context.SlidingAttentionBias! : context.AttentionBias;
+        var weights = B.Op("Softmax", [B.Add(scores, bias)], ("axis", -1L));
         var mixed = B.MatMul(weights, vh);                                  // (B, H, T, D)
         return B.Reshape(B.Transpose(mixed, 0, 2, 1, 3), -1, h * d);        // (N, H·D)
     }
+
+    /// <summary>
+    /// Per-head queries and keys (B, H, T, D) and (B, Hkv, T, D) just before the rotary embedding: where q/k norms go
+    /// (Gemma 3). The identity by default.
+    /// </summary>
+    protected virtual (Value Q, Value K) NormalizeHeads(int layer, Value q, Value k) => (q, k);
 
     /// <summary>(N, heads·D) → (B, heads, T, D).</summary>
     private Value SplitHeads(Value rows, int heads, ForwardContext context)
@@ -52,8 +64,22 @@ public abstract partial class DecoderBuilder
         return B.Reshape(expanded, 0, Config.NumHeads, -1, Config.HeadDim);
     }
 
-    /// <summary>Rotary embedding, Hugging Face's rotate_half form: x·cos + [−x₂, x₁]·sin.</summary>
+    /// <summary>
+    /// Rotary embedding, Hugging Face's rotate_half form: x·cos + [−x₂, x₁]·sin on the first
+    /// <see cref="ModelConfig.RotaryDim"/> features of each head; the rest pass through (Phi-3's partial rotary factor).
+    /// </summary>
     private Value Rotate(Value x, Value cos, Value sin)
+    {
+        int rotated = Config.RotaryDim, d = Config.HeadDim;
+        if (rotated < d)
+        {
+            var parts = B.Ops("Split", 2, [x, B.Ints(rotated, d - rotated)], ("axis", -1L));
+            return B.Concat(-1, RotateHalf(parts[0], cos, sin), parts[1]);
+        }
+        return RotateHalf(x, cos, sin);
+    }
+
+    private Value RotateHalf(Value x, Value cos, Value sin)
     {
         var halves = B.Ops("Split", 2, [x], ("axis", -1L), ("num_outputs", 2L));
         var rotated = B.Concat(-1, B.Neg(halves[1]), halves[0]);

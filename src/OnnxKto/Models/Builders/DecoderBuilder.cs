@@ -74,6 +74,7 @@ public abstract partial class DecoderBuilder
         using (B.Scope("lm_head"))
         {
             var rows = B.Op("Gemm", [x, head], ("transB", 1L));          // (N, V)
+            if (Config.FinalLogitSoftcap is { } cap) rows = Softcap(rows, cap);
             logits = B.AssumeShape(B.Reshape(rows, B.Concat(0, context.BatchSeq, B.Ints(Config.VocabSize))),
                 new Shape("batch", "seq", Config.VocabSize));
         }
@@ -96,6 +97,51 @@ public abstract partial class DecoderBuilder
 
     /// <summary>Rotary tables for families that use them; null for learned positions.</summary>
     protected virtual (Value Cos, Value Sin)? MakeRotary(Value positions) => null;
+
+    /// <summary>
+    /// Rotary tables of the sliding-window layers: by default those of <see cref="ModelConfig.LocalRopeTheta"/> when the
+    /// config sets one (Gemma 3's <c>rope_local_base_freq</c>), null when they share <see cref="MakeRotary"/>'s.
+    /// </summary>
+    protected virtual (Value Cos, Value Sin)? MakeLocalRotary(Value positions) => Config.LocalRopeTheta is { } theta
+        ? RotaryTables(positions, B.Const(TensorData.FromFloats([Config.RotaryDim / 2], InverseFrequencies(theta, Config.RotaryDim))))
+        : null;
+
+    /// <summary>
+    /// Hugging Face's default rotary inverse frequencies θ^(−2i/d), i &lt; d/2, in float32 as transformers computes them.
+    /// </summary>
+    /// <param name="theta">The rotary base, e.g. 10000.</param>
+    /// <param name="dim">The rotated width (head_dim, or less with a partial rotary factor).</param>
+    protected static float[] InverseFrequencies(double theta, int dim) =>
+        Enumerable.Range(0, dim / 2).Select(i => (float)(1.0 / Math.Pow(theta, 2.0 * i / dim))).ToArray();
+
+    /// <summary>
+    /// cos/sin of position·f over both halves, (B, 1, T, 2·|f|), times <paramref name="attentionScaling"/> (LongRoPE's and
+    /// YaRN's factor): the angles in float32 as transformers computes them, widened before cos/sin when the graph runs in float64.
+    /// </summary>
+    /// <param name="positions">Positions (B, T), int64.</param>
+    /// <param name="inverseFrequencies">Inverse frequencies f, float32 (d/2).</param>
+    /// <param name="attentionScaling">Multiplies cos and sin; 1 for plain rotary positions.</param>
+    protected (Value Cos, Value Sin) RotaryTables(Value positions, Value inverseFrequencies, double attentionScaling = 1)
+    {
+        using var _ = B.Scope("rotary");
+        var angles = B.Mul(B.Unsqueeze(B.Cast(positions, DataType.Float), -1), inverseFrequencies);  // (B, T, d/2)
+        var full = B.Unsqueeze(B.Concat(-1, angles, angles), 1);                                       // (B, 1, T, d)
+        full = B.Cast(full, Precision);
+        Value cos = B.Op("Cos", [full]), sin = B.Op("Sin", [full]);
+        return attentionScaling == 1 ? (cos, sin) : (B.Mul(cos, Const(attentionScaling)), B.Mul(sin, Const(attentionScaling)));
+    }
+
+    /// <summary>Tanh soft-capping (Gemma 2): c·tanh(x / c), which keeps |x| below c and is the identity near 0.</summary>
+    protected Value Softcap(Value x, double cap) => B.Mul(B.Op("Tanh", [B.Mul(x, Const(1 / cap))]), Const(cap));
+
+    /// <summary>Tanh-approximate GELU (GPT-2's <c>gelu_new</c>, Gemma's <c>gelu_pytorch_tanh</c>): ½h(1 + tanh(√(2/π)(h + 0.044715h³))).</summary>
+    protected Value GeluTanh(Value h)
+    {
+        var cube = B.Mul(h, B.Mul(h, h));
+        var inner = B.Mul(B.Add(h, B.Mul(cube, Const(0.044715))), Const(Math.Sqrt(2 / Math.PI)));
+        var gate = B.Add(Const(1), B.Op("Tanh", [inner]));
+        return B.Mul(B.Mul(h, Const(0.5)), gate);
+    }
 
     /// <summary>Declares a trainable parameter: a float32 graph input named as in Hugging Face.</summary>
     protected Value Param(string name, long[] shape, ParameterInit init, double std = 0.02, bool decay = true)
@@ -162,14 +208,21 @@ public abstract partial class DecoderBuilder
             var cumulative = B.Op("CumSum", [mask, B.Scalar(1, DataType.Int64)]);
             positions = B.Op("Max", [B.Sub(cumulative, B.Scalar(1, DataType.Int64)), B.Scalar(0, DataType.Int64)]);
         }
-        return new ForwardContext(batchSeq, positions, MakeAttentionBias(ids, mask), MakeRotary(positions), options.KvCache);
+        return new ForwardContext(batchSeq, positions, MakeAttentionBias(ids, mask, null), MakeRotary(positions), options.KvCache)
+        {
+            SlidingAttentionBias = Config.SlidingWindow is { } window ? MakeAttentionBias(ids, mask, (window, positions)) : null,
+            LocalRotary = MakeLocalRotary(positions),
+        };
     }
 
     /// <summary>
     /// Causal and padding mask as an additive bias (batch, 1, seq, total): query i (absolute position past+i)
-    /// may attend key j when j ≤ past+i and attention_mask[b, j] is 1.
+    /// may attend key j when j ≤ past+i and attention_mask[b, j] is 1. With a sliding <c>window</c> W, key j must also lie
+    /// within W tokens: position(j) &gt; position(i) − W, transformers' sliding-window overlay on token positions (the
+    /// running count of real tokens, as <c>position_ids</c> are) rather than its cache indices, which differ only under left
+    /// padding, so that a padded row sees what it would alone and batched generation does not depend on the batch.
     /// </summary>
-    private Value MakeAttentionBias(Value ids, Value mask)
+    private Value MakeAttentionBias(Value ids, Value mask, (int Size, Value QueryPositions)? window)
     {
         var i64 = DataType.Int64;
         var total = B.Gather(B.ShapeOf(mask), B.Scalar(1, i64));
@@ -180,6 +233,14 @@ public abstract partial class DecoderBuilder
         var causal = B.Op("LessOrEqual", [B.Unsqueeze(keys, 0), B.Unsqueeze(queries, 1)]); // (seq, total)
         var present = B.Unsqueeze(B.Cast(mask, DataType.Bool), 1, 2);                       // (batch, 1, 1, total)
         var allowed = B.Op("And", [causal, present]);                                       // (batch, 1, seq, total)
+        if (window is var (size, queryPositions))
+        {
+            var one = B.Scalar(1, i64);
+            var keyPositions = B.Op("Max", [B.Sub(B.Op("CumSum", [mask, one]), one), B.Scalar(0, i64)]);  // (batch, total)
+            var earliest = B.Sub(queryPositions, B.Scalar(size - 1, i64));                                     // (batch, seq)
+            var inside = B.Op("GreaterOrEqual", [B.Unsqueeze(keyPositions, 1), B.Unsqueeze(earliest, 2)]);    // (batch, seq, total)
+            allowed = B.Op("And", [allowed, B.Unsqueeze(inside, 1)]);
+        }
         var bias = B.Where(allowed, Const(0), Const(-1e9));
         return B.AssumeShape(bias, new Shape("batch", 1, "seq", "total_seq"));
     }

@@ -8,4 +8,11 @@ namespace OnnxKto.Models.Builders;
 /// <param name="AttentionBias">0 where query i may attend key j, a large negative number elsewhere: (batch, 1, seq, past+seq).</param>
 /// <param name="Rotary">cos and sin tables (batch, 1, seq, head_dim) for rotary families; null otherwise.</param>
 /// <param name="KvCache">Whether layers read past keys/values and write present ones.</param>
-public sealed record ForwardContext(Value BatchSeq, Value Positions, Value AttentionBias, (Value Cos, Value Sin)? Rotary, bool KvCache);
+public sealed record ForwardContext(Value BatchSeq, Value Positions, Value AttentionBias, (Value Cos, Value Sin)? Rotary, bool KvCache)
+{
+    /// <summary>The same bias with keys outside the sliding window masked too, for models with <see cref="ModelConfig.SlidingWindow"/>; null otherwise.</summary>
+    public Value? SlidingAttentionBias { get; init; }
+
+    /// <summary>cos and sin tables of the sliding-window layers when their rotary base differs (Gemma 3); null otherwise.</summary>
+    public (Value Cos, Value Sin)? LocalRotary { get; init; }
+}

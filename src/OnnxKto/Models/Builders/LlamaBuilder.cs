@@ -6,7 +6,7 @@ namespace OnnxKto.Models.Builders;
 /// Llama family (Llama, Mistral, Qwen2, SmolLM): RMSNorm, rotary positions, SwiGLU MLP, grouped-query attention,
 /// Linear weights stored [out, in], optional q/k/v biases (Qwen2), tied or separate head.
 /// </summary>
-internal sealed class LlamaBuilder(ModelConfig config) : DecoderBuilder(config)
+internal class LlamaBuilder(ModelConfig config) : DecoderBuilder(config)
 {
     private const string Prefix = "model";
 
@@ -25,22 +25,33 @@ internal sealed class LlamaBuilder(ModelConfig config) : DecoderBuilder(config)
         var h = RmsNorm($"{p}.input_layernorm", x);
         using (B.Scope("attn"))
         {
-            var q = Linear(h, $"{p}.self_attn.q_proj", e, Config.NumHeads * d, Config.AttentionBias);
-            var k = Linear(h, $"{p}.self_attn.k_proj", e, Config.NumKvHeads * d, Config.AttentionBias);
-            var v = Linear(h, $"{p}.self_attn.v_proj", e, Config.NumKvHeads * d, Config.AttentionBias);
+            var (q, k, v) = QkvProjections($"{p}.self_attn", h);
             h = Linear(Attention(layer, q, k, v, context), $"{p}.self_attn.o_proj", Config.NumHeads * d, e, bias: false);
         }
         x = B.Add(x, h);
         h = RmsNorm($"{p}.post_attention_layernorm", x);
         using (B.Scope("mlp"))
         {
-            var gate = Linear(h, $"{p}.mlp.gate_proj", e, inner, bias: false);
-            var up = Linear(h, $"{p}.mlp.up_proj", e, inner, bias: false);
+            var (gate, up) = GateUpProjections($"{p}.mlp", h);
             var swiglu = B.Mul(B.Mul(gate, B.Sigmoid(gate)), up);  // silu(gate) ⊙ up
             h = Linear(swiglu, $"{p}.mlp.down_proj", inner, e, bias: false);
         }
         return B.Add(x, h);
     }
+
+    /// <summary>q (N, H·D), k and v (N, Hkv·D) from the normed rows of the attention module <paramref name="attention"/>.</summary>
+    protected virtual (Value Q, Value K, Value V) QkvProjections(string attention, Value h)
+    {
+        long e = Config.HiddenSize, d = Config.HeadDim;
+        return (Linear(h, $"{attention}.q_proj", e, Config.NumHeads * d, Config.AttentionBias),
+                Linear(h, $"{attention}.k_proj", e, Config.NumKvHeads * d, Config.AttentionBias),
+                Linear(h, $"{attention}.v_proj", e, Config.NumKvHeads * d, Config.AttentionBias));
+    }
+
+    /// <summary>The MLP's gate and up projections (N, intermediate) from the normed rows of the module <paramref name="mlp"/>.</summary>
+    protected virtual (Value Gate, Value Up) GateUpProjections(string mlp, Value h) =>
+        (Linear(h, $"{mlp}.gate_proj", Config.HiddenSize, Config.IntermediateSize, bias: false),
+         Linear(h, $"{mlp}.up_proj", Config.HiddenSize, Config.IntermediateSize, bias: false));
 
     protected override Value MakeFinalNorm(Value x) => RmsNorm($"{Prefix}.norm", x);
 
@@ -49,21 +60,11 @@ internal sealed class LlamaBuilder(ModelConfig config) : DecoderBuilder(config)
         : Param("lm_head.weight", [Config.VocabSize, Config.HiddenSize], ParameterInit.Normal);
 
     /// <summary>cos/sin of position·θ^(−2i/D), duplicated over both halves: (B, 1, T, D).</summary>
-    protected override (Value Cos, Value Sin)? MakeRotary(Value positions)
-    {
-        int half = Config.HeadDim / 2;
-        // Computed in float32 as Hugging Face does, then widened when the graph runs in float64.
-        var inverseFrequencies = Enumerable.Range(0, half)
-            .Select(i => (float)(1.0 / Math.Pow(Config.RopeTheta, 2.0 * i / Config.HeadDim))).ToArray();
-        var angles = B.Mul(B.Unsqueeze(B.Cast(positions, DataType.Float), -1),
-            B.Const(TensorData.FromFloats([half], inverseFrequencies)));           // (B, T, D/2)
-        angles = B.Cast(angles, Precision);
-        var full = B.Unsqueeze(B.Concat(-1, angles, angles), 1);                    // (B, 1, T, D)
-        return (B.Op("Cos", [full]), B.Op("Sin", [full]));
-    }
+    protected override (Value Cos, Value Sin)? MakeRotary(Value positions) =>
+        RotaryTables(positions, B.Const(TensorData.FromFloats([Config.RotaryDim / 2], InverseFrequencies(Config.RopeTheta, Config.RotaryDim))));
 
     // y = x / √(mean(x²) + ε) ⊙ w
-    private Value RmsNorm(string name, Value x)
+    protected Value RmsNorm(string name, Value x)
     {
         var weight = Param($"{name}.weight", [Config.HiddenSize], ParameterInit.Ones, decay: false);
         using var _ = ModuleScope(name);

@@ -7,7 +7,7 @@ namespace OnnxKto.Models.Checkpoints;
 /// Maps a Hugging Face <c>config.json</c> onto <see cref="ModelConfig"/>: the one place where Hugging Face key
 /// names (<c>n_embd</c>, <c>hidden_size</c>, ...) and their defaults are known.
 /// </summary>
-internal static class HfConfig
+internal static partial class HfConfig
 {
     private delegate ModelConfig Mapper(JsonFields json, string modelType);
 
@@ -18,6 +18,9 @@ internal static class HfConfig
         ["llama"] = (json, type) => Llama(json, type, json.OptionalBool("attention_bias") ?? false),
         ["mistral"] = (json, type) => Llama(json, type, attentionBias: false),
         ["qwen2"] = (json, type) => Llama(json, type, attentionBias: true),
+        ["gemma2"] = Gemma,
+        ["gemma3_text"] = Gemma,
+        ["phi3"] = Phi3,
     };
 
     /// <summary>Reads <paramref name="configPath"/> (a Hugging Face <c>config.json</c>).</summary>
@@ -58,7 +61,9 @@ internal static class HfConfig
         if (!Architectures.ContainsKey(config.ModelType))
             throw new NotSupportedException($"model_type '{config.ModelType}' has no Hugging Face config mapping; supported: {string.Join(", ", Architectures.Keys)}.");
         var json = new JsonObject { ["model_type"] = config.ModelType };
-        if (config.Family == ModelFamily.Gpt2)
+        if (config.Family == ModelFamily.Gemma) WriteGemma(config, json);
+        else if (config.Family == ModelFamily.Phi3) WritePhi3(config, json);
+        else if (config.Family == ModelFamily.Gpt2)
         {
             json["architectures"] = new JsonArray("GPT2LMHeadModel");
             json["vocab_size"] = config.VocabSize;
@@ -103,6 +108,10 @@ internal static class HfConfig
     private static ModelConfig Map(JsonFields json)
     {
         string modelType = json.String("model_type");
+        if (modelType == "gemma3")
+            throw new NotSupportedException(
+                $"{json.Source}: model_type 'gemma3' is Gemma 3's image-and-text checkpoint (Gemma3ForConditionalGeneration), whose " +
+                "language model OnnxKto does not read out of it; use a text-only Gemma 3 checkpoint (model_type 'gemma3_text', e.g. google/gemma-3-1b-it).");
         if (!Architectures.TryGetValue(modelType, out var map))
             throw new NotSupportedException(
                 $"{json.Source}: model_type '{modelType}' is not supported; supported model types: {string.Join(", ", Architectures.Keys)}.");

@@ -7,10 +7,14 @@ namespace OnnxKto.Models.Lora;
 /// </summary>
 internal static class LoraModules
 {
-    /// <summary>PEFT's default <c>target_modules</c> for <paramref name="family"/> (<c>TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING</c>).</summary>
+    /// <summary>
+    /// PEFT's default <c>target_modules</c> for <paramref name="family"/> (<c>TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING</c>);
+    /// empty for Phi-3, which PEFT's table lacks (PEFT then asks for <c>target_modules</c>).
+    /// </summary>
     public static IReadOnlyList<string> DefaultTargets(ModelFamily family) => family switch
     {
         ModelFamily.Gpt2 => ["c_attn"],
+        ModelFamily.Phi3 => [],
         _ => ["q_proj", "v_proj"],
     };
 
@@ -47,6 +51,9 @@ internal static class LoraModules
                 "set lora_dropout: 0 (--set lora_dropout=0); TRL's default is 0.05.");
         var names = linearModules.Select(m => m[(m.LastIndexOf('.') + 1)..]).Distinct().ToList();
         var last = linearModules[^1].Split('.');
+        if (Targets(settings, family).Count == 0)
+            throw new UserError($"lora_target_modules is empty and PEFT has no default target modules for {family} models.",
+                $"name them, e.g. lora_target_modules: [{string.Join(", ", names.Take(2))}], or {LoraSettings.AllLinear}.");
         foreach (var target in Targets(settings, family).Where(t => t != LoraSettings.AllLinear))
             if (!linearModules.Any(m => LoraSettings.Matches(m, target)))
                 throw new UserError($"lora_target_modules: '{target}' matches no linear module of this {family} model.",
