@@ -3,14 +3,16 @@ using OnnxKto.Models;
 namespace OnnxKto.Tests.TestUtil;
 
 /// <summary>
-/// An independent float64 forward pass of GPT-2 and Llama-family models in plain loops, written from the
+/// An independent float64 forward pass of GPT-2, Llama-family, Gemma and Phi-3 models in plain loops, written from the
 /// Hugging Face modelling code's equations, for checking the ONNX graphs the builders emit.
 /// Weights are keyed by Hugging Face names; logits come back as (batch·seq, vocab).
 /// </summary>
-public static class ReferenceTransformer
+public static partial class ReferenceTransformer
 {
     public static double[] Logits(ModelConfig c, IReadOnlyDictionary<string, double[]> w, long[] ids, long[] mask, int batch, int seq)
     {
+        if (c.Family == ModelFamily.Gemma) return GemmaLogits(c, w, ids, mask, batch, seq);
+        if (c.Family == ModelFamily.Phi3) return Phi3Logits(c, w, ids, mask, batch, seq);
         int e = c.HiddenSize, n = batch * seq;
         var positions = Positions(mask, batch, seq);
         bool gpt2 = c.Family == ModelFamily.Gpt2;
@@ -29,7 +31,7 @@ public static class ReferenceTransformer
                 var h = LayerNorm(x, w[$"{p}.ln_1.weight"], w[$"{p}.ln_1.bias"], e, c.NormEpsilon);
                 var qkv = Dense(h, w[$"{p}.attn.c_attn.weight"], w[$"{p}.attn.c_attn.bias"], e, 3 * e, outIn: false);
                 var (q, k, v) = (Columns(qkv, 3 * e, 0, e), Columns(qkv, 3 * e, e, e), Columns(qkv, 3 * e, 2 * e, e));
-                var a = Attention(c, q, k, v, mask, positions, batch, seq, rope: false);
+                var a = Attention(c, q, k, v, mask, positions, batch, seq, 1 / Math.Sqrt(c.HeadDim));
                 Accumulate(x, Dense(a, w[$"{p}.attn.c_proj.weight"], w[$"{p}.attn.c_proj.bias"], e, e, outIn: false));
                 h = LayerNorm(x, w[$"{p}.ln_2.weight"], w[$"{p}.ln_2.bias"], e, c.NormEpsilon);
                 h = Dense(h, w[$"{p}.mlp.c_fc.weight"], w[$"{p}.mlp.c_fc.bias"], e, c.IntermediateSize, outIn: false);
@@ -45,7 +47,9 @@ public static class ReferenceTransformer
                 var q = Dense(h, w[$"{p}.self_attn.q_proj.weight"], Bias($"{p}.self_attn.q_proj.bias"), e, qd, outIn: true);
                 var k = Dense(h, w[$"{p}.self_attn.k_proj.weight"], Bias($"{p}.self_attn.k_proj.bias"), e, kvd, outIn: true);
                 var v = Dense(h, w[$"{p}.self_attn.v_proj.weight"], Bias($"{p}.self_attn.v_proj.bias"), e, kvd, outIn: true);
-                var a = Attention(c, q, k, v, mask, positions, batch, seq, rope: true);
+                var frequencies = DefaultFrequencies(c.RopeTheta, c.HeadDim);
+                var a = Attention(c, Rope(q, positions, qd, c.HeadDim, frequencies), Rope(k, positions, kvd, c.HeadDim, frequencies),
+                    v, mask, positions, batch, seq, 1 / Math.Sqrt(c.HeadDim));
                 Accumulate(x, Dense(a, w[$"{p}.self_attn.o_proj.weight"], null, qd, e, outIn: true));
                 h = RmsNorm(x, w[$"{p}.post_attention_layernorm.weight"], e, c.NormEpsilon);
                 var gate = Dense(h, w[$"{p}.mlp.gate_proj.weight"], null, e, c.IntermediateSize, outIn: true);
@@ -77,15 +81,15 @@ public static class ReferenceTransformer
         return positions;
     }
 
+    /// <summary>
+    /// Softmax attention of rotated q and k: scores · <paramref name="scale"/>, optionally c·tanh(s/c) (Gemma 2's
+    /// attn_logit_softcapping), causal and padding mask, and with a <paramref name="window"/> W only keys whose position
+    /// is within W − 1 of the query's (transformers' sliding_window_overlay kv &gt; q − W, on positions).
+    /// </summary>
     private static double[] Attention(ModelConfig c, double[] q, double[] k, double[] v, long[] mask, long[] positions,
-        int batch, int seq, bool rope)
+        int batch, int seq, double scale, double? softcap = null, int? window = null)
     {
         int h = c.NumHeads, d = c.HeadDim, qd = h * d, kvd = c.NumKvHeads * d, group = c.NumHeads / c.NumKvHeads;
-        if (rope)
-        {
-            q = Rope(q, positions, qd, d, c.RopeTheta);
-            k = Rope(k, positions, kvd, d, c.RopeTheta);
-        }
         var output = new double[batch * seq * qd];
         for (int b = 0; b < batch; b++)
             for (int head = 0; head < h; head++)
@@ -93,21 +97,24 @@ public static class ReferenceTransformer
                 int kvHead = head / group;
                 for (int i = 0; i < seq; i++)
                 {
+                    bool Visible(int j) => mask[b * seq + j] != 0 && (window is not { } w || positions[b * seq + j] > positions[b * seq + i] - w);
                     var scores = new double[i + 1];
                     double max = double.NegativeInfinity;
                     for (int j = 0; j <= i; j++)
                     {
-                        if (mask[b * seq + j] == 0) { scores[j] = double.NegativeInfinity; continue; }
+                        if (!Visible(j)) { scores[j] = double.NegativeInfinity; continue; }
                         double s = 0;
                         for (int t = 0; t < d; t++) s += q[(b * seq + i) * qd + head * d + t] * k[(b * seq + j) * kvd + kvHead * d + t];
-                        scores[j] = s / Math.Sqrt(d);
-                        max = Math.Max(max, scores[j]);
+                        s *= scale;
+                        if (softcap is { } cap) s = cap * Math.Tanh(s / cap);
+                        scores[j] = s;
+                        max = Math.Max(max, s);
                     }
                     if (double.IsNegativeInfinity(max)) continue; // a padding query with nothing to attend to
                     double total = scores.Sum(s => Math.Exp(s - max));
                     for (int j = 0; j <= i; j++)
                     {
-                        if (mask[b * seq + j] == 0) continue;
+                        if (!Visible(j)) continue;
                         double p = Math.Exp(scores[j] - max) / total;
                         for (int t = 0; t < d; t++) output[(b * seq + i) * qd + head * d + t] += p * v[(b * seq + j) * kvd + kvHead * d + t];
                     }
@@ -116,17 +123,25 @@ public static class ReferenceTransformer
         return output;
     }
 
-    private static double[] Rope(double[] x, long[] positions, int width, int d, double theta)
+    /// <summary>transformers' default inverse frequencies 1 / θ^(2i/dim), i &lt; dim/2, in float32.</summary>
+    private static float[] DefaultFrequencies(double theta, int dim) =>
+        Enumerable.Range(0, dim / 2).Select(i => (float)(1.0 / Math.Pow(theta, 2.0 * i / dim))).ToArray();
+
+    /// <summary>
+    /// rotate_half rotary embedding on each head's first 2·|f| features (the rest pass through: Phi-3's partial rotary),
+    /// angles position·f in float32 as transformers computes them, cos and sin times <paramref name="scaling"/>.
+    /// </summary>
+    private static double[] Rope(double[] x, long[] positions, int width, int d, float[] frequencies, double scaling = 1)
     {
         var y = (double[])x.Clone();
+        int half = frequencies.Length;
         for (int r = 0; r < positions.Length; r++)
             for (int head = 0; head < width / d; head++)
-                for (int i = 0; i < d / 2; i++)
+                for (int i = 0; i < half; i++)
                 {
-                    // Angles in float32, as Hugging Face computes inv_freq and position·inv_freq.
-                    float angle = positions[r] * (float)(1.0 / Math.Pow(theta, 2.0 * i / d));
-                    double cos = Math.Cos(angle), sin = Math.Sin(angle);
-                    int a = r * width + head * d + i, b = a + d / 2;
+                    float angle = positions[r] * frequencies[i];
+                    double cos = Math.Cos(angle) * scaling, sin = Math.Sin(angle) * scaling;
+                    int a = r * width + head * d + i, b = a + half;
                     y[a] = x[a] * cos - x[b] * sin;
                     y[b] = x[b] * cos + x[a] * sin;
                 }
