@@ -16,6 +16,9 @@ public sealed class GenAiCompatibilityTests
     [DataRow("gpt2", false)]
     [DataRow("llama", false)]
     [DataRow("qwen2", false)]
+    [DataRow("gemma2", false)]
+    [DataRow("gemma3", false)]
+    [DataRow("phi3", false)]
     public void GenAiGreedySearchMatchesOurGenerator(string architecture, bool stopAtEos)
     {
         var config = TinyModels.ByName(architecture) with { MaxPositions = 16 };  // GenAI's max_length may not exceed context_length
