@@ -9,7 +9,7 @@ export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 GPU ?=
 GPU_FLAGS := $(if $(filter 1 true yes,$(GPU)),-p:OnnxKtoGpu=true,)
 
-.PHONY: all build test demo bench clean gpu-bundle mpi
+.PHONY: all build test demo bench clean gpu-bundle mpi tokenizer-goldens
 
 all: build
 
@@ -32,6 +32,11 @@ demo: build
 # under gpu-bundle/ (see tools/gpu/README.md).
 gpu-bundle:
 	DOTNET=$(DOTNET) CONFIG=$(CONFIG) bash tools/gpu/make-bundle.sh
+
+# Regenerates the tokenizer tests' golden models and ids with Google's sentencepiece (Debian's python3-sentencepiece).
+tokenizer-goldens:
+	@/usr/bin/python3 -c "import sentencepiece" 2>/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-sentencepiece)
+	/usr/bin/python3 tests/OnnxKto.Tests/Models/Tokenizers/Golden/make_sentencepiece_goldens.py
 
 # Installs Debian's PyTorch (CPU, OpenBLAS) for the side-by-side comparison when it is missing.
 bench: mpi

@@ -31,13 +31,15 @@ public static class KtoDataShaper
         var rowTokenizer = new ExampleTokenizer(tokenizer, chatTemplate);
         var warnings = new List<string>(dataset.Warnings);
         var examples = new List<TokenizedExample>(dataset.Examples.Count);
-        int skipped = 0, dropped = 0, promptsCut = 0, completionsCut = 0, mismatches = 0;
+        int skipped = 0, dropped = 0, promptsCut = 0, completionsCut = 0, mismatches = 0, staleIds = 0;
         foreach (var example in dataset.Examples)
         {
             int[] prompt, completion;
             try
             {
-                (prompt, completion, var mismatch) = rowTokenizer.Tokenize(example);
+                (prompt, completion, var mismatch, var idsIgnored) = rowTokenizer.Tokenize(example);
+                if (idsIgnored && staleIds++ < KtoDataset.MaxWarningsPerKind)
+                    warnings.Add($"{example.Origin}: completion_ids do not decode to the completion's text (was it edited?); the text was tokenized instead.");
                 if (mismatch && mismatches++ < KtoDataset.MaxWarningsPerKind)
                     warnings.Add($"{example.Origin}: the prompt's tokens are not a prefix of the tokens of prompt + completion (a merge across the boundary); completion_ids are taken as full[len(prompt_ids):], as TRL does.");
             }
@@ -57,6 +59,7 @@ public static class KtoDataShaper
             examples.Add(new TokenizedExample(cut.Prompt, cut.Completion, example.Label));
         }
         if (mismatches > 0) warnings.Add($"{mismatches} example(s) had a prompt/completion tokenization mismatch.");
+        if (staleIds > 0) warnings.Add($"{staleIds} example(s) had completion_ids that do not match their completion text; their text was tokenized.");
         if (dropped > 0) warnings.Add($"{dropped} example(s) dropped: their prompt alone has max_length ({options.MaxLength}) tokens or more.");
         var labels = LabelBalance.Count(examples.Select(e => e.Label));
         if (adviseFor is not null && labels.WeightAdvice(adviseFor.Desirable, adviseFor.Undesirable) is { } advice) warnings.Add(advice);

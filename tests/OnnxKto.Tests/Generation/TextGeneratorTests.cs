@@ -2,6 +2,7 @@ using OnnxKto.Generation;
 using OnnxKto.Graphs;
 using OnnxKto.Models;
 using OnnxKto.Models.Builders;
+using OnnxKto.Models.Builders.Rope;
 using OnnxKto.Tests.TestUtil;
 
 namespace OnnxKto.Tests.Generation;
@@ -114,11 +115,12 @@ public sealed class TextGeneratorTests
         var ids = generator.Generate([model.Tokenizer.Encode("bad")], options)[0];
 
         Assert.AreEqual(cut + 1, ids.Length, $"'{free}' stopped at '{stop}'");
-        Assert.AreEqual(free[..cut], generator.CompletionText(ids, options));
+        var prompt = model.Tokenizer.Encode("bad");
+        Assert.AreEqual(free[..cut], generator.Completion(prompt, ids, options).Text);
         var pieces = new List<string>();
         Assert.AreEqual(free[..cut], generator.Generate("bad", options, pieces.Add));
         Assert.AreEqual(free[..cut], string.Concat(pieces), "the stop string is not streamed either");
-        Assert.AreEqual("ab", generator.CompletionText(model.Tokenizer.Encode("abcdbc"), options with { StopStrings = ["db", "cd"] }), "the earliest stop string wins");
+        Assert.AreEqual("ab", generator.Completion(prompt, model.Tokenizer.Encode("abcdbc"), options with { StopStrings = ["db", "cd"] }).Text, "the earliest stop string wins");
     }
 
     [TestMethod]
@@ -169,7 +171,7 @@ public sealed class TextGeneratorTests
     /// equals recomputation only on one side of it (the builder tests cover both sides without a cache).
     /// </summary>
     private static ModelConfig WithoutLongRopeSwitch(ModelConfig config) =>
-        config.LongRope is { } rope ? config with { LongRope = rope with { OriginalMaxPositions = config.MaxPositions } } : config;
+        config.RopeScaling is LongRopeScaling rope ? config with { RopeScaling = rope with { OriginalMaxPositions = config.MaxPositions } } : config;
 
     private static (InferenceModel Model, Dictionary<string, TensorData> Weights) Open(ModelConfig config, int seed)
     {

@@ -8,7 +8,7 @@ public static partial class ReferenceTransformer
     /// Gemma2ForCausalLM / Gemma3ForCausalLM (transformers' modeling_gemma2.py, modeling_gemma3.py): embeddings times the
     /// float32 √hidden, Gemma's RMSNorm x/√(mean x² + ε)·(1 + w), sandwich norms around attention and MLP, q/k norms per
     /// head (gemma3_text), scores · query_pre_attn_scalar^−½, attention and final soft-capping when configured, sliding
-    /// layers (layer_types: sliding unless (i + 1) is a multiple of the pattern) with rope_local_base_freq on Gemma 3.
+    /// layers (layer_types) with rope_local_base_freq and no rope scaling on Gemma 3.
     /// </summary>
     private static double[] GemmaLogits(ModelConfig c, IReadOnlyDictionary<string, double[]> w, long[] ids, long[] mask, int batch, int seq)
     {
@@ -24,7 +24,7 @@ public static partial class ReferenceTransformer
         for (int l = 0; l < c.NumLayers; l++)
         {
             string p = $"model.layers.{l}";
-            bool sliding = c.SlidingWindow is not null && !(c.GlobalLayerPeriod > 0 && (l + 1) % c.GlobalLayerPeriod == 0);
+            bool sliding = c.IsSliding(l);
             double[]? Bias(string name) => c.AttentionBias ? w[name] : null;
             var h = GemmaNorm(x, w[$"{p}.input_layernorm.weight"], e, c.NormEpsilon);
             var q = Dense(h, w[$"{p}.self_attn.q_proj.weight"], Bias($"{p}.self_attn.q_proj.bias"), e, qd, outIn: true);
@@ -35,10 +35,11 @@ public static partial class ReferenceTransformer
                 q = GemmaNorm(q, w[$"{p}.self_attn.q_norm.weight"], d, c.NormEpsilon);  // over each head's d features
                 k = GemmaNorm(k, w[$"{p}.self_attn.k_norm.weight"], d, c.NormEpsilon);
             }
-            double theta = sliding && gemma3 ? c.LocalRopeTheta!.Value : c.RopeTheta;
-            var frequencies = DefaultFrequencies(theta, d);
+            // Gemma 3's local layers: default RoPE at rope_local_base_freq; global ones: rope_theta with rope_scaling.
+            var frequencies = ReferenceRope.InverseFrequencies(sliding && gemma3 ? c with { RopeTheta = c.LocalRopeTheta!.Value, RopeScaling = null } : c);
             var a = Attention(c, Rope(q, positions, qd, d, frequencies), Rope(k, positions, kvd, d, frequencies), v, mask, positions,
-                batch, seq, Math.Pow(c.QueryPreAttnScalar!.Value, -0.5), gemma3 ? null : c.AttentionSoftcap, sliding ? c.SlidingWindow : null);
+                batch, seq, rope: false, window: sliding ? c.SlidingWindow : null, scale: Math.Pow(c.QueryPreAttnScalar!.Value, -0.5),
+                softcap: gemma3 ? null : c.AttentionSoftcap);
             var o = Dense(a, w[$"{p}.self_attn.o_proj.weight"], Bias($"{p}.self_attn.o_proj.bias"), qd, e, outIn: true);
             Accumulate(x, GemmaNorm(o, w[$"{p}.post_attention_layernorm.weight"], e, c.NormEpsilon));
             h = GemmaNorm(x, w[$"{p}.pre_feedforward_layernorm.weight"], e, c.NormEpsilon);

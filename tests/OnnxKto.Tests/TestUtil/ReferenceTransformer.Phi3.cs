@@ -1,4 +1,5 @@
 using OnnxKto.Models;
+using OnnxKto.Models.Builders.Rope;
 
 namespace OnnxKto.Tests.TestUtil;
 
@@ -15,13 +16,14 @@ public static partial class ReferenceTransformer
         int e = c.HiddenSize, n = batch * seq, d = c.HeadDim, qd = c.NumHeads * d, kvd = c.NumKvHeads * d, inner = c.IntermediateSize;
         var positions = Positions(mask, batch, seq);
         int rotary = (int)(d * c.PartialRotaryFactor);
-        var (frequencies, scaling) = (DefaultFrequencies(c.RopeTheta, rotary), 1.0);
-        if (c.LongRope is { } rope)
+        var frequencies = Enumerable.Range(0, rotary / 2).Select(i => (float)(1.0 / Math.Pow(c.RopeTheta, (double)(2 * i) / rotary))).ToArray();
+        double scaling = 1;
+        if (c.RopeScaling is LongRopeScaling rope)
         {
             var factors = positions.Max() + 1 > rope.OriginalMaxPositions ? rope.LongFactor : rope.ShortFactor;
             frequencies = Enumerable.Range(0, rotary / 2)
                 .Select(i => 1f / ((float)factors[i] * (float)Math.Pow(c.RopeTheta, (float)(2 * i) / rotary))).ToArray();
-            scaling = rope.AttentionFactor;
+            scaling = rope.AttentionScale;
         }
         var x = new double[n * e];
         for (int r = 0; r < n; r++)
@@ -35,7 +37,7 @@ public static partial class ReferenceTransformer
             var qkv = Dense(h, w[$"{p}.self_attn.qkv_proj.weight"], null, e, qd + 2 * kvd, outIn: true);
             var (q, k, v) = (Columns(qkv, qd + 2 * kvd, 0, qd), Columns(qkv, qd + 2 * kvd, qd, kvd), Columns(qkv, qd + 2 * kvd, qd + kvd, kvd));
             var a = Attention(c, Rope(q, positions, qd, d, frequencies, scaling), Rope(k, positions, kvd, d, frequencies, scaling), v,
-                mask, positions, batch, seq, 1 / Math.Sqrt(d), window: c.SlidingWindow);
+                mask, positions, batch, seq, rope: false, window: c.IsSliding(l) ? c.SlidingWindow : null);
             Accumulate(x, Dense(a, w[$"{p}.self_attn.o_proj.weight"], null, qd, e, outIn: true));
             h = RmsNorm(x, w[$"{p}.post_attention_layernorm.weight"], e, c.NormEpsilon);
             var gateUp = Dense(h, w[$"{p}.mlp.gate_up_proj.weight"], null, e, 2 * inner, outIn: true);

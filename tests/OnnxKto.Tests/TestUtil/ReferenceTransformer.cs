@@ -31,7 +31,7 @@ public static partial class ReferenceTransformer
                 var h = LayerNorm(x, w[$"{p}.ln_1.weight"], w[$"{p}.ln_1.bias"], e, c.NormEpsilon);
                 var qkv = Dense(h, w[$"{p}.attn.c_attn.weight"], w[$"{p}.attn.c_attn.bias"], e, 3 * e, outIn: false);
                 var (q, k, v) = (Columns(qkv, 3 * e, 0, e), Columns(qkv, 3 * e, e, e), Columns(qkv, 3 * e, 2 * e, e));
-                var a = Attention(c, q, k, v, mask, positions, batch, seq, 1 / Math.Sqrt(c.HeadDim));
+                var a = Attention(c, q, k, v, mask, positions, batch, seq, rope: false);
                 Accumulate(x, Dense(a, w[$"{p}.attn.c_proj.weight"], w[$"{p}.attn.c_proj.bias"], e, e, outIn: false));
                 h = LayerNorm(x, w[$"{p}.ln_2.weight"], w[$"{p}.ln_2.bias"], e, c.NormEpsilon);
                 h = Dense(h, w[$"{p}.mlp.c_fc.weight"], w[$"{p}.mlp.c_fc.bias"], e, c.IntermediateSize, outIn: false);
@@ -40,22 +40,33 @@ public static partial class ReferenceTransformer
             }
             else
             {
+                // Pre (Llama): x + attn(input_layernorm(x)), x + mlp(post_attention_layernorm(x));
+                // post (OLMo 2): x + post_attention_layernorm(attn(x)), x + post_feedforward_layernorm(mlp(x)).
                 string p = $"model.layers.{l}";
+                bool pre = c.NormPlacement == NormPlacement.Pre;
                 int qd = c.NumHeads * c.HeadDim, kvd = c.NumKvHeads * c.HeadDim;
                 double[]? Bias(string name) => c.AttentionBias ? w[name] : null;
-                var h = RmsNorm(x, w[$"{p}.input_layernorm.weight"], e, c.NormEpsilon);
+                var h = pre ? RmsNorm(x, w[$"{p}.input_layernorm.weight"], e, c.NormEpsilon) : x;
                 var q = Dense(h, w[$"{p}.self_attn.q_proj.weight"], Bias($"{p}.self_attn.q_proj.bias"), e, qd, outIn: true);
                 var k = Dense(h, w[$"{p}.self_attn.k_proj.weight"], Bias($"{p}.self_attn.k_proj.bias"), e, kvd, outIn: true);
                 var v = Dense(h, w[$"{p}.self_attn.v_proj.weight"], Bias($"{p}.self_attn.v_proj.bias"), e, kvd, outIn: true);
-                var frequencies = DefaultFrequencies(c.RopeTheta, c.HeadDim);
-                var a = Attention(c, Rope(q, positions, qd, c.HeadDim, frequencies), Rope(k, positions, kvd, c.HeadDim, frequencies),
-                    v, mask, positions, batch, seq, 1 / Math.Sqrt(c.HeadDim));
-                Accumulate(x, Dense(a, w[$"{p}.self_attn.o_proj.weight"], null, qd, e, outIn: true));
-                h = RmsNorm(x, w[$"{p}.post_attention_layernorm.weight"], e, c.NormEpsilon);
+                if (c.QkNorm != QkNorm.None)
+                {
+                    // OLMo 2 normalises the whole projection; Qwen3 each head (rows of head_dim, one shared weight).
+                    bool perHead = c.QkNorm == QkNorm.PerHead;
+                    q = RmsNorm(q, w[$"{p}.self_attn.q_norm.weight"], perHead ? c.HeadDim : qd, c.NormEpsilon);
+                    k = RmsNorm(k, w[$"{p}.self_attn.k_norm.weight"], perHead ? c.HeadDim : kvd, c.NormEpsilon);
+                }
+                var a = Attention(c, q, k, v, mask, positions, batch, seq, rope: !c.NoRopeLayers.Contains(l),
+                    window: c.IsSliding(l) ? c.SlidingWindow : null);
+                a = Dense(a, w[$"{p}.self_attn.o_proj.weight"], null, qd, e, outIn: true);
+                Accumulate(x, pre ? a : RmsNorm(a, w[$"{p}.post_attention_layernorm.weight"], e, c.NormEpsilon));
+                h = pre ? RmsNorm(x, w[$"{p}.post_attention_layernorm.weight"], e, c.NormEpsilon) : x;
                 var gate = Dense(h, w[$"{p}.mlp.gate_proj.weight"], null, e, c.IntermediateSize, outIn: true);
                 var up = Dense(h, w[$"{p}.mlp.up_proj.weight"], null, e, c.IntermediateSize, outIn: true);
                 var act = gate.Zip(up, (g, u) => g / (1 + Math.Exp(-g)) * u).ToArray();
-                Accumulate(x, Dense(act, w[$"{p}.mlp.down_proj.weight"], null, c.IntermediateSize, e, outIn: true));
+                var m = Dense(act, w[$"{p}.mlp.down_proj.weight"], null, c.IntermediateSize, e, outIn: true);
+                Accumulate(x, pre ? m : RmsNorm(m, w[$"{p}.post_feedforward_layernorm.weight"], e, c.NormEpsilon));
             }
         }
         x = gpt2
@@ -81,15 +92,20 @@ public static partial class ReferenceTransformer
         return positions;
     }
 
-    /// <summary>
-    /// Softmax attention of rotated q and k: scores · <paramref name="scale"/>, optionally c·tanh(s/c) (Gemma 2's
-    /// attn_logit_softcapping), causal and padding mask, and with a <paramref name="window"/> W only keys whose position
-    /// is within W − 1 of the query's (transformers' sliding_window_overlay kv &gt; q − W, on positions).
-    /// </summary>
+    // window: a query at position p sees positions p − window + 1 .. p (transformers' sliding_window_overlay, on the
+    // positions: they equal the columns but for left padding); null: all. scale: of the scores, head_dim^−½ by default;
+    // softcap: scores become c·tanh(s/c) before the mask (Gemma 2's attn_logit_softcapping).
     private static double[] Attention(ModelConfig c, double[] q, double[] k, double[] v, long[] mask, long[] positions,
-        int batch, int seq, double scale, double? softcap = null, int? window = null)
+        int batch, int seq, bool rope, int? window = null, double? scale = null, double? softcap = null)
     {
         int h = c.NumHeads, d = c.HeadDim, qd = h * d, kvd = c.NumKvHeads * d, group = c.NumHeads / c.NumKvHeads;
+        if (rope)
+        {
+            var inverse = ReferenceRope.InverseFrequencies(c);
+            double factor = ReferenceRope.AttentionFactor(c);
+            q = Rope(q, positions, qd, d, inverse, factor);
+            k = Rope(k, positions, kvd, d, inverse, factor);
+        }
         var output = new double[batch * seq * qd];
         for (int b = 0; b < batch; b++)
             for (int head = 0; head < h; head++)
@@ -97,24 +113,22 @@ public static partial class ReferenceTransformer
                 int kvHead = head / group;
                 for (int i = 0; i < seq; i++)
                 {
-                    bool Visible(int j) => mask[b * seq + j] != 0 && (window is not { } w || positions[b * seq + j] > positions[b * seq + i] - w);
                     var scores = new double[i + 1];
                     double max = double.NegativeInfinity;
                     for (int j = 0; j <= i; j++)
                     {
-                        if (!Visible(j)) { scores[j] = double.NegativeInfinity; continue; }
+                        if (mask[b * seq + j] == 0 || positions[b * seq + i] - positions[b * seq + j] >= window) { scores[j] = double.NegativeInfinity; continue; }
                         double s = 0;
                         for (int t = 0; t < d; t++) s += q[(b * seq + i) * qd + head * d + t] * k[(b * seq + j) * kvd + kvHead * d + t];
-                        s *= scale;
-                        if (softcap is { } cap) s = cap * Math.Tanh(s / cap);
-                        scores[j] = s;
-                        max = Math.Max(max, s);
+                        s *= scale ?? 1 / Math.Sqrt(d);
+                        scores[j] = softcap is { } cap ? cap * Math.Tanh(s / cap) : s;
+                        max = Math.Max(max, scores[j]);
                     }
                     if (double.IsNegativeInfinity(max)) continue; // a padding query with nothing to attend to
                     double total = scores.Sum(s => Math.Exp(s - max));
                     for (int j = 0; j <= i; j++)
                     {
-                        if (!Visible(j)) continue;
+                        if (double.IsNegativeInfinity(scores[j])) continue;
                         double p = Math.Exp(scores[j] - max) / total;
                         for (int t = 0; t < d; t++) output[(b * seq + i) * qd + head * d + t] += p * v[(b * seq + j) * kvd + kvHead * d + t];
                     }
@@ -123,24 +137,18 @@ public static partial class ReferenceTransformer
         return output;
     }
 
-    /// <summary>transformers' default inverse frequencies 1 / θ^(2i/dim), i &lt; dim/2, in float32.</summary>
-    private static float[] DefaultFrequencies(double theta, int dim) =>
-        Enumerable.Range(0, dim / 2).Select(i => (float)(1.0 / Math.Pow(theta, 2.0 * i / dim))).ToArray();
-
-    /// <summary>
-    /// rotate_half rotary embedding on each head's first 2·|f| features (the rest pass through: Phi-3's partial rotary),
-    /// angles position·f in float32 as transformers computes them, cos and sin times <paramref name="scaling"/>.
-    /// </summary>
-    private static double[] Rope(double[] x, long[] positions, int width, int d, float[] frequencies, double scaling = 1)
+    // cos/sin of position·inv_freq, the product in float32 as transformers computes it, times the attention factor, on
+    // each head's first 2·|inv_freq| features (the rest pass through: Phi-3's partial rotary factor).
+    private static double[] Rope(double[] x, long[] positions, int width, int d, float[] inverse, double factor = 1)
     {
         var y = (double[])x.Clone();
-        int half = frequencies.Length;
+        int half = inverse.Length;
         for (int r = 0; r < positions.Length; r++)
             for (int head = 0; head < width / d; head++)
                 for (int i = 0; i < half; i++)
                 {
-                    float angle = positions[r] * frequencies[i];
-                    double cos = Math.Cos(angle) * scaling, sin = Math.Sin(angle) * scaling;
+                    float angle = positions[r] * inverse[i];
+                    double cos = Math.Cos(angle) * factor, sin = Math.Sin(angle) * factor;
                     int a = r * width + head * d + i, b = a + half;
                     y[a] = x[a] * cos - x[b] * sin;
                     y[b] = x[b] * cos + x[a] * sin;

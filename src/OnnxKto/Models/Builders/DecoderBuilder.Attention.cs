@@ -5,19 +5,28 @@ namespace OnnxKto.Models.Builders;
 public abstract partial class DecoderBuilder
 {
     /// <summary>
-    /// Scaled dot-product attention with the shared causal/padding bias (the sliding-window one and its rotary tables on
-    /// the layers <see cref="ModelConfig.IsSlidingLayer"/> names), grouped-query heads, optional score soft-capping and an
-    /// optional KV cache. q (N, H·D), k and v (N, Hkv·D) → (N, H·D).
+    /// Scaled dot-product attention with the shared causal/padding bias (the sliding-window one on sliding layers),
+    /// grouped-query heads and an optional KV cache. q (N, H·D), k and v (N, Hkv·D) → (N, H·D).
     /// </summary>
-    protected Value Attention(int layer, Value q, Value k, Value v, ForwardContext context)
+    /// <param name="layer">The layer index (for the KV cache names, its rotary table and its mask).</param>
+    /// <param name="q">Query rows (N, H·D).</param>
+    /// <param name="k">Key rows (N, Hkv·D).</param>
+    /// <param name="v">Value rows (N, Hkv·D).</param>
+    /// <param name="context">The shared per-graph values.</param>
+    /// <param name="headNorm">Applied to queries (first argument "q") and keys ("k") split into heads (B, heads, T, D)
+    /// before the rotation: Qwen3's per-head RMSNorm; null for none.</param>
+    protected Value Attention(int layer, Value q, Value k, Value v, ForwardContext context, Func<string, Value, Value>? headNorm = null)
     {
         int h = Config.NumHeads, hkv = Config.NumKvHeads, d = Config.HeadDim;
-        bool sliding = Config.IsSlidingLayer(layer);
         var qh = SplitHeads(q, h, context);                                 // (B, H, T, D)
         var kh = SplitHeads(k, hkv, context);                               // (B, Hkv, T, D)
         var vh = SplitHeads(v, hkv, context);
-        (qh, kh) = NormalizeHeads(layer, qh, kh);
-        if ((sliding ? context.LocalRotary ?? context.Rotary : context.Rotary) is var (cos, sin))
+        if (headNorm is not null)
+        {
+            qh = headNorm("q", qh);
+            kh = headNorm("k", kh);
+        }
+        if (RotaryFor(layer, context) is var (cos, sin))
         {
             qh = Rotate(qh, cos, sin);
             kh = Rotate(kh, cos, sin);
@@ -32,20 +41,26 @@ public abstract partial class DecoderBuilder
         }
         kh = RepeatKv(kh);
         vh = RepeatKv(vh);
-        double scale = 1 / Math.Sqrt(Config.QueryPreAttnScalar ?? d);
-        var scores = B.Mul(B.MatMul(qh, B.Transpose(kh, 0, 1, 3, 2)), Const(scale)); // (B, H, T, S)
+        // Scores scaled by head_dim^−½, or Gemma's query_pre_attn_scalar^−½, and soft-capped (Gemma 2) before the mask.
+        var scores = B.Mul(B.MatMul(qh, B.Transpose(kh, 0, 1, 3, 2)), Const(1 / Math.Sqrt(Config.QueryPreAttnScalar ?? d))); // (B, H, T, S)
         if (Config.AttentionSoftcap is { } cap) scores = Softcap(scores, cap);
-        var bias = sliding ? context.SlidingAttentionBias! : context.AttentionBias;
-        var weights = B.Op("Softmax", [B.Add(scores, bias)], ("axis", -1L));
+        var weights = B.Op("Softmax", [B.Add(scores, AttentionBiasFor(layer, context))], ("axis", -1L));
         var mixed = B.MatMul(weights, vh);                                  // (B, H, T, D)
         return B.Reshape(B.Transpose(mixed, 0, 2, 1, 3), -1, h * d);        // (N, H·D)
     }
 
     /// <summary>
-    /// Per-head queries and keys (B, H, T, D) and (B, Hkv, T, D) just before the rotary embedding: where q/k norms go
-    /// (Gemma 3). The identity by default.
+    /// The rotary tables layer <paramref name="layer"/> uses: the shared ones (the local ones on sliding layers when the
+    /// model has them, Gemma 3), none on <see cref="ModelConfig.NoRopeLayers"/>.
     /// </summary>
-    protected virtual (Value Q, Value K) NormalizeHeads(int layer, Value q, Value k) => (q, k);
+    protected virtual (Value Cos, Value Sin)? RotaryFor(int layer, ForwardContext context) =>
+        Config.NoRopeLayers.Contains(layer) ? null
+        : Config.IsSliding(layer) && context.LocalRotary is not null ? context.LocalRotary
+        : context.Rotary;
+
+    /// <summary>The additive mask of layer <paramref name="layer"/>: the sliding-window one on sliding layers, else the causal one.</summary>
+    protected Value AttentionBiasFor(int layer, ForwardContext context) =>
+        Config.IsSliding(layer) ? context.SlidingAttentionBias! : context.AttentionBias;
 
     /// <summary>(N, heads·D) → (B, heads, T, D).</summary>
     private Value SplitHeads(Value rows, int heads, ForwardContext context)

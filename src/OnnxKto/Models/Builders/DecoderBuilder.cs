@@ -99,37 +99,10 @@ public abstract partial class DecoderBuilder
     protected virtual (Value Cos, Value Sin)? MakeRotary(Value positions) => null;
 
     /// <summary>
-    /// Rotary tables of the sliding-window layers: by default those of <see cref="ModelConfig.LocalRopeTheta"/> when the
-    /// config sets one (Gemma 3's <c>rope_local_base_freq</c>), null when they share <see cref="MakeRotary"/>'s.
+    /// Rotary tables of the sliding-window layers when they differ from <see cref="MakeRotary"/>'s (Gemma 3's
+    /// <c>rope_local_base_freq</c>); null when every layer shares them.
     /// </summary>
-    protected virtual (Value Cos, Value Sin)? MakeLocalRotary(Value positions) => Config.LocalRopeTheta is { } theta
-        ? RotaryTables(positions, B.Const(TensorData.FromFloats([Config.RotaryDim / 2], InverseFrequencies(theta, Config.RotaryDim))))
-        : null;
-
-    /// <summary>
-    /// Hugging Face's default rotary inverse frequencies θ^(−2i/d), i &lt; d/2, in float32 as transformers computes them.
-    /// </summary>
-    /// <param name="theta">The rotary base, e.g. 10000.</param>
-    /// <param name="dim">The rotated width (head_dim, or less with a partial rotary factor).</param>
-    protected static float[] InverseFrequencies(double theta, int dim) =>
-        Enumerable.Range(0, dim / 2).Select(i => (float)(1.0 / Math.Pow(theta, 2.0 * i / dim))).ToArray();
-
-    /// <summary>
-    /// cos/sin of position·f over both halves, (B, 1, T, 2·|f|), times <paramref name="attentionScaling"/> (LongRoPE's and
-    /// YaRN's factor): the angles in float32 as transformers computes them, widened before cos/sin when the graph runs in float64.
-    /// </summary>
-    /// <param name="positions">Positions (B, T), int64.</param>
-    /// <param name="inverseFrequencies">Inverse frequencies f, float32 (d/2).</param>
-    /// <param name="attentionScaling">Multiplies cos and sin; 1 for plain rotary positions.</param>
-    protected (Value Cos, Value Sin) RotaryTables(Value positions, Value inverseFrequencies, double attentionScaling = 1)
-    {
-        using var _ = B.Scope("rotary");
-        var angles = B.Mul(B.Unsqueeze(B.Cast(positions, DataType.Float), -1), inverseFrequencies);  // (B, T, d/2)
-        var full = B.Unsqueeze(B.Concat(-1, angles, angles), 1);                                       // (B, 1, T, d)
-        full = B.Cast(full, Precision);
-        Value cos = B.Op("Cos", [full]), sin = B.Op("Sin", [full]);
-        return attentionScaling == 1 ? (cos, sin) : (B.Mul(cos, Const(attentionScaling)), B.Mul(sin, Const(attentionScaling)));
-    }
+    protected virtual (Value Cos, Value Sin)? MakeLocalRotary(Value positions) => null;
 
     /// <summary>Tanh soft-capping (Gemma 2): c·tanh(x / c), which keeps |x| below c and is the identity near 0.</summary>
     protected Value Softcap(Value x, double cap) => B.Mul(B.Op("Tanh", [B.Mul(x, Const(1 / cap))]), Const(cap));
@@ -199,30 +172,29 @@ public abstract partial class DecoderBuilder
     {
         using var _ = B.Scope("context");
         var batchSeq = B.ShapeOf(ids);
-        Value positions;
-        if (options.KvCache)
-            positions = B.Graph.AddInput(ModelGraph.PositionIds, DataType.Int64, new Shape("batch", "seq"));
-        else
+        bool slides = Config.SlidingWindow is not null && !Config.SlidingLayers.IsEmpty;
+        // As Hugging Face does for padded batches: position = (number of real tokens so far) − 1, at least 0.
+        var counted = options.KvCache && !slides ? null : B.Op("Max", [
+            B.Sub(B.Op("CumSum", [mask, B.Scalar(1, DataType.Int64)]), B.Scalar(1, DataType.Int64)), B.Scalar(0, DataType.Int64)]);
+        var positions = options.KvCache
+            ? B.Graph.AddInput(ModelGraph.PositionIds, DataType.Int64, new Shape("batch", "seq"))
+            : counted!;
+        var allowed = MakeCausalMask(ids, mask);
+        Value? sliding = null;
+        if (slides)
+            using (B.Scope("sliding"))
+                sliding = ToBias(B.Op("And", [allowed, WindowMask(positions, counted!, Config.SlidingWindow!.Value)]));
+        return new ForwardContext(batchSeq, positions, ToBias(allowed), MakeRotary(positions), options.KvCache)
         {
-            // As Hugging Face does for padded batches: position = (number of real tokens so far) − 1, at least 0.
-            var cumulative = B.Op("CumSum", [mask, B.Scalar(1, DataType.Int64)]);
-            positions = B.Op("Max", [B.Sub(cumulative, B.Scalar(1, DataType.Int64)), B.Scalar(0, DataType.Int64)]);
-        }
-        return new ForwardContext(batchSeq, positions, MakeAttentionBias(ids, mask, null), MakeRotary(positions), options.KvCache)
-        {
-            SlidingAttentionBias = Config.SlidingWindow is { } window ? MakeAttentionBias(ids, mask, (window, positions)) : null,
-            LocalRotary = MakeLocalRotary(positions),
+            SlidingAttentionBias = sliding, LocalRotary = MakeLocalRotary(positions),
         };
     }
 
     /// <summary>
-    /// Causal and padding mask as an additive bias (batch, 1, seq, total): query i (absolute position past+i)
-    /// may attend key j when j ≤ past+i and attention_mask[b, j] is 1. With a sliding <c>window</c> W, key j must also lie
-    /// within W tokens: position(j) &gt; position(i) − W, transformers' sliding-window overlay on token positions (the
-    /// running count of real tokens, as <c>position_ids</c> are) rather than its cache indices, which differ only under left
-    /// padding, so that a padded row sees what it would alone and batched generation does not depend on the batch.
+    /// Causal and padding mask (batch, 1, seq, total), true where query i (absolute column past+i) may attend key j:
+    /// j ≤ past+i and attention_mask[b, j] is 1.
     /// </summary>
-    private Value MakeAttentionBias(Value ids, Value mask, (int Size, Value QueryPositions)? window)
+    private Value MakeCausalMask(Value ids, Value mask)
     {
         var i64 = DataType.Int64;
         var total = B.Gather(B.ShapeOf(mask), B.Scalar(1, i64));
@@ -232,16 +204,24 @@ public abstract partial class DecoderBuilder
         var queries = B.Op("Range", [past, total, B.Scalar(1, i64)]);                       // (seq)
         var causal = B.Op("LessOrEqual", [B.Unsqueeze(keys, 0), B.Unsqueeze(queries, 1)]); // (seq, total)
         var present = B.Unsqueeze(B.Cast(mask, DataType.Bool), 1, 2);                       // (batch, 1, 1, total)
-        var allowed = B.Op("And", [causal, present]);                                       // (batch, 1, seq, total)
-        if (window is var (size, queryPositions))
-        {
-            var one = B.Scalar(1, i64);
-            var keyPositions = B.Op("Max", [B.Sub(B.Op("CumSum", [mask, one]), one), B.Scalar(0, i64)]);  // (batch, total)
-            var earliest = B.Sub(queryPositions, B.Scalar(size - 1, i64));                                     // (batch, seq)
-            var inside = B.Op("GreaterOrEqual", [B.Unsqueeze(keyPositions, 1), B.Unsqueeze(earliest, 2)]);    // (batch, seq, total)
-            allowed = B.Op("And", [allowed, B.Unsqueeze(inside, 1)]);
-        }
-        var bias = B.Where(allowed, Const(0), Const(-1e9));
-        return B.AssumeShape(bias, new Shape("batch", 1, "seq", "total_seq"));
+        return B.Op("And", [causal, present]);                                              // (batch, 1, seq, total)
     }
+
+    /// <summary>
+    /// Sliding window (batch, 1, seq, total): true where query position − key position &lt; window, so a query sees
+    /// itself and the window − 1 tokens before it, as transformers' <c>sliding_window_overlay</c>. Key positions count
+    /// the real tokens before each column, so padding between a row's tokens (the generator's batched prefill) does
+    /// not shrink the window.
+    /// </summary>
+    /// <param name="queryPositions">Positions of the queries (batch, seq).</param>
+    /// <param name="keyPositions">Positions of the keys (batch, total): running count of attention_mask − 1.</param>
+    /// <param name="window">Keys each query sees, itself included.</param>
+    private Value WindowMask(Value queryPositions, Value keyPositions, int window)
+    {
+        var distance = B.Sub(B.Unsqueeze(queryPositions, 2), B.Unsqueeze(keyPositions, 1)); // (batch, seq, total)
+        return B.Unsqueeze(B.Op("Less", [distance, B.Scalar(window, DataType.Int64)]), 1);
+    }
+
+    private Value ToBias(Value allowed) =>
+        B.AssumeShape(B.Where(allowed, Const(0), Const(-1e9)), new Shape("batch", 1, "seq", "total_seq"));
 }

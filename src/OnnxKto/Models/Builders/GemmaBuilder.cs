@@ -1,4 +1,5 @@
 using OnnxKto.Graphs;
+using OnnxKto.Models.Builders.Rope;
 
 namespace OnnxKto.Models.Builders;
 
@@ -35,7 +36,9 @@ internal sealed class GemmaBuilder(ModelConfig config) : DecoderBuilder(config)
             var q = Linear(h, $"{p}.self_attn.q_proj", e, Config.NumHeads * d, bias);
             var k = Linear(h, $"{p}.self_attn.k_proj", e, Config.NumKvHeads * d, bias);
             var v = Linear(h, $"{p}.self_attn.v_proj", e, Config.NumKvHeads * d, bias);
-            h = Linear(Attention(layer, q, k, v, context), $"{p}.self_attn.o_proj", Config.NumHeads * d, e, bias);
+            // Gemma 3: q_norm and k_norm over each head's D features, before the rotary embedding.
+            Func<string, Value, Value>? headNorm = QkNorm ? (which, heads) => RmsNorm($"{p}.self_attn.{which}_norm", heads, d) : null;
+            h = Linear(Attention(layer, q, k, v, context, headNorm), $"{p}.self_attn.o_proj", Config.NumHeads * d, e, bias);
         }
         x = B.Add(x, RmsNorm($"{p}.post_attention_layernorm", h, e));
         h = RmsNorm($"{p}.pre_feedforward_layernorm", x, e);
@@ -48,22 +51,19 @@ internal sealed class GemmaBuilder(ModelConfig config) : DecoderBuilder(config)
         return B.Add(x, RmsNorm($"{p}.post_feedforward_layernorm", h, e));
     }
 
-    // Gemma 3: q_norm and k_norm over each head's D features, before the rotary embedding.
-    protected override (Value Q, Value K) NormalizeHeads(int layer, Value q, Value k)
-    {
-        if (!QkNorm) return (q, k);
-        string p = $"{Prefix}.layers.{layer}.self_attn";
-        return (RmsNorm($"{p}.q_norm", q, Config.HeadDim), RmsNorm($"{p}.k_norm", k, Config.HeadDim));
-    }
-
     protected override Value MakeFinalNorm(Value x) => RmsNorm($"{Prefix}.norm", x, Config.HiddenSize);
 
     protected override Value HeadWeight() => Config.TieWordEmbeddings
         ? B.Graph[$"{Prefix}.embed_tokens.weight"]
         : Param("lm_head.weight", [Config.VocabSize, Config.HiddenSize], ParameterInit.Normal);
 
+    // Global layers: rope_theta with the config's scaling; Gemma 3's sliding layers: plain RoPE at rope_local_base_freq.
     protected override (Value Cos, Value Sin)? MakeRotary(Value positions) =>
-        RotaryTables(positions, B.Const(TensorData.FromFloats([Config.RotaryDim / 2], InverseFrequencies(Config.RopeTheta, Config.RotaryDim))));
+        RotaryTables.Make(B, positions, Config.RopeScaling, Config.RopeTheta, Config.HeadDim, Config.MaxPositions, Precision);
+
+    protected override (Value Cos, Value Sin)? MakeLocalRotary(Value positions) => Config.LocalRopeTheta is { } theta
+        ? RotaryTables.Make(B, positions, null, theta, Config.HeadDim, Config.MaxPositions, Precision)
+        : null;
 
     // y = x / √(mean(x²) + ε) ⊙ (1 + w), w initialised to zero (transformers computes it in float32, as the graph does).
     private Value RmsNorm(string name, Value x, long width)

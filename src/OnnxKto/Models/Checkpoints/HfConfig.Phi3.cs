@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using OnnxKto.Models.Builders.Rope;
 
 namespace OnnxKto.Models.Checkpoints;
 
@@ -37,6 +38,7 @@ internal static partial class HfConfig
             NormEpsilon = json.OptionalDouble("rms_norm_eps") ?? 1e-5,
             RopeTheta = json.OptionalDouble("rope_theta") ?? 10000,
             PartialRotaryFactor = partial,
+            // Phi-3's window applies to every layer.
             SlidingWindow = json.Has("sliding_window") ? Positive(json, "sliding_window") : null,
             TieWordEmbeddings = json.OptionalBool("tie_word_embeddings") ?? false,
             BosTokenId = json.OptionalFirstInt("bos_token_id"),
@@ -45,7 +47,11 @@ internal static partial class HfConfig
         };
         Check(json, "partial_rotary_factor", config.RotaryDim % 2 == 0 && config.RotaryDim > 0,
             $"head_dim {config.HeadDim} × partial_rotary_factor {partial} gives an odd or empty rotary width {config.RotaryDim}");
-        return config with { LongRope = LongRope(json, config) };
+        return config with
+        {
+            SlidingLayers = config.SlidingWindow is null ? LayerSet.None : LayerSet.Where(config.NumLayers, _ => true),
+            RopeScaling = LongRope(json, config),
+        };
     }
 
     // transformers' _compute_longrope_parameters: factor defaults to max_position_embeddings / original, the attention
@@ -62,13 +68,16 @@ internal static partial class HfConfig
         IReadOnlyList<double> Factors(string key)
         {
             var factors = scaling.OptionalDoubles(key) ?? throw new InvalidDataException($"{scaling.Source}: LongRoPE needs {key} (one number per rotary frequency).");
-            Check(scaling, key, factors.Count == config.RotaryDim / 2,
-                $"{key} has {factors.Count} entries; rotary width {config.RotaryDim} needs {config.RotaryDim / 2}");
+            Check(scaling, key, factors.Length == config.RotaryDim / 2,
+                $"{key} has {factors.Length} entries; rotary width {config.RotaryDim} needs {config.RotaryDim / 2}");
             return factors;
         }
         double factor = scaling.OptionalDouble("factor") ?? (double)config.MaxPositions / original;
         double attention = scaling.OptionalDouble("attention_factor")
             ?? (factor <= 1 ? 1 : Math.Sqrt(1 + Math.Log(factor) / Math.Log(original)));
+        foreach (var property in scaling.Properties)
+            if (property.Name is not ("type" or "rope_type" or "short_factor" or "long_factor" or "factor" or "attention_factor" or "original_max_position_embeddings"))
+                throw new InvalidDataException($"{scaling.Source}: key '{property.Name}' is not used by LongRoPE, so OnnxKto cannot honour it.");
         return new LongRopeScaling(Factors("short_factor"), Factors("long_factor"), original, attention);
     }
 
@@ -87,18 +96,13 @@ internal static partial class HfConfig
         json["rope_theta"] = config.RopeTheta;
         json["partial_rotary_factor"] = config.PartialRotaryFactor;
         json["sliding_window"] = config.SlidingWindow;
-        if (config.LongRope is { } rope)
+        if (config.RopeScaling is LongRopeScaling rope)
         {
             json["original_max_position_embeddings"] = rope.OriginalMaxPositions;
-            json["rope_scaling"] = new JsonObject
-            {
-                ["type"] = "longrope",
-                ["short_factor"] = new JsonArray(rope.ShortFactor.Select(f => (JsonNode?)JsonValue.Create(f)).ToArray()),
-                ["long_factor"] = new JsonArray(rope.LongFactor.Select(f => (JsonNode?)JsonValue.Create(f)).ToArray()),
-                ["attention_factor"] = rope.AttentionFactor,
-            };
+            json["rope_scaling"] = HfRopeScaling.ToJson(rope);
         }
-        else json["rope_scaling"] = null;
+        else if (config.RopeScaling is null) json["rope_scaling"] = null;
+        else throw new NotSupportedException($"A phi3 config.json cannot say rope_type '{config.RopeScaling.RopeType}'; transformers' Phi-3 reads only longrope.");
         json["hidden_act"] = "silu";
         json["tie_word_embeddings"] = config.TieWordEmbeddings;
     }

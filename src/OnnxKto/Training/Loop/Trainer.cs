@@ -24,6 +24,7 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
     public const int MaxConsecutiveNonFinite = 3;
 
     private readonly KtoConfig _config = options.Config;
+    private readonly TrainingLoss _loss = TrainingLoss.For(options.Config.Loss);
 
     /// <summary>Runs (or, with <see cref="TrainOptions.Resume"/>, continues) training to the plan's last update.</summary>
     /// <returns>The updates applied, the last checkpoint written and the closing metrics.</returns>
@@ -42,17 +43,17 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
         if (parallel.Active) log($"data parallel: {parallel.Describe()}");
         var manifest = ArtifactManifest.Load(options.Artifacts);
         CheckConfigMatchesArtifacts(manifest);
-        bool kto = _config.Loss.LossType == LossType.Kto, needsReference = _config.Loss.LossType != LossType.Sft;
+        bool needsReference = _loss.NeedsReference;
         if (options.ReferenceArtifacts is not null && !(needsReference && _config.Loop.PrecomputeRefLogProbs))
             throw new UserError("A reference from other artifacts needs a loss with a reference model and precompute_ref_log_probs: true.");
-        bool windowKl = _config.Loss.KlFromWindow, batchKl = kto && !windowKl, paired = _config.Loss.LossType == LossType.Dpo;
+        bool windowKl = _loss.KlPass == KlPass.Window, batchKl = _loss.KlPass == KlPass.MicroBatch, paired = _loss.Paired;
 
         var tokenizer = ModelTokenizer.Load(manifest.Model);
         var train = LoadData(options.Data, manifest, tokenizer);
-        // dpo plans over pairs, each two examples (PreferencePairs).
-        var plan = TrainingPlan.Create(paired ? train.Count / 2 : train.Count, _config.Schedule, _config.Data.Seed, kto,
+        // A paired loss plans over pairs, each two examples (PreferencePairs).
+        var plan = TrainingPlan.Create(paired ? train.Count / 2 : train.Count, _config.Schedule, _config.Data.Seed, _loss.KlPass != KlPass.None,
             pairsAcrossUpdate: windowKl, worldSize: parallel.WorldSize);
-        CheckMemoryPlan(manifest, device, train);
+        settings = settings with { CpuMemoryArena = CheckMemoryPlan(manifest, device, train) };
         var run = new RunFolder(options.Output);
         if (parallel.IsWriter) run.Prepare(options.Resume, options.Overwrite);
         parallel.Barrier("preparing the run folder");
@@ -85,12 +86,12 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
             // Another artifacts folder's initial weights may stand as the reference (online rounds against the initial model).
             using (var other = options.ReferenceArtifacts is { } folder
                        ? new TrainingSession(folder, TrainingCheckpoint.Open(Path.Combine(folder, ArtifactNames.Checkpoint)), device, settings) : null)
-                reference = ReferenceLogProbs.LoadOrCompute(other ?? session, train, kto ? pairs : [], _config.Loss.RowsPerMicroBatch(_config.Schedule.PerDeviceTrainBatchSize), pad,
+                reference = ReferenceLogProbs.LoadOrCompute(other ?? session, train, _loss.KlPass != KlPass.None ? pairs : [], _config.Loss.RowsPerMicroBatch(_config.Schedule.PerDeviceTrainBatchSize), pad,
                     _config.Data.MaxLength, parallel.IsWriter ? run.ReferenceCache("") : null, log);
             session.ReleaseReferenceModel();  // cached now: its weights and activations need not stay for the run
         }
         var evalData = options.EvalData is null ? null : LoadData(options.EvalData, manifest, tokenizer);
-        if (_config.Loss.AutoWeights && _config.Loss.LossType is not (LossType.Sft or LossType.Dpo))
+        if (_config.Loss.AutoWeights && _loss.WeighsLabels)
         {
             var labels = LabelBalance.Count(train.Select(e => e.Label));
             var weights = _config.Loss.WeightsFor(labels);
@@ -99,12 +100,10 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
             session.SetLossInput(ArtifactNames.DesirableWeight, weights.Desirable);
             session.SetLossInput(ArtifactNames.UndesirableWeight, weights.Undesirable);
         }
-        var klPoint = windowKl ? new KlReferencePoint(_config.Loss, train, pad, _config.Data.MaxLength) : null;
-        klPoint?.Restore(checkpoint.Metadata, session);
-        var rewardShift = _config.Loss.LossType == LossType.Bco ? new RewardShift() : null;
-        rewardShift?.Restore(checkpoint.Metadata, session);
+        var state = _loss.CreateState(train, pad, _config.Data.MaxLength);
+        state?.Restore(checkpoint.Metadata, session);
 
-        var interval = new MetricsAccumulator(_config.Loss.LossType);
+        var interval = new MetricsAccumulator(_loss.Metrics);
         var intervalClock = Stopwatch.StartNew();
         var runClock = Stopwatch.StartNew();
         double lossSum = 0;
@@ -119,15 +118,16 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
             session.LazyResetGrad();
             double updateLoss = 0;
             bool finite = true;
-            klPoint?.ForUpdate(session, update, reference);
+            state?.BeforeUpdate(session, update, reference);
             foreach (var planned in update.MicroBatches)
             {
                 var rows = parallel.Slice(planned.Examples);
                 var batch = MicroBatch.Build(train, paired ? PreferencePairs.Rows(rows) : rows, batchKl, pad, _config.Data.MaxLength, paired);
                 var (refTarget, refKl) = References(session, batch, reference, needsReference, batchKl);
                 if (batchKl) refKl = parallel.AgreeOnKl(session, batch, refKl!, k + 1);
+                state?.BeforeStep(session, batch, refTarget, parallel, k + 1);
                 var result = session.TrainStep(batch, refTarget, refKl, 1f / update.MicroBatches.Count);
-                rewardShift?.Add(result.Rewards, session);
+                state?.AfterStep(session, result, parallel, k + 1);
                 finite &= float.IsFinite(result.Loss);
                 updateLoss += result.Loss / update.MicroBatches.Count;
                 interval.Add(batch, result);
@@ -167,7 +167,7 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
                 parallel.Report(metrics);
                 if (parallel.IsWriter) run.AppendMetrics(metrics);
                 progress?.Log(metrics);
-                interval = new MetricsAccumulator(_config.Loss.LossType);
+                interval = new MetricsAccumulator(_loss.Metrics);
                 intervalClock.Restart();
             }
             if (evalData is not null && _config.Loop.EvalSteps is int every && step % every == 0)
@@ -178,8 +178,7 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
             if (parallel.IsWriter && (step % _config.Loop.SaveSteps == 0 || step == total))
             {
                 var metadata = Metadata(manifest, step, update.Epoch);
-                klPoint?.Save(metadata);
-                rewardShift?.Save(metadata);
+                state?.Save(metadata);
                 lastCheckpoint = run.SaveCheckpoint(session.SaveCheckpoint(metadata), step, _config.Loop.SaveTotalLimit);
             }
         }
@@ -210,8 +209,8 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
 
     private Dictionary<string, double> Evaluate(TrainingSession session, IReadOnlyList<TokenizedExample> data, int step, bool batchKl, bool needsReference, int pad)
     {
-        var eval = new MetricsAccumulator(_config.Loss.LossType);
-        bool paired = _config.Loss.LossType == LossType.Dpo;
+        var eval = new MetricsAccumulator(_loss.Metrics);
+        bool paired = _loss.Paired;
         var batches = Enumerable.Range(0, paired ? data.Count / 2 : data.Count).Chunk(_config.Schedule.PerDeviceTrainBatchSize).Where(b => !batchKl || b.Length > 1);
         foreach (var examples in batches)
         {
@@ -223,7 +222,8 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
         }
         var metrics = eval.Report("eval_");
         metrics["step"] = step;
-        log($"eval at step {step}: loss {metrics["eval_loss"]:F4}, margins {metrics["eval_rewards/margins"]:F4}");
+        log($"eval at step {step}: loss {metrics["eval_loss"]:F4}" +
+            (metrics.TryGetValue("eval_rewards/margins", out var margins) ? $", margins {margins:F4}" : ""));
         return metrics;
     }
 
@@ -231,11 +231,11 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
     {
         var data = _config.Data;
         var template = ChatTemplateCatalog.Resolve(data.ChatTemplate, manifest.Model);
-        // Label balance only matters to the KTO losses; supervised data carries labels it does not read.
-        // Auto weights balance the counts exactly, so only given weights get advice; dpo's pairs are balanced by construction.
+        // Label balance only matters to a loss that weighs labels; supervised data carries labels it does not read, and
+        // pairs are balanced by construction. Auto weights balance the counts exactly, so only given weights get advice.
         var loss = _config.Loss;
-        bool paired = loss.LossType == LossType.Dpo;
-        var adviseFor = loss.LossType == LossType.Sft || paired || loss.AutoWeights ? null : new LabelWeights(loss.DesirableWeight!.Value, loss.UndesirableWeight!.Value);
+        bool paired = _loss.Paired;
+        var adviseFor = !_loss.WeighsLabels || loss.AutoWeights ? null : new LabelWeights(loss.DesirableWeight!.Value, loss.UndesirableWeight!.Value);
         var shaped = KtoDataShaper.Shape(KtoDataset.Load(path, data, keepPairs: paired), tokenizer, data, template, adviseFor);
         var report = shaped.Report;
         log($"data {path}: {report.RowsRead} rows, {shaped.Examples.Count} examples ({report.Labels.Desirable} desirable, " +
@@ -261,17 +261,25 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
         ["run_config_fingerprint"] = ArtifactManifest.Fingerprint(_config),
     };
 
-    /// <summary>Prints the memory plan and refuses one over the limit before the run allocates or writes anything.</summary>
-    private void CheckMemoryPlan(ArtifactManifest manifest, ExecutionDevice device, IReadOnlyList<TokenizedExample> data)
+    /// <summary>
+    /// Prints the memory plan, decides the CPU arena from it (<see cref="MemoryArenaChoice"/>) and refuses a plan over the
+    /// limit before the run allocates or writes anything.
+    /// </summary>
+    /// <returns>Whether the sessions use ONNX Runtime's CPU arena.</returns>
+    private bool CheckMemoryPlan(ArtifactManifest manifest, ExecutionDevice device, IReadOnlyList<TokenizedExample> data)
     {
         // Micro-batches pad to their longest row, so the data's longest row (already cut to max_length) bounds them.
-        var plan = MemoryPlan.For(manifest, _config.Loss.RowsPerMicroBatch(_config.Schedule.PerDeviceTrainBatchSize),
+        MemoryPlan PlanFor(bool arena) => MemoryPlan.For(manifest, _config.Loss.RowsPerMicroBatch(_config.Schedule.PerDeviceTrainBatchSize),
             data.Max(e => e.PromptIds.Length + e.CompletionIds.Length), data.Max(e => e.CompletionIds.Length),
-            _config.Schedule.GradientAccumulationSteps, device);
+            _config.Schedule.GradientAccumulationSteps, device, arena);
+        var limit = options.MemoryLimitBytes ?? (device.IsCuda ? null : MemoryPlan.HostAvailableBytes());
+        var arena = device.IsCuda ? null : MemoryArenaChoice.Decide(_config.Loop.MemoryArena, PlanFor(arena: true), limit);
+        var plan = PlanFor(arena?.On ?? false);
         log($"memory plan ({device}):");
         foreach (var line in plan.Lines()) log(line);
-        var limit = options.MemoryLimitBytes ?? (device.IsCuda ? null : MemoryPlan.HostAvailableBytes());
+        if (arena is not null) log($"memory arena: {arena.Reason}");
         if (limit is { } bytes) plan.EnsureFits(bytes, options.MemoryLimitBytes is null ? "this machine" : "--memory-limit");
+        return arena?.On ?? false;
     }
 
     /// <summary>Settings baked into the graphs (loss, optimizer, trainable/frozen) cannot change after generation.</summary>

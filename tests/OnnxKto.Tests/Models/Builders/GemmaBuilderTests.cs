@@ -37,6 +37,7 @@ public sealed class GemmaBuilderTests
     [DataRow("gemma2", "query_pre_attn_scalar")]
     [DataRow("gemma3", "rope_local_base_freq")]
     [DataRow("gemma3", "layer_types")]
+    [DataRow("gemma3", "rope_scaling")]
     public void EveryFeatureChangesTheReferenceLogits(string architecture, string feature)
     {
         var config = TinyModels.ByName(architecture);
@@ -47,7 +48,8 @@ public sealed class GemmaBuilderTests
             "final_logit_softcapping" => config with { FinalLogitSoftcap = null },
             "query_pre_attn_scalar" => config with { QueryPreAttnScalar = config.HeadDim },
             "rope_local_base_freq" => config with { LocalRopeTheta = config.RopeTheta },
-            _ => config with { GlobalLayerPeriod = 2 },
+            "rope_scaling" => config with { RopeScaling = null },
+            _ => config with { SlidingLayers = LayerSet.Of([0, 2]) },
         };
         var with = ReferenceChecks.ReferenceLogits(config, Ids, Mask, Batch, Seq, seed: 5);
         var changed = ReferenceChecks.ReferenceLogits(without, Ids, Mask, Batch, Seq, seed: 5);

@@ -1,5 +1,6 @@
 using OnnxKto.Models;
 using OnnxKto.Models.Builders;
+using OnnxKto.Models.Builders.Rope;
 using OnnxKto.Models.Lora;
 using OnnxKto.Tests.TestUtil;
 
@@ -45,13 +46,13 @@ public sealed class Phi3BuilderTests
     public void EveryFeatureChangesTheReferenceLogits(int seq, string feature)
     {
         var config = TinyModels.Phi3;
-        var rope = config.LongRope!;
+        var rope = (LongRopeScaling)config.RopeScaling!;
         var without = feature switch
         {
-            "short_factor" => config with { LongRope = rope with { ShortFactor = [1.0, 1.0] } },
-            "long_factor" => config with { LongRope = rope with { LongFactor = rope.ShortFactor } },
-            "attention_factor" => config with { LongRope = rope with { AttentionFactor = 1 } },
-            "partial_rotary_factor" => config with { PartialRotaryFactor = 1, LongRope = rope with { ShortFactor = [1, 1.5, 1, 1], LongFactor = [3, 40, 1, 1] } },
+            "short_factor" => config with { RopeScaling = rope with { ShortFactor = [1.0, 1.0] } },
+            "long_factor" => config with { RopeScaling = rope with { LongFactor = rope.ShortFactor } },
+            "attention_factor" => config with { RopeScaling = rope with { AttentionScale = 1 } },
+            "partial_rotary_factor" => config with { PartialRotaryFactor = 1, RopeScaling = rope with { ShortFactor = [1, 1.5, 1, 1], LongFactor = [3, 40, 1, 1] } },
             _ => config with { SlidingWindow = null },
         };
         var (ids, mask) = Batch2(seq);

@@ -1,4 +1,5 @@
 using OnnxKto.Models;
+using OnnxKto.Models.Builders.Rope;
 using OnnxKto.Models.Checkpoints;
 
 namespace OnnxKto.Tests.Models.Checkpoints;
@@ -35,7 +36,7 @@ public sealed class HfConfigGemmaTests
         var config = HfConfig.Parse(Gemma3Json);
         Assert.AreEqual(Presets.Get("gemma3-1b") with { BosTokenId = 2, EosTokenId = 1, PadTokenId = 0 }, config);
         // Five sliding layers, then a global one: layers 5, 11, 17 and 23 attend to everything.
-        CollectionAssert.AreEqual(new[] { 5, 11, 17, 23 }, Enumerable.Range(0, 26).Where(i => !config.IsSlidingLayer(i)).ToArray());
+        CollectionAssert.AreEqual(new[] { 5, 11, 17, 23 }, Enumerable.Range(0, 26).Where(i => !config.IsSliding(i)).ToArray());
         Assert.IsNull(config.AttentionSoftcap);
         Assert.IsNull(config.FinalLogitSoftcap);
     }
@@ -45,7 +46,7 @@ public sealed class HfConfigGemmaTests
     {
         var config = HfConfig.Parse(Gemma2Json);
         Assert.AreEqual(Presets.Get("gemma2-2b") with { BosTokenId = 2, EosTokenId = 1, PadTokenId = 0 }, config);
-        Assert.IsTrue(config.IsSlidingLayer(0) && !config.IsSlidingLayer(1) && config.IsSlidingLayer(24) && !config.IsSlidingLayer(25));
+        Assert.IsTrue(config.IsSliding(0) && !config.IsSliding(1) && config.IsSliding(24) && !config.IsSliding(25));
         // Gemma 2's soft-caps default to 50 and 30 when absent; an explicit null turns one off.
         var absent = HfConfig.Parse(Gemma2Json.Replace("\"attn_logit_softcapping\": 50.0,", "").Replace("\"final_logit_softcapping\": 30.0,", "\"final_logit_softcapping\": null,"));
         Assert.AreEqual(50, absent.AttentionSoftcap);
@@ -53,19 +54,30 @@ public sealed class HfConfigGemmaTests
     }
 
     [TestMethod]
-    public void LayerTypesGiveThePattern()
+    public void LayerTypesNameTheSlidingLayers()
     {
         string json = Gemma3Json.Replace("\"num_hidden_layers\": 26", "\"num_hidden_layers\": 4")
-            .Replace("\"sliding_window_pattern\": 6", "\"layer_types\": [\"sliding_attention\", \"full_attention\", \"sliding_attention\", \"full_attention\"]");
+            .Replace("\"sliding_window_pattern\": 6", "\"layer_types\": [\"sliding_attention\", \"full_attention\", \"full_attention\", \"sliding_attention\"]");
         var config = HfConfig.Parse(json);
-        CollectionAssert.AreEqual(new[] { true, false, true, false }, Enumerable.Range(0, 4).Select(config.IsSlidingLayer).ToArray());
+        CollectionAssert.AreEqual(new[] { true, false, false, true }, Enumerable.Range(0, 4).Select(config.IsSliding).ToArray());
+        Assert.AreEqual(config, HfConfig.Parse(HfConfig.ToJson(config)));
 
-        var irregular = json.Replace("\"full_attention\", \"sliding_attention\", \"full_attention\"", "\"full_attention\", \"full_attention\", \"sliding_attention\"");
-        StringAssert.Contains(Assert.ThrowsExactly<NotSupportedException>(() => HfConfig.Parse(irregular)).Message, "layer_types");
+        var chunked = json.Replace("\"full_attention\", \"full_attention\"", "\"full_attention\", \"chunked_attention\"");
+        StringAssert.Contains(Assert.ThrowsExactly<NotSupportedException>(() => HfConfig.Parse(chunked)).Message, "chunked_attention");
+    }
+
+    /// <summary>Gemma 3 4B and larger scale the global layers' frequencies linearly (factor 8); the local layers keep theirs.</summary>
+    [TestMethod]
+    public void LinearRopeScalingIsReadForTheGlobalLayers()
+    {
+        var config = HfConfig.Parse(Gemma3Json.Replace("\"rope_scaling\": null", "\"rope_scaling\": {\"rope_type\": \"linear\", \"factor\": 8.0}"));
+        Assert.AreEqual(new LinearRopeScaling(8), config.RopeScaling);
+        Assert.AreEqual(1e4, config.LocalRopeTheta);
+        Assert.AreEqual(config, HfConfig.Parse(HfConfig.ToJson(config)));
     }
 
     [TestMethod]
-    [DataRow("\"rope_scaling\": null", "\"rope_scaling\": {\"rope_type\": \"linear\", \"factor\": 8.0}", "rope_scaling")]
+    [DataRow("\"rope_scaling\": null", "\"rope_parameters\": {\"full_attention\": {\"rope_type\": \"default\"}}", "rope_parameters")]
     [DataRow("\"vocab_size\"", "\"use_bidirectional_attention\": true, \"vocab_size\"", "use_bidirectional_attention")]
     [DataRow("\"hidden_activation\": \"gelu_pytorch_tanh\"", "\"hidden_activation\": \"gelu\"", "hidden_activation 'gelu'")]
     [DataRow("\"model_type\": \"gemma3_text\"", "\"model_type\": \"gemma3\"", "gemma3_text")]

@@ -1,4 +1,5 @@
 using OnnxKto.Models;
+using OnnxKto.Models.Builders.Rope;
 using OnnxKto.Models.Checkpoints;
 
 namespace OnnxKto.Tests.Models.Checkpoints;
@@ -27,13 +28,13 @@ public sealed class HfConfigPhi3Tests
         Assert.AreEqual(96, config.HeadDim);
         Assert.AreEqual(96, config.RotaryDim);
         Assert.AreEqual(262144, config.SlidingWindow);
-        Assert.IsTrue(config.IsSlidingLayer(0) && config.IsSlidingLayer(31), "Phi-3's window applies to every layer");
-        var rope = config.LongRope!;
+        Assert.IsTrue(config.IsSliding(0) && config.IsSliding(31), "Phi-3's window applies to every layer");
+        var rope = (LongRopeScaling)config.RopeScaling!;
         Assert.AreEqual(4096, rope.OriginalMaxPositions);
         Assert.AreEqual(1.0, rope.ShortFactor[0]);
         Assert.AreEqual(2.0 + 0.5 * 47, rope.LongFactor[47]);
         // factor = 131072 / 4096 = 32; √(1 + ln 32 / ln 4096) = √(1 + 5/12).
-        Assert.AreEqual(Math.Sqrt(17.0 / 12), rope.AttentionFactor, 1e-12);
+        Assert.AreEqual(Math.Sqrt(17.0 / 12), rope.AttentionScale, 1e-12);
         Assert.AreEqual(config, HfConfig.Parse(HfConfig.ToJson(config)));
     }
 

@@ -189,6 +189,20 @@ public sealed class TrainingGraphsTests
         }
     }
 
+    /// <summary>The head is recomputed in the backward pass only when it runs in several pieces (a single piece lowers no peak).</summary>
+    [TestMethod]
+    public void OnlyAHeadInSeveralPiecesIsRecomputed()
+    {
+        var model = ModelBuilders.For(TinyModels.Gpt2).Build(new DecoderOptions { HiddenStates = true });
+        // batch × max_length = 3 × 8 = 24 rows.
+        var config = new KtoConfig { Schedule = new ScheduleSettings { PerDeviceTrainBatchSize = Batch }, Data = new OnnxKto.Data.DataOptions { MaxLength = 8 } };
+        bool Recomputes(int rows) => TrainingGraphs.Build(model, config with { Memory = new MemorySettings { HeadChunkRows = rows } })
+            .Training.Nodes.Any(n => n.Name.StartsWith("/recompute/", StringComparison.Ordinal));
+        Assert.IsFalse(Recomputes(24), "24 rows in one piece");
+        Assert.IsFalse(Recomputes(1024), "the default budget holds the whole head");
+        Assert.IsTrue(Recomputes(12), "two pieces of 12 rows");
+    }
+
     /// <summary>
     /// With checkpointing, the backward reads no value the policy layers computed in the forward except the layer
     /// boundaries (each layer's input and output rows): recomputes read them through one gate each, and the final
