@@ -19,6 +19,13 @@ public sealed class TextGeneratorTests
     [DataRow("gemma2")]
     [DataRow("gemma3")]
     [DataRow("phi3")]
+    [DataRow("llama3-rope")]
+    [DataRow("yarn-rope")]
+    [DataRow("qwen3")]
+    [DataRow("olmo2")]
+    [DataRow("smollm3")]
+    [DataRow("mistral-sliding")]
+    [DataRow("qwen2-sliding")]
     public void CachedGreedyDecodingOfALeftPaddedBatchEqualsFullRecomputation(string architecture)
     {
         // No EOS: every step is compared; 4 + 6 tokens run past the 3-token sliding windows.
@@ -76,6 +83,7 @@ public sealed class TextGeneratorTests
     [DataRow("llama", 3)]
     [DataRow("gemma3", 3)]
     [DataRow("phi3", 3)]
+    [DataRow("mistral-sliding", 3)]
     public void RowsRefilledAsSequencesFinishDecodeAsEachAloneWould(string architecture, int batchSize)
     {
         // Long prompts reach the context length (16) after 3 or 4 new tokens, the others run to 5: rows finish at
