@@ -11,6 +11,15 @@ public enum ModelFamily
 
     /// <summary>Llama, Mistral, Qwen2, SmolLM: RMSNorm, rotary positions, SwiGLU MLP, grouped-query attention.</summary>
     Llama,
+
+    /// <summary>
+    /// Gemma 2 and Gemma 3 text: RMSNorm with (1 + w), four norms per layer, embeddings scaled by √E, GeGLU, soft-capping,
+    /// q/k norms (Gemma 3), sliding-window layers interleaved with global ones.
+    /// </summary>
+    Gemma,
+
+    /// <summary>Phi-3, Phi-3.5, Phi-4-mini: the Llama layout with fused <c>qkv_proj</c> and <c>gate_up_proj</c>, partial rotary, LongRoPE.</summary>
+    Phi3,
 }
 
 /// <summary>
@@ -79,6 +88,29 @@ public sealed record ModelConfig
 
     /// <summary>Whether layer <paramref name="layer"/> attends through the sliding window.</summary>
     public bool IsSliding(int layer) => SlidingWindow is not null && SlidingLayers.Contains(layer);
+
+    /// <summary>Rotary base of the sliding-window layers when it differs from <see cref="RopeTheta"/> (Gemma 3's <c>rope_local_base_freq</c>, 10000); they get no <see cref="RopeScaling"/>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? LocalRopeTheta { get; init; }
+
+    /// <summary>Fraction of each head's width that is rotated (Phi-4-mini: 0.75); the rest passes through unrotated.</summary>
+    public double PartialRotaryFactor { get; init; } = 1;
+
+    /// <summary>Width of the rotated part of each head: int(head_dim · <see cref="PartialRotaryFactor"/>), as transformers truncates it.</summary>
+    [JsonIgnore]
+    public int RotaryDim => (int)(HeadDim * PartialRotaryFactor);
+
+    /// <summary>Attention scores are scaled by this to the power −½ instead of head_dim (Gemma's <c>query_pre_attn_scalar</c>, e.g. 256).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? QueryPreAttnScalar { get; init; }
+
+    /// <summary>Attention scores become c·tanh(s / c) before the mask (Gemma 2's <c>attn_logit_softcapping</c>, 50); null for none.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? AttentionSoftcap { get; init; }
+
+    /// <summary>Logits become c·tanh(logit / c) (Gemma 2's <c>final_logit_softcapping</c>, 30); null for none.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? FinalLogitSoftcap { get; init; }
 
     /// <summary>RMSNorm of queries and keys before RoPE (Qwen3: per head; OLMo 2: over the whole projection).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]

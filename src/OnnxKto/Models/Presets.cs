@@ -5,7 +5,7 @@ namespace OnnxKto.Models;
 /// <summary>
 /// Built-in model shapes for training from scratch (<c>preset:NAME</c>): the demo, tests and benchmarks.
 /// All use the GPT-2 tokenizer (vocabulary 50257, EOS 50256); the shapes of published models (llama3-8b, llama3.2-1b,
-/// qwen3-0.6b, smollm3-3b, olmo2-1b) keep their own vocabulary sizes, whose rows past 50257 are never looked up.
+/// qwen3-0.6b, smollm3-3b, olmo2-1b, gemma3-1b, gemma2-2b, phi4-mini) keep their own vocabulary sizes, whose rows past 50257 are never looked up.
 /// </summary>
 public static class Presets
 {
@@ -48,6 +48,24 @@ public static class Presets
             ModelType = "olmo2", VocabSize = 100352, MaxPositions = 4096, RopeTheta = 500000,
             QkNorm = QkNorm.Projection, NormPlacement = NormPlacement.Post,
         },
+        // Gemma 3 1B's shape: 5 sliding (512-token window, rotary base 1e4) : 1 global (1e6) layers, q/k norms, head_dim 256.
+        ["gemma3-1b"] = Gemma("gemma3_text", hidden: 1152, layers: 26, heads: 4, kvHeads: 1, intermediate: 6912, slidingPeriod: 6) with
+        {
+            VocabSize = 262144, MaxPositions = 32768, RopeTheta = 1e6, LocalRopeTheta = 1e4, SlidingWindow = 512,
+        },
+        // Gemma 2 2B's shape: alternating 4096-token sliding and global layers, attention and final soft-capping (50, 30).
+        ["gemma2-2b"] = Gemma("gemma2", hidden: 2304, layers: 26, heads: 8, kvHeads: 4, intermediate: 9216, slidingPeriod: 2) with
+        {
+            VocabSize = 256000, MaxPositions = 8192, RopeTheta = 1e4, SlidingWindow = 4096, AttentionSoftcap = 50, FinalLogitSoftcap = 30,
+        },
+        // Phi-4-mini's shape (fused projections, 3/4 of each head rotated, tied head) within its original 4096-token context,
+        // where LongRoPE's short factors apply; the preset has plain rotary positions rather than Microsoft's factor lists.
+        ["phi4-mini"] = new ModelConfig
+        {
+            ModelType = "phi3", Family = ModelFamily.Phi3, VocabSize = 200064, HiddenSize = 3072, NumLayers = 32, NumHeads = 24,
+            NumKvHeads = 8, HeadDim = 128, IntermediateSize = 8192, MaxPositions = 4096, NormEpsilon = 1e-5, RopeTheta = 10000,
+            PartialRotaryFactor = 0.75, TieWordEmbeddings = true, BosTokenId = Gpt2Eos, EosTokenId = Gpt2Eos,
+        },
     };
 
     /// <summary>The preset names, without <see cref="Prefix"/>.</summary>
@@ -72,6 +90,15 @@ public static class Presets
         NumHeads = heads, NumKvHeads = heads, HeadDim = hidden / heads, IntermediateSize = 4 * hidden,
         MaxPositions = positions, NormEpsilon = 1e-5, TieWordEmbeddings = true, AttentionBias = true,
         BosTokenId = Gpt2Eos, EosTokenId = Gpt2Eos,
+    };
+
+    // Layer i slides unless (i + 1) is a multiple of the period (transformers' layer_types for Gemma 2 and 3).
+    private static ModelConfig Gemma(string modelType, int hidden, int layers, int heads, int kvHeads, int intermediate, int slidingPeriod) => new()
+    {
+        ModelType = modelType, Family = ModelFamily.Gemma, VocabSize = Gpt2Vocab, HiddenSize = hidden, NumLayers = layers,
+        NumHeads = heads, NumKvHeads = kvHeads, HeadDim = 256, IntermediateSize = intermediate, MaxPositions = 8192,
+        NormEpsilon = 1e-6, QueryPreAttnScalar = 256, TieWordEmbeddings = true, BosTokenId = Gpt2Eos, EosTokenId = Gpt2Eos,
+        SlidingLayers = LayerSet.Where(layers, i => (i + 1) % slidingPeriod != 0),
     };
 
     private static ModelConfig Llama(int hidden, int layers, int heads, int kvHeads, int intermediate) => new()

@@ -24,6 +24,9 @@ public sealed class ModelExporterTests
     [DataRow("gpt2")]
     [DataRow("llama")]
     [DataRow("qwen2")]
+    [DataRow("gemma2")]
+    [DataRow("gemma3")]
+    [DataRow("phi3")]
     [DataRow("llama3-rope")]
     [DataRow("yarn-rope")]
     [DataRow("qwen3")]
@@ -55,9 +58,12 @@ public sealed class ModelExporterTests
     }
 
     [TestMethod]
-    public void SafetensorsHoldTheWeightsUnderHuggingFaceNamesAndReloadAsACheckpointFolder()
+    [DataRow("qwen2")]
+    [DataRow("gemma2")]
+    [DataRow("phi3")]
+    public void SafetensorsHoldTheWeightsUnderHuggingFaceNamesAndReloadAsACheckpointFolder(string architecture)
     {
-        var config = TinyModels.Qwen2;  // tied head: no lm_head.weight may be written
+        var config = TinyModels.ByName(architecture);  // tied heads: no lm_head.weight may be written
         using var dir = new TempFolder();
         var (run, weights) = TinyRuns.WriteRun(dir.Path, config, 3);
         var exported = dir.File("export");

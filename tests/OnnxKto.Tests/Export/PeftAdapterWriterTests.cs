@@ -96,6 +96,33 @@ public sealed class PeftAdapterWriterTests
     }
 
     /// <summary>
+    /// Phi-3 and Gemma 3: adapters on Phi-3's fused qkv_proj and gate_up_proj (PEFT's names for them) and on Gemma's
+    /// separate projections; the merged export is the adapter model.
+    /// </summary>
+    [TestMethod]
+    [DataRow("phi3", "qkv_proj", "gate_up_proj")]
+    [DataRow("gemma3", "q_proj", "up_proj")]
+    public void FusedAndGemmaAdaptersHavePeftsNamesAndTheMergedExportIsTheAdapterModel(string architecture, string attention, string mlp)
+    {
+        using var dir = new TempFolder();
+        var config = TinyModels.ByName(architecture);
+        var lora = new LoraSettings { UsePeft = true, R = 2, Alpha = 4, TargetModules = [attention, mlp] };
+        var (_, _, run, _) = LoraRuns.Train(dir.Path, config, LoraRuns.Config(lora));
+        ModelExporter.Export(run, dir.File("export"));
+
+        using (var adapter = SafetensorsFile.Open(dir.File("export/adapter/adapter_model.safetensors")))
+        {
+            var names = adapter.TensorNames.ToList();
+            Assert.AreEqual(2 * 2 * config.NumLayers, names.Count, string.Join(", ", names));
+            CollectionAssert.Contains(names, $"base_model.model.model.layers.1.self_attn.{attention}.lora_A.weight");
+            CollectionAssert.Contains(names, $"base_model.model.model.layers.0.mlp.{mlp}.lora_B.weight");
+        }
+        var adapterConfig = JsonNode.Parse(File.ReadAllText(dir.File("export/adapter/adapter_config.json")))!;
+        CollectionAssert.AreEquivalent(new[] { attention, mlp }, adapterConfig["target_modules"]!.AsArray().Select(n => (string?)n).ToArray());
+        AssertMergedExportIsTheAdapterModel(dir, config, lora, run);
+    }
+
+    /// <summary>
     /// Qwen3, OLMo 2, SmolLM3, Llama 3 and sliding Mistral keep Llama's module names (q_norm/k_norm and post-norms are not linear, so all-linear
     /// skips them): PEFT's names for every linear layer, and the merged export is the adapter model.
     /// </summary>

@@ -3,14 +3,16 @@ using OnnxKto.Models;
 namespace OnnxKto.Tests.TestUtil;
 
 /// <summary>
-/// An independent float64 forward pass of GPT-2 and Llama-family models in plain loops, written from the
+/// An independent float64 forward pass of GPT-2, Llama-family, Gemma and Phi-3 models in plain loops, written from the
 /// Hugging Face modelling code's equations, for checking the ONNX graphs the builders emit.
 /// Weights are keyed by Hugging Face names; logits come back as (batch·seq, vocab).
 /// </summary>
-public static class ReferenceTransformer
+public static partial class ReferenceTransformer
 {
     public static double[] Logits(ModelConfig c, IReadOnlyDictionary<string, double[]> w, long[] ids, long[] mask, int batch, int seq)
     {
+        if (c.Family == ModelFamily.Gemma) return GemmaLogits(c, w, ids, mask, batch, seq);
+        if (c.Family == ModelFamily.Phi3) return Phi3Logits(c, w, ids, mask, batch, seq);
         int e = c.HiddenSize, n = batch * seq;
         var positions = Positions(mask, batch, seq);
         bool gpt2 = c.Family == ModelFamily.Gpt2;
@@ -112,9 +114,11 @@ public static class ReferenceTransformer
         return positions;
     }
 
-    // window: a query at column i sees columns i − window + 1 .. i (transformers' sliding_window_overlay); null: all.
+    // window: a query at position p sees positions p − window + 1 .. p (transformers' sliding_window_overlay, on the
+    // positions: they equal the columns but for left padding); null: all. scale: of the scores, head_dim^−½ by default;
+    // softcap: scores become c·tanh(s/c) before the mask (Gemma 2's attn_logit_softcapping).
     private static double[] Attention(ModelConfig c, double[] q, double[] k, double[] v, long[] mask, long[] positions,
-        int batch, int seq, bool rope, int? window = null)
+        int batch, int seq, bool rope, int? window = null, double? scale = null, double? softcap = null)
     {
         int h = c.NumHeads, d = c.HeadDim, qd = h * d, kvd = c.NumKvHeads * d, group = c.NumHeads / c.NumKvHeads;
         if (rope)
@@ -135,10 +139,11 @@ public static class ReferenceTransformer
                     double max = double.NegativeInfinity;
                     for (int j = 0; j <= i; j++)
                     {
-                        if (mask[b * seq + j] == 0 || i - j >= window) { scores[j] = double.NegativeInfinity; continue; }
+                        if (mask[b * seq + j] == 0 || positions[b * seq + i] - positions[b * seq + j] >= window) { scores[j] = double.NegativeInfinity; continue; }
                         double s = 0;
                         for (int t = 0; t < d; t++) s += q[(b * seq + i) * qd + head * d + t] * k[(b * seq + j) * kvd + kvHead * d + t];
-                        scores[j] = s / Math.Sqrt(d);
+                        s *= scale ?? 1 / Math.Sqrt(d);
+                        scores[j] = softcap is { } cap ? cap * Math.Tanh(s / cap) : s;
                         max = Math.Max(max, scores[j]);
                     }
                     if (double.IsNegativeInfinity(max)) continue; // a padding query with nothing to attend to
@@ -154,17 +159,19 @@ public static class ReferenceTransformer
         return output;
     }
 
-    // cos/sin of position·inv_freq, the product in float32 as transformers computes it, times the attention factor.
-    private static double[] Rope(double[] x, long[] positions, int width, int d, float[] inverse, double factor)
+    // cos/sin of position·inv_freq, the product in float32 as transformers computes it, times the attention factor, on
+    // each head's first 2·|inv_freq| features (the rest pass through: Phi-3's partial rotary factor).
+    private static double[] Rope(double[] x, long[] positions, int width, int d, float[] inverse, double factor = 1)
     {
         var y = (double[])x.Clone();
+        int half = inverse.Length;
         for (int r = 0; r < positions.Length; r++)
             for (int head = 0; head < width / d; head++)
-                for (int i = 0; i < d / 2; i++)
+                for (int i = 0; i < half; i++)
                 {
                     float angle = positions[r] * inverse[i];
                     double cos = Math.Cos(angle) * factor, sin = Math.Sin(angle) * factor;
-                    int a = r * width + head * d + i, b = a + d / 2;
+                    int a = r * width + head * d + i, b = a + half;
                     y[a] = x[a] * cos - x[b] * sin;
                     y[b] = x[b] * cos + x[a] * sin;
                 }

@@ -41,15 +41,22 @@ public abstract partial class DecoderBuilder
         }
         kh = RepeatKv(kh);
         vh = RepeatKv(vh);
-        var scores = B.Mul(B.MatMul(qh, B.Transpose(kh, 0, 1, 3, 2)), Const(1 / Math.Sqrt(d))); // (B, H, T, S)
+        // Scores scaled by head_dim^−½, or Gemma's query_pre_attn_scalar^−½, and soft-capped (Gemma 2) before the mask.
+        var scores = B.Mul(B.MatMul(qh, B.Transpose(kh, 0, 1, 3, 2)), Const(1 / Math.Sqrt(Config.QueryPreAttnScalar ?? d))); // (B, H, T, S)
+        if (Config.AttentionSoftcap is { } cap) scores = Softcap(scores, cap);
         var weights = B.Op("Softmax", [B.Add(scores, AttentionBiasFor(layer, context))], ("axis", -1L));
         var mixed = B.MatMul(weights, vh);                                  // (B, H, T, D)
         return B.Reshape(B.Transpose(mixed, 0, 2, 1, 3), -1, h * d);        // (N, H·D)
     }
 
-    /// <summary>The rotary tables layer <paramref name="layer"/> uses: the shared ones, none on <see cref="ModelConfig.NoRopeLayers"/>.</summary>
+    /// <summary>
+    /// The rotary tables layer <paramref name="layer"/> uses: the shared ones (the local ones on sliding layers when the
+    /// model has them, Gemma 3), none on <see cref="ModelConfig.NoRopeLayers"/>.
+    /// </summary>
     protected virtual (Value Cos, Value Sin)? RotaryFor(int layer, ForwardContext context) =>
-        Config.NoRopeLayers.Contains(layer) ? null : context.Rotary;
+        Config.NoRopeLayers.Contains(layer) ? null
+        : Config.IsSliding(layer) && context.LocalRotary is not null ? context.LocalRotary
+        : context.Rotary;
 
     /// <summary>The additive mask of layer <paramref name="layer"/>: the sliding-window one on sliding layers, else the causal one.</summary>
     protected Value AttentionBiasFor(int layer, ForwardContext context) =>
@@ -72,8 +79,22 @@ public abstract partial class DecoderBuilder
         return B.Reshape(expanded, 0, Config.NumHeads, -1, Config.HeadDim);
     }
 
-    /// <summary>Rotary embedding, Hugging Face's rotate_half form: x·cos + [−x₂, x₁]·sin.</summary>
+    /// <summary>
+    /// Rotary embedding, Hugging Face's rotate_half form: x·cos + [−x₂, x₁]·sin on the first
+    /// <see cref="ModelConfig.RotaryDim"/> features of each head; the rest pass through (Phi-3's partial rotary factor).
+    /// </summary>
     private Value Rotate(Value x, Value cos, Value sin)
+    {
+        int rotated = Config.RotaryDim, d = Config.HeadDim;
+        if (rotated < d)
+        {
+            var parts = B.Ops("Split", 2, [x, B.Ints(rotated, d - rotated)], ("axis", -1L));
+            return B.Concat(-1, RotateHalf(parts[0], cos, sin), parts[1]);
+        }
+        return RotateHalf(x, cos, sin);
+    }
+
+    private Value RotateHalf(Value x, Value cos, Value sin)
     {
         var halves = B.Ops("Split", 2, [x], ("axis", -1L), ("num_outputs", 2L));
         var rotated = B.Concat(-1, B.Neg(halves[1]), halves[0]);

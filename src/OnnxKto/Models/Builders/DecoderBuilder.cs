@@ -74,6 +74,7 @@ public abstract partial class DecoderBuilder
         using (B.Scope("lm_head"))
         {
             var rows = B.Op("Gemm", [x, head], ("transB", 1L));          // (N, V)
+            if (Config.FinalLogitSoftcap is { } cap) rows = Softcap(rows, cap);
             logits = B.AssumeShape(B.Reshape(rows, B.Concat(0, context.BatchSeq, B.Ints(Config.VocabSize))),
                 new Shape("batch", "seq", Config.VocabSize));
         }
@@ -96,6 +97,24 @@ public abstract partial class DecoderBuilder
 
     /// <summary>Rotary tables for families that use them; null for learned positions.</summary>
     protected virtual (Value Cos, Value Sin)? MakeRotary(Value positions) => null;
+
+    /// <summary>
+    /// Rotary tables of the sliding-window layers when they differ from <see cref="MakeRotary"/>'s (Gemma 3's
+    /// <c>rope_local_base_freq</c>); null when every layer shares them.
+    /// </summary>
+    protected virtual (Value Cos, Value Sin)? MakeLocalRotary(Value positions) => null;
+
+    /// <summary>Tanh soft-capping (Gemma 2): c·tanh(x / c), which keeps |x| below c and is the identity near 0.</summary>
+    protected Value Softcap(Value x, double cap) => B.Mul(B.Op("Tanh", [B.Mul(x, Const(1 / cap))]), Const(cap));
+
+    /// <summary>Tanh-approximate GELU (GPT-2's <c>gelu_new</c>, Gemma's <c>gelu_pytorch_tanh</c>): ½h(1 + tanh(√(2/π)(h + 0.044715h³))).</summary>
+    protected Value GeluTanh(Value h)
+    {
+        var cube = B.Mul(h, B.Mul(h, h));
+        var inner = B.Mul(B.Add(h, B.Mul(cube, Const(0.044715))), Const(Math.Sqrt(2 / Math.PI)));
+        var gate = B.Add(Const(1), B.Op("Tanh", [inner]));
+        return B.Mul(B.Mul(h, Const(0.5)), gate);
+    }
 
     /// <summary>Declares a trainable parameter: a float32 graph input named as in Hugging Face.</summary>
     protected Value Param(string name, long[] shape, ParameterInit init, double std = 0.02, bool decay = true)
@@ -165,7 +184,10 @@ public abstract partial class DecoderBuilder
         if (slides)
             using (B.Scope("sliding"))
                 sliding = ToBias(B.Op("And", [allowed, WindowMask(positions, counted!, Config.SlidingWindow!.Value)]));
-        return new ForwardContext(batchSeq, positions, ToBias(allowed), MakeRotary(positions), options.KvCache) { SlidingAttentionBias = sliding };
+        return new ForwardContext(batchSeq, positions, ToBias(allowed), MakeRotary(positions), options.KvCache)
+        {
+            SlidingAttentionBias = sliding, LocalRotary = MakeLocalRotary(positions),
+        };
     }
 
     /// <summary>

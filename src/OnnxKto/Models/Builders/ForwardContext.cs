@@ -15,4 +15,7 @@ public sealed record ForwardContext(Value BatchSeq, Value Positions, Value Atten
     /// <see cref="ModelConfig.SlidingWindow"/>; null when no layer slides.
     /// </summary>
     public Value? SlidingAttentionBias { get; init; }
+
+    /// <summary>cos and sin tables of the sliding-window layers when their rotary base differs (Gemma 3); null otherwise.</summary>
+    public (Value Cos, Value Sin)? LocalRotary { get; init; }
 }

@@ -9,7 +9,7 @@ namespace OnnxKto.Models.Builders;
 /// stored [out, in], optional q/k/v biases (Qwen2), optional q/k norms (Qwen3 per head, OLMo 2 over the projection),
 /// norms before (Llama) or after (OLMo 2) each block, tied or separate head.
 /// </summary>
-internal sealed class LlamaBuilder(ModelConfig config) : DecoderBuilder(config)
+internal class LlamaBuilder(ModelConfig config) : DecoderBuilder(config)
 {
     private const string Prefix = "model";
 
@@ -40,9 +40,7 @@ internal sealed class LlamaBuilder(ModelConfig config) : DecoderBuilder(config)
     {
         long e = Config.HiddenSize, d = Config.HeadDim;
         using var _ = B.Scope("attn");
-        var q = Linear(h, $"{p}.self_attn.q_proj", e, Config.NumHeads * d, Config.AttentionBias);
-        var k = Linear(h, $"{p}.self_attn.k_proj", e, Config.NumKvHeads * d, Config.AttentionBias);
-        var v = Linear(h, $"{p}.self_attn.v_proj", e, Config.NumKvHeads * d, Config.AttentionBias);
+        var (q, k, v) = QkvProjections($"{p}.self_attn", h);
         if (Config.QkNorm == QkNorm.Projection)
         {
             q = RmsNorm($"{p}.self_attn.q_norm", q, Config.NumHeads * Config.HeadDim);
@@ -58,11 +56,24 @@ internal sealed class LlamaBuilder(ModelConfig config) : DecoderBuilder(config)
     {
         long e = Config.HiddenSize, inner = Config.IntermediateSize;
         using var _ = B.Scope("mlp");
-        var gate = Linear(h, $"{p}.mlp.gate_proj", e, inner, bias: false);
-        var up = Linear(h, $"{p}.mlp.up_proj", e, inner, bias: false);
+        var (gate, up) = GateUpProjections($"{p}.mlp", h);
         var swiglu = B.Mul(B.Mul(gate, B.Sigmoid(gate)), up);  // silu(gate) ⊙ up
         return Linear(swiglu, $"{p}.mlp.down_proj", inner, e, bias: false);
     }
+
+    /// <summary>q (N, H·D), k and v (N, Hkv·D) from the normed rows of the attention module <paramref name="attention"/>.</summary>
+    protected virtual (Value Q, Value K, Value V) QkvProjections(string attention, Value h)
+    {
+        long e = Config.HiddenSize, d = Config.HeadDim;
+        return (Linear(h, $"{attention}.q_proj", e, Config.NumHeads * d, Config.AttentionBias),
+                Linear(h, $"{attention}.k_proj", e, Config.NumKvHeads * d, Config.AttentionBias),
+                Linear(h, $"{attention}.v_proj", e, Config.NumKvHeads * d, Config.AttentionBias));
+    }
+
+    /// <summary>The MLP's gate and up projections (N, intermediate) from the normed rows of the module <paramref name="mlp"/>.</summary>
+    protected virtual (Value Gate, Value Up) GateUpProjections(string mlp, Value h) =>
+        (Linear(h, $"{mlp}.gate_proj", Config.HiddenSize, Config.IntermediateSize, bias: false),
+         Linear(h, $"{mlp}.up_proj", Config.HiddenSize, Config.IntermediateSize, bias: false));
 
     protected override Value MakeFinalNorm(Value x) => RmsNorm($"{Prefix}.norm", x, Config.HiddenSize);
 
@@ -70,9 +81,12 @@ internal sealed class LlamaBuilder(ModelConfig config) : DecoderBuilder(config)
         ? B.Graph[$"{Prefix}.embed_tokens.weight"]
         : Param("lm_head.weight", [Config.VocabSize, Config.HiddenSize], ParameterInit.Normal);
 
-    /// <summary>cos/sin of position·inv_freq (scaled per <see cref="ModelConfig.RopeScaling"/>), over both halves: (B, 1, T, D).</summary>
+    /// <summary>
+    /// cos/sin of position·inv_freq (scaled per <see cref="ModelConfig.RopeScaling"/>), over both halves of the rotated
+    /// width: (B, 1, T, <see cref="ModelConfig.RotaryDim"/>).
+    /// </summary>
     protected override (Value Cos, Value Sin)? MakeRotary(Value positions) =>
-        RotaryTables.Make(B, positions, Config.RopeScaling, Config.RopeTheta, Config.HeadDim, Config.MaxPositions, Precision);
+        RotaryTables.Make(B, positions, Config.RopeScaling, Config.RopeTheta, Config.RotaryDim, Config.MaxPositions, Precision);
 
     // y = x / √(mean(x²) + ε) ⊙ w over the last axis, of width `width`.
     private Value RmsNorm(string name, Value x, long width)

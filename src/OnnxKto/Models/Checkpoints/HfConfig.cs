@@ -9,9 +9,10 @@ namespace OnnxKto.Models.Checkpoints;
 /// </summary>
 internal static partial class HfConfig
 {
-    // gpt2, then one row per Llama-family variant (LlamaVariants, HfConfig.Llama.cs). A property, not a field: static
-    // field initialisers in different files of a partial class run in no promised order.
-    private static IEnumerable<string> SupportedTypes => LlamaVariants.Keys.Prepend("gpt2");
+    // gpt2, one row per Llama-family variant (LlamaVariants, HfConfig.Llama.cs), Gemma (HfConfig.Gemma.cs) and Phi-3
+    // (HfConfig.Phi3.cs). A property, not a field: static field initialisers in different files of a partial class run
+    // in no promised order.
+    private static IEnumerable<string> SupportedTypes => LlamaVariants.Keys.Prepend("gpt2").Concat(["gemma2", "gemma3_text", "phi3"]);
 
     /// <summary>Reads <paramref name="configPath"/> (a Hugging Face <c>config.json</c>).</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
@@ -51,7 +52,9 @@ internal static partial class HfConfig
         if (!SupportedTypes.Contains(config.ModelType))
             throw new NotSupportedException($"model_type '{config.ModelType}' has no Hugging Face config mapping; supported: {string.Join(", ", SupportedTypes)}.");
         var json = new JsonObject { ["model_type"] = config.ModelType };
-        if (config.Family == ModelFamily.Gpt2)
+        if (config.Family == ModelFamily.Gemma) WriteGemma(config, json);
+        else if (config.Family == ModelFamily.Phi3) WritePhi3(config, json);
+        else if (config.Family == ModelFamily.Gpt2)
         {
             json["architectures"] = new JsonArray("GPT2LMHeadModel");
             json["vocab_size"] = config.VocabSize;
@@ -77,10 +80,20 @@ internal static partial class HfConfig
     private static ModelConfig Map(JsonFields json)
     {
         string modelType = json.String("model_type");
+        if (modelType == "gemma3")
+            throw new NotSupportedException(
+                $"{json.Source}: model_type 'gemma3' is Gemma 3's image-and-text checkpoint (Gemma3ForConditionalGeneration), whose " +
+                "language model OnnxKto does not read out of it; use a text-only Gemma 3 checkpoint (model_type 'gemma3_text', e.g. google/gemma-3-1b-it).");
         if (!SupportedTypes.Contains(modelType))
             throw new NotSupportedException(
                 $"{json.Source}: model_type '{modelType}' is not supported; supported model types: {string.Join(", ", SupportedTypes)}.");
-        var config = modelType == "gpt2" ? Gpt2(json, modelType) : Llama(json, modelType);
+        var config = modelType switch
+        {
+            "gpt2" => Gpt2(json, modelType),
+            "gemma2" or "gemma3_text" => Gemma(json, modelType),
+            "phi3" => Phi3(json, modelType),
+            _ => Llama(json, modelType),
+        };
         Check(json, "num_attention_heads / num_key_value_heads", config.NumHeads % config.NumKvHeads == 0,
             $"{config.NumHeads} query heads cannot be shared evenly by {config.NumKvHeads} key/value heads");
         return config;

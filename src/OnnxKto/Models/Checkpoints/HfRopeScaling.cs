@@ -75,6 +75,12 @@ internal static class HfRopeScaling
             ["attention_factor"] = yarn.AttentionFactorOverride, ["beta_fast"] = yarn.BetaFast, ["beta_slow"] = yarn.BetaSlow,
             ["mscale"] = yarn.Mscale, ["mscale_all_dim"] = yarn.MscaleAllDim, ["truncate"] = yarn.Truncate,
         },
+        LongRopeScaling longRope => new JsonObject
+        {
+            ["rope_type"] = "longrope", ["short_factor"] = new JsonArray(longRope.ShortFactor.Select(f => (JsonNode?)f).ToArray()),
+            ["long_factor"] = new JsonArray(longRope.LongFactor.Select(f => (JsonNode?)f).ToArray()),
+            ["original_max_position_embeddings"] = longRope.OriginalMaxPositions, ["attention_factor"] = longRope.AttentionScale,
+        },
         _ => throw new NotSupportedException($"rope_type '{scaling.RopeType}' has no config.json mapping."),
     };
 

@@ -8,7 +8,7 @@ namespace OnnxKto.Models.Lora;
 internal static class LoraModules
 {
     // PEFT's TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING for the model types OnnxKto builds; PEFT has no row
-    // for smollm3 or olmo2 and asks for target_modules there.
+    // for smollm3, olmo2 or phi3 and asks for target_modules there.
     private static readonly Dictionary<string, string[]> PeftDefaults = new(StringComparer.Ordinal)
     {
         ["gpt2"] = ["c_attn"],
@@ -16,6 +16,8 @@ internal static class LoraModules
         ["mistral"] = ["q_proj", "v_proj"],
         ["qwen2"] = ["q_proj", "v_proj"],
         ["qwen3"] = ["q_proj", "v_proj"],
+        ["gemma2"] = ["q_proj", "v_proj"],
+        ["gemma3_text"] = ["q_proj", "v_proj"],
     };
 
     /// <summary>PEFT's default <c>target_modules</c> for <paramref name="modelType"/>; null where PEFT has none.</summary>

@@ -165,7 +165,8 @@ internal sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Referenc
         var hidden = copies[model.Output];
         using (b.Scope(scope))
             return new Pass(
-                CompletionStatistics.FromHiddenStates(b, hidden, parameters[model.HeadWeight], inputs[ModelGraph.InputIds], completionMask, chunks),
+                CompletionStatistics.FromHiddenStates(b, hidden, parameters[model.HeadWeight], inputs[ModelGraph.InputIds], completionMask, chunks,
+                    model.Config.FinalLogitSoftcap),
                 model.Layers.Select(l => l.Map(copies)).ToList());
     }
 }

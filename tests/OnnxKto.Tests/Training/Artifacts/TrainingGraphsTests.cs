@@ -147,6 +147,8 @@ public sealed class TrainingGraphsTests
     [DataRow("llama", "double", false, 1)]
     [DataRow("llama", "double", false, 2)]
     [DataRow("qwen2", "double", true, 2)]
+    [DataRow("gemma2", "double", true, 2)]
+    [DataRow("phi3", "double", true, 3)]
     [DataRow("llama", "float", true, 2)]
     [DataRow("gpt2", "float", true, null)]
     [DataRow("gpt2", "float", true, 3)]

@@ -13,6 +13,7 @@ namespace OnnxKto.Models.Builders.Rope;
 [JsonDerivedType(typeof(LinearRopeScaling), "linear")]
 [JsonDerivedType(typeof(Llama3RopeScaling), "llama3")]
 [JsonDerivedType(typeof(YarnRopeScaling), "yarn")]
+[JsonDerivedType(typeof(LongRopeScaling), "longrope")]
 public abstract record RopeScaling
 {
     /// <summary>config.json's <c>rope_type</c>, e.g. <c>llama3</c>.</summary>
