@@ -22,7 +22,7 @@ public static class Presets
         ["llama-tiny"] = Llama(hidden: 64, layers: 2, heads: 4, kvHeads: 2, intermediate: 176),
         ["llama-mini"] = Llama(hidden: 256, layers: 4, heads: 8, kvHeads: 4, intermediate: 704),
         // Llama-3-8B's shape (8,030,261,248 parameters, untied head, rotary base 5e5), for the GPU's 7B-class LoRA row;
-        // GPT-2 token ids. Its 128256 x 4096 embedding (2.10 GB) fits one in-memory tensor (TensorData.MaxBytes).
+        // GPT-2 token ids.
         ["llama3-8b"] = Llama(hidden: 4096, layers: 32, heads: 32, kvHeads: 8, intermediate: 14336) with
         {
             VocabSize = 128256, MaxPositions = 8192, RopeTheta = 500000, NormEpsilon = 1e-5,

@@ -21,7 +21,7 @@ public static class OnnxModelFile
     /// <summary>Serializes a graph (all data embedded) for an in-memory session.</summary>
     public static byte[] ToBytes(Graph graph)
     {
-        long total = graph.Initializers.Sum(i => i.Data!.Bytes.LongLength);
+        long total = graph.Initializers.Sum(i => i.Data!.ByteLength);
         if (total > int.MaxValue - (64 << 20))
             throw new InvalidOperationException(
                 $"Graph '{graph.Name}' holds {total >> 20} MiB of initializers, past protobuf's 2 GiB limit; save it with external data instead.");
@@ -35,7 +35,7 @@ public static class OnnxModelFile
     /// </summary>
     public static void Save(Graph graph, string path, bool? externalData = null)
     {
-        bool external = externalData ?? graph.Initializers.Sum(i => i.Data!.Bytes.LongLength) > AutoExternalBytes;
+        bool external = externalData ?? graph.Initializers.Sum(i => i.Data!.ByteLength) > AutoExternalBytes;
         string dataName = Path.GetFileName(path) + ".data";
         string dataPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, dataName);
         ModelProto proto;
@@ -44,12 +44,12 @@ public static class OnnxModelFile
             using var data = new FileStream(dataPath + ".tmp", FileMode.Create, FileAccess.Write);
             proto = OnnxProtoConverter.ToProto(graph, v =>
             {
-                if (v.Data!.Bytes.Length < ExternalThresholdBytes) return null;
+                if (v.Data!.ByteLength < ExternalThresholdBytes) return null;
                 long offset = (data.Position + Alignment - 1) / Alignment * Alignment;
                 data.SetLength(offset);
                 data.Position = offset;
-                data.Write(v.Data.Bytes);
-                return [("location", dataName), ("offset", offset.ToString()), ("length", v.Data.Bytes.LongLength.ToString())];
+                v.Data.WriteTo(data);
+                return [("location", dataName), ("offset", offset.ToString()), ("length", v.Data.ByteLength.ToString())];
             });
             data.Flush(flushToDisk: true);
         }
@@ -117,14 +117,11 @@ public static class OnnxModelFile
         return full;
     }
 
-    private static byte[] ReadExternal(TensorProto t, string folder, string source)
+    // Mapped, not read: a model's weights are not copied into memory, and a tensor may pass 2 GiB.
+    private static TensorMemory? ReadExternal(TensorProto t, string folder, string source)
     {
         var (file, offset, length) = LocateExternal(t, folder, source);
-        var bytes = new byte[length];
-        using var stream = File.OpenRead(file);
-        stream.Position = offset;
-        stream.ReadExactly(bytes);
-        return bytes;
+        return length == 0 ? null : MappedTensorMemory.Open(file, offset, length);
     }
 
     /// <summary>The file and byte range of an external tensor, refused unless both lie where they should.</summary>
@@ -142,8 +139,6 @@ public static class OnnxModelFile
         if (offset < 0 || length < 0 || offset + length > fileLength)
             throw new InvalidDataException(
                 $"{source}: tensor '{t.Name}' claims bytes {offset}..{offset + length} of '{location}', which holds only {fileLength}.");
-        if (length > Array.MaxLength)
-            throw new InvalidDataException($"{source}: tensor '{t.Name}' is {length} bytes, larger than one array can hold.");
         return (file, offset, length);
     }
 }

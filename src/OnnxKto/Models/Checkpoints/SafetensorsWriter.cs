@@ -41,7 +41,7 @@ internal static class SafetensorsWriter
                 stream.Write(BitConverter.GetBytes((ulong)header.Length));
                 stream.Write(header);
                 foreach (var name in names)
-                    stream.Write(tensors[name].Bytes);
+                    tensors[name].WriteTo(stream);
                 stream.Flush(flushToDisk: true);
             }
             File.Move(temporary, path, overwrite: true);

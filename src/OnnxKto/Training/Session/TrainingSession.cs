@@ -58,7 +58,8 @@ public sealed class TrainingSession : IDisposable
     /// <param name="settings">Threads (0: every core), TF32 on CUDA, graph optimizations.</param>
     /// <exception cref="DeviceUnavailableException">CUDA was asked for and cannot be used, with what is missing.</exception>
     /// <exception cref="UserError">The artifacts compute in bfloat16 and the device is the CPU, which has no bfloat16 kernels;
-    /// or CUDA was asked for and the artifacts were made by an earlier onnx-kto (no gradient norm graph) or train a tensor over 2 GiB.</exception>
+    /// or CUDA was asked for and the artifacts were made by an earlier onnx-kto (no gradient norm graph) or train a tensor over 2 GiB
+    /// (the CPU trains tensors of any size).</exception>
     public TrainingSession(string artifactsFolder, TrainingCheckpoint checkpoint, ExecutionDevice? device = null, DeviceSessionSettings? settings = null)
         : this(artifactsFolder, checkpoint, device, settings, optimizerGraphChunk: null)
     {
@@ -93,7 +94,7 @@ public sealed class TrainingSession : IDisposable
                 $"The checkpoint was trained from another model (fingerprint {fingerprint}) than the artifacts in '{_folder}' ({_manifest.ModelFingerprint}); resume with the artifacts it was made with.");
         // A LoRA run's checkpoints hold the adapters only; the frozen base comes from the artifacts' initial checkpoint.
         var initial = _frozen.All(checkpoint.Tensors.ContainsKey) ? checkpoint : TrainingCheckpoint.Open(Path.Combine(_folder, Checkpoint));
-        foreach (var name in _frozen) _frozenValues[name] = _context.Upload(Tensor(initial, name));
+        foreach (var name in _frozen) _frozenValues[name] = _context.Share(Tensor(initial, name));
         foreach (var p in _manifest.Parameters.Where(p => p.Trainable))
         {
             foreach (var name in StateNames(p.Name).Prepend(p.Name)) _parameters[name] = _context.Upload(Tensor(checkpoint, name));
@@ -102,7 +103,7 @@ public sealed class TrainingSession : IDisposable
             if (!_zerosByShape.ContainsKey(shape)) _zerosByShape[shape] = _context.Zeros(DataType.Float, p.Shape);
         }
         Step = checkpoint.Step;
-        // Each upload read its tensor into a managed buffer that is garbage now; hand it back before activations need the room.
+        // Trainable tensors were copied out of the checkpoint's mapped file, whose views are garbage now: unmap them before activations need the room.
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
     }
 
@@ -230,7 +231,7 @@ public sealed class TrainingSession : IDisposable
                 "Re-run 'onnx-kto artifacts' with the same model and config into a new folder and train with that one; " +
                 "checkpoints of the old folder load on it (same model and config fingerprints).");
         var largest = _manifest.Parameters.Where(p => p.Trainable).Select(p => (p.Name, Count: p.Shape.Aggregate(1L, (n, d) => n * d))).MaxBy(p => p.Count);
-        if (largest.Count * sizeof(float) > DeviceTensor.MaxAddressableBytes)
+        if (Device.IsCuda && largest.Count * sizeof(float) > DeviceTensor.MaxAddressableBytes)
             throw new UserError(
                 $"The trainable parameter '{largest.Name}' holds {largest.Count:N0} float32 values, over 2 GiB: the optimizer graphs update it through " +
                 "views at an offset, and ONNX Runtime's C# API gives the address of tensors up to 2 GiB only.",
@@ -378,7 +379,7 @@ public sealed class TrainingSession : IDisposable
         else
         {
             var initial = TrainingCheckpoint.Open(Path.Combine(_folder, Checkpoint));
-            foreach (var name in trainable) weights[name] = _context.Upload(Tensor(initial, name));
+            foreach (var name in trainable) weights[name] = _context.Share(Tensor(initial, name));
         }
         return weights;
     }
