@@ -19,7 +19,7 @@ build:
 	@echo "built bin/onnx-kto$(if $(GPU_FLAGS), (GPU: CUDA execution provider),)"
 
 test: mpi
-	$(DOTNET) test OnnxKto.sln -c $(CONFIG) -v quiet
+	$(DOTNET) test OnnxKto.sln -c $(CONFIG) -v quiet --logger "console;verbosity=minimal"
 
 # Open MPI 4.1 (Debian's openmpi-bin, libopenmpi-dev) for data-parallel runs and their tests (mpirun -np 2), when missing.
 mpi:

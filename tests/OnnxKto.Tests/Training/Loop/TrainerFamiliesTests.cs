@@ -32,6 +32,6 @@ public sealed class TrainerFamiliesTests
         var last = TrainingCheckpoint.Load(Path.Combine(run, "checkpoint-6", ArtifactNames.Checkpoint));
         var again = TrainingCheckpoint.Load(Path.Combine(resumed, "checkpoint-6", ArtifactNames.Checkpoint));
         foreach (var (tensor, values) in last.Tensors)
-            CollectionAssert.AreEqual(values.Bytes, again.Tensors[tensor].Bytes, $"{tensor} after the resumed run");
+            CollectionAssert.AreEqual(values.Bytes.ToArray(), again.Tensors[tensor].Bytes.ToArray(), $"{tensor} after the resumed run");
     }
 }
