@@ -35,6 +35,23 @@ public sealed class SampledCompletionTests
     }
 
     [TestMethod]
+    [DataRow("sp-bpe.tokenizer.json", 400)]           // Llama 2's tokenizer.json: Prepend ▁, byte fallback, Strip decoder
+    [DataRow("sp-bpe-no-prefix.tokenizer.json", 400)] // Gemma's: no dummy prefix
+    [DataRow("sp-unigram.tokenizer.json", 383)]       // Metaspace and Unigram
+    public void TokenizerJsonSamplesAreTrainedAndScoredAsTheSampledTokens(string file, int vocabSize)
+    {
+        using var dir = new TempFolder();
+        var config = TinyModels.Llama with { VocabSize = vocabSize, EosTokenId = 2, MaxPositions = 64 };
+        var weights = TinyRuns.WriteModelFolder(dir.File("model"), config, seed: 3);
+        File.Delete(dir.File("model/vocab.json"));
+        File.Delete(dir.File("model/merges.txt"));
+        File.Copy(Path.Combine(GoldenFiles.Folder, file), dir.File("model/tokenizer.json"));
+        File.WriteAllText(dir.File("model/tokenizer_config.json"), """{"bos_token": "<s>", "eos_token": "</s>"}""");
+
+        CheckRoundTrip(dir, config, weights, Prompts);
+    }
+
+    [TestMethod]
     public void ByteLevelSamplesAreTrainedAndScoredAsTheSampledTokens()
     {
         using var dir = new TempFolder();
