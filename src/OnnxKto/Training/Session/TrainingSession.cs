@@ -329,7 +329,8 @@ public sealed class TrainingSession : IDisposable
     private Dictionary<string, TensorData> CurrentWeights()
     {
         var weights = new Dictionary<string, TensorData>(StringComparer.Ordinal);
-        foreach (var (name, value) in _frozenValues) weights[name] = _context.Download(value);
+        // A 16-bit base (base_dtype) is widened: merging and export work in float32.
+        foreach (var (name, value) in _frozenValues) weights[name] = TensorCasts.To(_context.Download(value), DataType.Float);
         foreach (var name in _trainable) weights[name] = _context.Download(_parameters[name]);
         return weights;
     }
