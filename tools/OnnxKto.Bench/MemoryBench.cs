@@ -84,7 +84,11 @@ internal static class MemoryBench
         long matmulParameters = (long)c.NumLayers * (2L * c.HiddenSize * c.HiddenSize + 2L * c.HiddenSize * c.HeadDim * c.NumKvHeads
             + 3L * c.HiddenSize * c.IntermediateSize) + (long)c.HiddenSize * c.VocabSize;
         double flopsPerToken = 6.0 * matmulParameters;
-        foreach (var row in Rows("qwen2.5-0.5b", c, config, "LoRA r16, fp32, checkpointing", steps, ["--lora", "16", "--gradient-checkpointing"], arenas: [false]))
+        // The base in float32 (PyTorch's row beside it), then in bfloat16 (base_dtype), OnnxKto only.
+        var rows = Rows("qwen2.5-0.5b", c, config, "LoRA r16, fp32, checkpointing", steps, ["--lora", "16", "--gradient-checkpointing"], arenas: [false])
+            .Concat(Rows("qwen2.5-0.5b", c, config with { Lora = config.Lora with { BaseDtype = BaseDtype.BFloat16 } },
+                "LoRA r16, bf16 base, fp32 compute, checkpointing", steps, torchFlags: null, arenas: [false]));
+        foreach (var row in rows)
             Console.WriteLine($"| {row.Implementation} | {row.Method} | {row.PeakGiB:F2} | {row.PlannedGiB?.ToString("F2") ?? ""} | {row.SecondsPerStep:F2} | " +
                 $"{row.TokensPerSecond:F0} | {row.TokensPerSecond * flopsPerToken / 1e9 / peakGflops:P1} |");
     }
@@ -97,9 +101,9 @@ internal static class MemoryBench
 
     /// <summary>
     /// OnnxKto (a child process on generated artifacts, once per <c>memory_arena</c> setting in <paramref name="arenas"/>)
-    /// and PyTorch eager (<paramref name="torchFlags"/>) on one configuration.
+    /// and PyTorch eager (<paramref name="torchFlags"/>; null: no PyTorch row) on one configuration.
     /// </summary>
-    private static IEnumerable<Result> Rows(string shape, ModelConfig model, KtoConfig config, string method, int steps, string[] torchFlags, bool[] arenas)
+    private static IEnumerable<Result> Rows(string shape, ModelConfig model, KtoConfig config, string method, int steps, string[]? torchFlags, bool[] arenas)
     {
         int batch = config.Schedule.PerDeviceTrainBatchSize, seq = config.Data.MaxLength!.Value;
         var folder = Path.Combine(Path.GetTempPath(), "onnxkto-bench", shape + "-" + method.Replace(' ', '-').Replace(",", ""));
@@ -108,7 +112,7 @@ internal static class MemoryBench
         GC.Collect();  // the random weights are in the artifacts' checkpoint now
         double Planned(bool arena) => MemoryPlan.For(manifest, batch, seq, seq - seq / 4, 1, ExecutionDevice.Cpu, arena).TotalBytes / (double)(1L << 30);
         var rows = arenas.Select(arena => Child(folder, batch, seq, steps, $"{method}, memory_arena: {(arena ? "true" : "false")}", Planned(arena), arena))
-            .Append(Torch(shape, batch, seq, steps, method, torchFlags));
+            .Append(torchFlags is null ? null : Torch(shape, batch, seq, steps, method, torchFlags));
         foreach (var row in rows)
             if (row is not null) yield return row;
     }

@@ -17,6 +17,12 @@ public sealed record ModelSource(string Spec, ModelConfig Config, IReadOnlyDicti
     /// <summary>What loading noticed without stopping, e.g. a tied output head stored with other values than the embedding.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 
+    /// <summary>
+    /// The floating-point type the checkpoint stores its weights in (the embedding's; <see cref="Weights"/> are float32
+    /// either way): what <c>base_dtype: auto</c> keeps a LoRA base in. Float32 for presets.
+    /// </summary>
+    public DataType StoredType { get; init; } = DataType.Float;
+
     /// <summary>True for built-in presets (GPT-2 tokenizer, no folder).</summary>
     public bool IsPreset => Presets.IsPreset(Spec);
 
@@ -32,7 +38,7 @@ public sealed record ModelSource(string Spec, ModelConfig Config, IReadOnlyDicti
         }
         var folder = CheckpointFolder.Load(spec);
         Validate(ModelBuilders.For(folder.Config).Build().Parameters, folder.Weights, folder.Directory);
-        return new ModelSource(folder.Directory, folder.Config, folder.Weights) { Warnings = folder.Warnings };
+        return new ModelSource(folder.Directory, folder.Config, folder.Weights) { Warnings = folder.Warnings, StoredType = folder.StoredType };
     }
 
     /// <summary>The model's tokenizer (the folder's files, or GPT-2's for presets).</summary>

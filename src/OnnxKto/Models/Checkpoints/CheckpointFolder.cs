@@ -29,6 +29,9 @@ internal sealed class CheckpointFolder
     /// <summary>The folder's <c>config.json</c>, mapped by <see cref="HfConfig"/>.</summary>
     public ModelConfig Config { get; }
 
+    /// <summary>The type most of the weights are stored in (F32, F16 or BF16), before they are widened to float32.</summary>
+    public DataType StoredType { get; private init; } = DataType.Float;
+
     /// <summary>Float32 parameters by canonical name.</summary>
     public IReadOnlyDictionary<string, TensorData> Weights { get; }
 
@@ -51,6 +54,7 @@ internal sealed class CheckpointFolder
         var config = HfConfig.Load(Path.Combine(root, ModelFiles.Config));
         var warnings = new List<string>();
         var weights = new Dictionary<string, TensorData>(StringComparer.Ordinal);
+        var storedTypes = new List<DataType>();
 
         foreach (var (file, names) in ShardPlan(root))
         {
@@ -63,6 +67,7 @@ internal sealed class CheckpointFolder
                 if (name is null)
                     continue;
                 var tensor = safetensors.Read(stored);
+                if (SafetensorsDtypes.TryParse(safetensors.GetInfo(stored).Dtype, out var storedType)) storedTypes.Add(storedType);
                 if (tensor.Type != DataType.Float)
                     throw new InvalidDataException($"{file}: tensor '{stored}' is {safetensors.GetInfo(stored).Dtype}; model weights must be F32, F16 or BF16.");
                 if (!weights.TryAdd(name, tensor))
@@ -70,7 +75,10 @@ internal sealed class CheckpointFolder
             }
         }
         ResolveOutputHead(root, config, weights, warnings);
-        return new CheckpointFolder(root, config, weights, warnings);
+        return new CheckpointFolder(root, config, weights, warnings)
+        {
+            StoredType = storedTypes.Count == 0 ? DataType.Float : storedTypes.GroupBy(t => t).MaxBy(g => g.Count())!.Key,
+        };
     }
 
     /// <summary>Which files to read, each with the stored names to take from it (null: all of them).</summary>

@@ -5,8 +5,8 @@ namespace OnnxKto.Models.Checkpoints;
 
 /// <summary>
 /// The tensors of a safetensors file as a dictionary that reads each one when it is asked for and keeps nothing, so
-/// a consumer that uploads tensor by tensor (the training session) holds at most one host copy at a time. The file
-/// must not change while the dictionary is in use.
+/// a consumer that uploads tensor by tensor (the training session) holds at most one host copy at a time. Tensors keep
+/// their stored type (a LoRA base in BF16 stays bfloat16). The file must not change while the dictionary is in use.
 /// </summary>
 internal sealed class SafetensorsTensors : IReadOnlyDictionary<string, TensorData>
 {
@@ -46,7 +46,7 @@ internal sealed class SafetensorsTensors : IReadOnlyDictionary<string, TensorDat
             return false;
         }
         using var file = SafetensorsFile.Open(_path);
-        value = file.Read(key);
+        value = file.Read(key, widen: false);
         return true;
     }
 

@@ -41,6 +41,12 @@ public sealed record LoraSettings
     /// </summary>
     public IReadOnlyList<string> ModulesToSave { get; init; } = [];
 
+    /// <summary>
+    /// <c>base_dtype</c>: the element type the frozen base is kept in (<see cref="Lora.BaseDtype"/>); needs
+    /// <see cref="UsePeft"/> unless <see cref="BaseDtype.Auto"/>. Example: <c>bfloat16</c>.
+    /// </summary>
+    public BaseDtype BaseDtype { get; init; }
+
     /// <summary>The adapter's output scale α/r.</summary>
     public double Scaling => Alpha / R;
 
@@ -50,9 +56,9 @@ public sealed record LoraSettings
     /// <inheritdoc/>
     public bool Equals(LoraSettings? other) =>
         other is not null && UsePeft == other.UsePeft && R == other.R && Alpha.Equals(other.Alpha) && Dropout.Equals(other.Dropout)
-        && TargetModules.SequenceEqual(other.TargetModules) && ModulesToSave.SequenceEqual(other.ModulesToSave);
+        && TargetModules.SequenceEqual(other.TargetModules) && ModulesToSave.SequenceEqual(other.ModulesToSave) && BaseDtype == other.BaseDtype;
 
     /// <inheritdoc/>
     public override int GetHashCode() =>
-        HashCode.Combine(UsePeft, R, Alpha, Dropout, string.Join("\n", TargetModules), string.Join("\n", ModulesToSave));
+        HashCode.Combine(UsePeft, R, Alpha, Dropout, string.Join("\n", TargetModules), string.Join("\n", ModulesToSave), BaseDtype);
 }

@@ -2,6 +2,7 @@ using OnnxKto.Graphs;
 using OnnxKto.Graphs.Serialization;
 using OnnxKto.Models;
 using OnnxKto.Models.Builders;
+using OnnxKto.Models.Lora;
 using OnnxKto.Training.Configuration;
 using OnnxKto.Training.Losses;
 using OnnxKto.Training.Optimizers;
@@ -29,8 +30,15 @@ public static class ArtifactGenerator
         if (model.LoraLayers.Count > 0)
             log($"LoRA: r {config.Lora.R}, alpha {config.Lora.Alpha}, adapters on {model.LoraLayers.Count} modules " +
                 $"({string.Join(", ", model.LoraLayers.Select(l => l.Module[(l.Module.LastIndexOf('.') + 1)..]).Distinct())}); the base is frozen");
+        var baseType = BaseType(source, config);
         log($"differentiating the {config.Loss.LossType.ToConfigName()} loss");
         var graphs = TrainingGraphs.Build(model, config);
+        var frozen = graphs.Frozen.Select(p => p.Name).ToList();
+        if (baseType != DataType.Float)
+        {
+            foreach (var graph in new[] { graphs.Training, graphs.Eval, graphs.Reference }) StoredTypePass.Apply(graph, frozen, baseType);
+            log($"the frozen base is kept in {baseType} and cast to float32 where it is read");
+        }
         var files = new (string Name, Graph Graph)[]
         {
             (ArtifactNames.TrainingModel, graphs.Training), (ArtifactNames.EvalModel, graphs.Eval),
@@ -56,9 +64,11 @@ public static class ArtifactGenerator
                 f.Graph.Inputs.Select(i => i.Name).ToList(), f.Graph.Outputs.Select(o => o.Name).ToList())),
             ModelFingerprint = ModelFingerprint(source),
             ConfigFingerprint = ArtifactManifest.Fingerprint(config),
+            BaseType = baseType,
         };
 
         var tensors = new Dictionary<string, TensorData>(source.Weights);
+        foreach (var name in frozen) tensors[name] = TensorCasts.To(tensors[name], baseType);
         // New adapters: A seeded Kaiming-uniform, B zero (the model folder has neither).
         foreach (var (name, value) in ParameterInitializer.Initialize(model.Parameters.Where(p => !source.Weights.ContainsKey(p.Name)), config.Data.Seed))
             tensors[name] = value;
@@ -73,6 +83,17 @@ public static class ArtifactGenerator
 
         File.WriteAllText(Path.Combine(folder, ArtifactNames.Manifest), manifest.ToJson());
         return manifest;
+    }
+
+    // base_dtype resolved: the checkpoint's type for auto; anything but float32 needs LoRA, whose base is frozen.
+    private static DataType BaseType(ModelSource source, KtoConfig config)
+    {
+        var lora = config.Lora;
+        if (!lora.UsePeft)
+            return lora.BaseDtype is BaseDtype.Auto or BaseDtype.Float32 ? DataType.Float
+                : throw new UserError($"base_dtype: {lora.BaseDtype.ToConfigName()} keeps a frozen LoRA base in 16 bits, and this config trains the whole model (use_peft: false).",
+                    "Set use_peft: true, or drop base_dtype (full fine-tuning keeps float32 master weights).");
+        return lora.BaseDtype.Resolve(source.StoredType);
     }
 
     /// <summary>Architecture plus a hash of the initial weights' bytes (sampled, so huge models stay fast).</summary>

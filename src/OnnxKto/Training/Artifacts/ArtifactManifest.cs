@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using OnnxKto.Graphs;
 using OnnxKto.Models;
 using OnnxKto.Training.Configuration;
 
@@ -49,6 +50,12 @@ public sealed record ArtifactManifest
 
     /// <summary>A <see cref="Fingerprint"/> of the config the graphs bake in.</summary>
     [JsonPropertyName("config_fingerprint")] public required string ConfigFingerprint { get; init; }
+
+    /// <summary>
+    /// The element type of the frozen parameters in the checkpoint and the graphs' inputs (<c>base_dtype</c> resolved):
+    /// float32, or a LoRA base's bfloat16 or float16. Trainable parameters are float32.
+    /// </summary>
+    [JsonPropertyName("base_type")] public DataType BaseType { get; init; } = DataType.Float;
 
     /// <summary>How manifests are written and read: indented snake_case, enums as snake_case strings.</summary>
     public static readonly JsonSerializerOptions Json = new()

@@ -111,6 +111,8 @@ internal static class KtoConfigKeys
         Lora.Key("lora_dropout", Number, s => s.Dropout, (s, v) => s with { Dropout = v }, "Only 0 is supported (TRL's default: 0.05)."),
         Lora.Key("lora_target_modules", Names, s => s.TargetModules, (s, v) => s with { TargetModules = v },
             "Modules that get adapters (q_proj, ..., down_proj; c_attn, c_proj, c_fc) or all-linear; empty: PEFT's default."),
+        Lora.Key("base_dtype", Choice<BaseDtype>(BaseDtypeNames.ToConfigName), s => s.BaseDtype, (s, v) => s with { BaseDtype = v },
+            "Ours: the frozen base's type under use_peft (auto: the checkpoint's; float32, bfloat16, float16), cast to float32 where read."),
         Lora.Key("lora_modules_to_save", Names, s => s.ModulesToSave, (s, v) => s with { ModulesToSave = v }, "Modules trained in full and saved with the adapter, e.g. lm_head."),
     ];
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using OnnxKto.Graphs;
 using OnnxKto.Models;
 using OnnxKto.Runtime;
 using OnnxKto.Training.Artifacts;
@@ -75,7 +76,8 @@ public sealed record MemoryPlan(IReadOnlyList<MemoryPart> Parts)
         long head = 4 * F * pieceRows * m.VocabSize;
         List<MemoryPart> parts =
         [
-            new($"parameters ({all:N0})", F * all),
+            new($"parameters ({all:N0}{(manifest.BaseType == DataType.Float ? "" : $", the frozen ones in {manifest.BaseType}")})",
+                F * trainable + manifest.BaseType.SizeInBytes() * (all - trainable)),
             new($"gradients ({trainable:N0}{(accumulationSteps > 1 ? ", two buffers for accumulation" : "")})", F * trainable * (accumulationSteps > 1 ? 2 : 1)),
             new($"optimizer state ({states} per trainable value)", F * trainable * states),
             new($"activations kept for the backward pass ({m.NumLayers} layers, {batch} x {length} tokens" +

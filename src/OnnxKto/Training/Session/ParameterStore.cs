@@ -59,11 +59,12 @@ internal sealed class ParameterStore : IDisposable
         foreach (var name in Frozen) session.BindInput(name, _frozen[name]);
     }
 
-    /// <summary>Host copies of the model's weights (no optimizer state).</summary>
+    /// <summary>Host copies of the model's weights (no optimizer state), in float32.</summary>
     public Dictionary<string, TensorData> Download()
     {
         var weights = new Dictionary<string, TensorData>(StringComparer.Ordinal);
-        foreach (var (name, value) in _frozen) weights[name] = _context.Download(value);
+        // A 16-bit base (base_dtype) is widened: merging and export work in float32.
+        foreach (var (name, value) in _frozen) weights[name] = TensorCasts.To(_context.Download(value), DataType.Float);
         foreach (var name in Trainable) weights[name] = _context.Download(_trainable[name]);
         return weights;
     }
