@@ -230,7 +230,7 @@ public sealed class Trainer(TrainOptions options, Action<string> log, ITrainingP
     private List<TokenizedExample> LoadData(string path, ArtifactManifest manifest, ITextTokenizer tokenizer)
     {
         var data = _config.Data;
-        var template = ChatTemplateCatalog.Resolve(data.ChatTemplate, manifest.Model);
+        var template = ChatTemplateCatalog.Resolve(data.ChatTemplate, manifest.Model, data.ChatTemplateKwargs.Values);
         // Label balance only matters to a loss that weighs labels; supervised data carries labels it does not read, and
         // pairs are balanced by construction. Auto weights balance the counts exactly, so only given weights get advice.
         var loss = _config.Loss;
