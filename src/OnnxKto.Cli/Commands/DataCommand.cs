@@ -6,12 +6,12 @@ using OnnxKto.Models.Tokenizers;
 
 namespace OnnxKto.Cli.Commands;
 
-/// <summary><c>onnx-kto data</c>: unpair preference data into KTO rows, and inspect a dataset before training.</summary>
+/// <summary><c>onnx-kto data</c>: unpair preference data into KTO rows, inspect a dataset, and render it as training sees it.</summary>
 internal static class DataCommand
 {
     public static Command Create() => new("data", "Prepare and inspect KTO datasets (.parquet, .jsonl, .json; a folder or glob of shards).")
     {
-        Subcommands = { Unpair(), Inspect() },
+        Subcommands = { Unpair(), Inspect(), Render() },
     };
 
     private static Command Unpair()
@@ -61,13 +61,81 @@ internal static class DataCommand
             var options = parse.GetValue(skip) ? kto.Data with { SkipInvalid = true } : kto.Data;
             var modelDir = parse.GetValue(model);
             var tokenizer = LoadTokenizer(modelDir);
-            var chatTemplate = ChatTemplateCatalog.Resolve(options.ChatTemplate, modelDir);
+            var chatTemplate = ChatTemplateCatalog.Resolve(options.ChatTemplate, modelDir, options.ChatTemplateKwargs.Values);
             var dataset = KtoDataset.Load(parse.GetValue(input)!, options);
             var weights = kto.Loss.WeightsFor(LabelBalance.Count(dataset.Examples.Select(e => e.Label)));
+            if (modelDir is not null) Console.WriteLine(Sources(modelDir, chatTemplate));
             DataInspectionReport.Print(DataInspector.Inspect(dataset, tokenizer, options, weights, chatTemplate), options, weights);
             return 0;
         });
         return command;
+    }
+
+    private static Command Render()
+    {
+        var model = new Option<string>("--model", "-m") { Description = "Model folder (or preset:NAME) whose tokenizer and chat template render the rows.", Required = true };
+        var data = new Option<string>("--data", "-d") { Description = "Dataset: a file, folder or glob.", Required = true };
+        var output = OutOption.Create<FileInfo>("JSONL file to write, one line per row: prompt_text, completion_text, prompt_ids, completion_ids, label.", required: true);
+        var config = ConfigOptions.File("defaults");
+        var set = ConfigOptions.Set();
+        var skip = new Option<bool>("--skip-invalid") { Description = "Leave out rows that cannot be rendered instead of stopping." };
+        var command = new Command("render", "Write every row as training will see it: the prompt and completion text (conversations rendered by the chat template, " +
+            "as TRL's maybe_apply_chat_template does) and their token ids. chat_template and chat_template_kwargs come from the config (--set).")
+        {
+            model, data, output, config, set, skip,
+        };
+        command.SetAction(parse =>
+        {
+            var kto = ConfigOptions.Apply(ConfigOptions.Load(parse.GetValue(config)), parse.GetValue(set));
+            var modelDir = parse.GetValue(model)!;
+            var tokenizer = ModelTokenizer.Load(modelDir);
+            var chatTemplate = ChatTemplateCatalog.Resolve(kto.Data.ChatTemplate, modelDir, kto.Data.ChatTemplateKwargs.Values);
+            var dataset = KtoDataset.Load(parse.GetValue(data)!, kto.Data with { SkipInvalid = kto.Data.SkipInvalid || parse.GetValue(skip) });
+            var target = parse.GetValue(output)!.FullName;
+            int rows = 0;
+            using (var writer = JsonLinesWriter.Create(target))
+            {
+                foreach (var row in DataRenderer.Render(dataset, tokenizer, chatTemplate, parse.GetValue(skip) || kto.Data.SkipInvalid))
+                {
+                    writer.WriteObject(json =>
+                    {
+                        json.WriteString("prompt_text", row.PromptText);
+                        json.WriteString("completion_text", row.CompletionText);
+                        WriteIds(json, "prompt_ids", row.PromptIds);
+                        WriteIds(json, "completion_ids", row.CompletionIds);
+                        json.WriteBoolean("label", row.Label);
+                    });
+                    rows++;
+                }
+            }
+            Console.WriteLine(Sources(modelDir, chatTemplate));
+            Console.WriteLine($"wrote {target}: {rows} rows of {dataset.Examples.Count}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static void WriteIds(System.Text.Json.Utf8JsonWriter json, string name, int[] ids)
+    {
+        json.WriteStartArray(name);
+        foreach (var id in ids) json.WriteNumberValue(id);
+        json.WriteEndArray();
+    }
+
+    /// <summary>Which tokenizer files and which chat template a model folder gives.</summary>
+    private static string Sources(string modelDir, ChatTemplate? template)
+    {
+        var files = Directory.Exists(modelDir)
+            ? string.Join(", ", new[] { "tokenizer.json", "tokenizer.model", "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json" }
+                .Where(f => File.Exists(Path.Combine(modelDir, f))))
+            : modelDir;
+        var chat = template switch
+        {
+            null => "none (text rows only)",
+            JinjaChatTemplate jinja => $"{jinja.Name}{(jinja.Kwargs.Count > 0 ? " with " + jinja.Kwargs.ToJsonString() : "")}",
+            var builtIn => $"built-in {builtIn.Name}",
+        };
+        return $"tokenizer: {files}\nchat template: {chat}";
     }
 
     /// <summary>The tokenizer of <c>--model DIR|preset:NAME</c>, when given.</summary>

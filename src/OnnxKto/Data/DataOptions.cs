@@ -21,9 +21,16 @@ public sealed record DataOptions
 
     /// <summary>
     /// [<c>chat_template</c>] Built-in template for conversational rows: <c>chatml</c>, <c>llama3</c>, <c>zephyr</c> or
-    /// <c>mistral</c>. <c>null</c>: recognised from the tokenizer folder's <c>tokenizer_config.json</c>.
+    /// <c>mistral</c>. <c>null</c>: the model folder's own Jinja template (<c>chat_template.jinja</c> or the
+    /// <c>chat_template</c> of <c>tokenizer_config.json</c>).
     /// </summary>
     public string? ChatTemplate { get; init; }
+
+    /// <summary>
+    /// [<c>chat_template_kwargs</c>] Extra variables for the model folder's Jinja chat template, as transformers'
+    /// <c>apply_chat_template(**kwargs)</c>, e.g. <c>{enable_thinking: false}</c> for Qwen3. Empty: none.
+    /// </summary>
+    public ChatTemplateKwargs ChatTemplateKwargs { get; init; } = ChatTemplateKwargs.None;
 
     /// <summary>
     /// [<c>seed</c>] Seed of the shuffle that follows unpairing, e.g. <c>42</c> (TRL's default); training also seeds its

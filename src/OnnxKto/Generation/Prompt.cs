@@ -22,7 +22,7 @@ public sealed record Prompt(string Text, int[] Ids)
     private static Prompt FromMessages(IReadOnlyList<ChatMessage> messages, RowLocation origin, ITextTokenizer tokenizer, ChatTemplate? template)
     {
         string bos = tokenizer.BosTokenId is { } id ? tokenizer.Decode([id]) : "";
-        return FromText(template?.Render(messages, true, bos, tokenizer.EosToken)
+        return FromText(template?.RenderPrompt(messages, bos, tokenizer.EosToken)
             ?? throw new UserError($"{origin} is conversational but no chat template is known; pass --chat-template ({string.Join(", ", ChatTemplateCatalog.Names)})."), tokenizer);
     }
 

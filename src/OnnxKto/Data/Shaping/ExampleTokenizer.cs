@@ -7,7 +7,9 @@ namespace OnnxKto.Data.Shaping;
 /// <summary>
 /// Tokenizes one example as TRL's KTOTrainer does: prompt_ids = tok(prompt), full = tok(prompt + completion),
 /// completion_ids = full[len(prompt_ids):]. Standard completions get the EOS text appended when missing;
-/// conversations are rendered with the chat template (prompt with the generation prompt, full without).
+/// conversations are rendered with the chat template as TRL's <c>maybe_apply_chat_template</c> does (the prompt with the
+/// generation prompt, or continuing a final assistant message; the completion is the rest of prompt + completion), and
+/// a BOS that both the template and the tokenizer add is kept once.
 /// A row that carries the ids its completion was sampled as (<c>completion_ids</c> beside the text, as <c>generate</c>
 /// writes) is trained on those ids when they decode to its text, since re-tokenizing sampled text need not give the
 /// sampled tokens back.
@@ -30,7 +32,7 @@ internal sealed class ExampleTokenizer(ITextTokenizer tokenizer, ChatTemplate? t
             return (ids.PromptIds, ids.CompletionIds, false, false);
         }
         var (promptText, fullText) = Texts(example);
-        var prompt = tokenizer.Encode(promptText);
+        var prompt = Encode(promptText);
         var sampled = example switch { TextExample t => t.CompletionIds, ConversationExample c => c.CompletionIds, _ => null };
         if (sampled is not null)
         {
@@ -38,7 +40,7 @@ internal sealed class ExampleTokenizer(ITextTokenizer tokenizer, ChatTemplate? t
             if (FromSampledIds(prompt, sampled, promptText, fullText) is { } completionIds)
                 return (prompt, completionIds, false, false);
         }
-        var full = tokenizer.Encode(fullText);
+        var full = Encode(fullText);
         var mismatch = full.Length < prompt.Length || !full.AsSpan(0, prompt.Length).SequenceEqual(prompt);
         var completion = full.Length > prompt.Length ? full[prompt.Length..] : [];
         if (completion.Length == 0)
@@ -57,9 +59,18 @@ internal sealed class ExampleTokenizer(ITextTokenizer tokenizer, ChatTemplate? t
         if (!fullText.StartsWith(head, StringComparison.Ordinal)) return null;
         if (fullText.Length == head.Length) return sampled;
         // The tail's ids as the full text tokenizes them after the head (it starts a new token: EOS or a turn marker).
-        var headIds = tokenizer.Encode(head);
-        var fullIds = tokenizer.Encode(fullText);
+        var headIds = Encode(head);
+        var fullIds = Encode(fullText);
         return fullIds.AsSpan().StartsWith(headIds) ? [.. sampled, .. fullIds[headIds.Length..]] : null;
+    }
+
+    /// <summary>The prompt's text and the completion's text (the rest of prompt + completion), as training sees them; null for pre-tokenized rows.</summary>
+    /// <exception cref="InvalidDataException">The row cannot be rendered (the template refused it).</exception>
+    public (string Prompt, string Completion)? TextsOf(KtoExample example)
+    {
+        if (example is TokenIdsExample) return null;
+        var (prompt, full) = Texts(example);
+        return (prompt, full[prompt.Length..]);
     }
 
     private (string Prompt, string Full) Texts(KtoExample example)
@@ -77,8 +88,11 @@ internal sealed class ExampleTokenizer(ITextTokenizer tokenizer, ChatTemplate? t
                         $"{chat.Origin} is conversational (lists of messages) but no chat template is known: set chat_template to one of {string.Join(", ", ChatTemplateCatalog.Names)}, or use a tokenizer folder whose tokenizer_config.json has a chat_template.");
                 try
                 {
-                    return (template.Render(chat.Prompt, true, _bosToken, tokenizer.EosToken),
-                            template.Render([.. chat.Prompt, .. chat.Completion], false, _bosToken, tokenizer.EosToken));
+                    var prompt = template.RenderPrompt(chat.Prompt, _bosToken, tokenizer.EosToken);
+                    var full = template.Render([.. chat.Prompt, .. chat.Completion], false, _bosToken, tokenizer.EosToken);
+                    if (!full.StartsWith(prompt, StringComparison.Ordinal))
+                        throw RowErrors.At(chat.Origin, "completion", $"the chat template {template.Name} renders the prompt differently once the completion follows it, so the completion is not the rest of the text (TRL would cut it at the prompt's length anyway). The prompt ends '{Tail(prompt)}', the conversation goes on '{Tail(full[..Math.Min(full.Length, prompt.Length)])}'; thinking templates do this when the generation prompt and the completion disagree on <think> blocks (set chat_template_kwargs, e.g. enable_thinking).");
+                    return (prompt, full);
                 }
                 catch (ArgumentException e)
                 {
@@ -87,6 +101,19 @@ internal sealed class ExampleTokenizer(ITextTokenizer tokenizer, ChatTemplate? t
             default:
                 throw new ArgumentException($"Unknown example type {example.GetType().Name}.", nameof(example));
         }
+    }
+
+    private static string Tail(string text) => text.Length <= 40 ? text : "..." + text[^40..];
+
+    // The tokenizer may add BOS itself (Llama's add_bos_token, Llama 3's post-processor) while the chat template
+    // also writes it: keep one, as TRL does (it adds BOS only when the ids do not already start with it).
+    private int[] Encode(string text)
+    {
+        var ids = tokenizer.Encode(text);
+        return ids.Length >= 2 && tokenizer.BosTokenId is { } bos && ids[0] == bos && ids[1] == bos && _bosToken.Length > 0
+               && text.StartsWith(_bosToken, StringComparison.Ordinal)
+            ? ids[1..]
+            : ids;
     }
 
     private void CheckVocabulary(int[] ids, string column, RowLocation origin)

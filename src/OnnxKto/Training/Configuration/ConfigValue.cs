@@ -69,6 +69,35 @@ internal static class ConfigValue
         (v, k, s) => v is YamlScalarNode { Value: "auto" } ? null : Bool.Parse(v, k, s),
         b => b is { } value ? value : "auto");
 
+    /// <summary>
+    /// A mapping of names to scalar values, e.g. <c>{enable_thinking: false}</c>: unquoted true/false are bools,
+    /// numbers are numbers, null is null, anything else (and anything quoted) a string. Null or <c>{}</c> is empty.
+    /// </summary>
+    public static ConfigValue<OnnxKto.Data.ChatTemplateKwargs> ScalarMapping { get; } = new("a mapping of names to values",
+        (v, k, s) =>
+        {
+            if (IsNull(v)) return OnnxKto.Data.ChatTemplateKwargs.None;
+            if (v is not YamlMappingNode map) throw s.TypeError(v, k, "a mapping such as {enable_thinking: false}");
+            if (map.Children.Count == 0) return OnnxKto.Data.ChatTemplateKwargs.None;
+            var values = new Dictionary<string, object?>();
+            foreach (var (name, value) in map.Children)
+                values[Scalar(name, k, s, "a name")] = value is YamlScalarNode scalar ? Typed(scalar)
+                    : throw s.TypeError(value, k, "a mapping of names to scalar values");
+            return new OnnxKto.Data.ChatTemplateKwargs(values);
+        },
+        d => d.Values.ToDictionary(kv => kv.Key, kv => kv.Value));
+
+    private static object? Typed(YamlScalarNode scalar)
+    {
+        if (scalar.Style is YamlDotNet.Core.ScalarStyle.SingleQuoted or YamlDotNet.Core.ScalarStyle.DoubleQuoted) return scalar.Value ?? "";
+        var text = scalar.Value ?? "";
+        if (text is "" or "null" or "~") return null;
+        if (text.ToLowerInvariant() is "true" or "false") return text.Equals("true", StringComparison.OrdinalIgnoreCase);
+        if (long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var l)) return l;
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d)) return d;
+        return text;
+    }
+
     public static ConfigValue<string?> OptionalString { get; } = new("a string or null",
         (v, k, s) => IsNull(v) ? null : Scalar(v, k, s, "a string"), t => t);
 

@@ -77,7 +77,9 @@ internal static class KtoConfigKeys
         Data.Key("max_prompt_length", OptionalPositiveInteger, s => s.MaxPromptLength, (s, v) => s with { MaxPromptLength = v },
             "Optional: long prompts keep their end first (classic TRL)."),
         Data.Key("chat_template", OptionalString, s => s.ChatTemplate, (s, v) => s with { ChatTemplate = v },
-            "Ours: chatml, llama3, zephyr or mistral for conversational rows; null detects it from the model folder."),
+            "Ours: chatml, llama3, zephyr or mistral for conversational rows; null uses the model folder's Jinja template."),
+        Data.Key("chat_template_kwargs", ScalarMapping, s => s.ChatTemplateKwargs, (s, v) => s with { ChatTemplateKwargs = v },
+            "Extra variables of the folder's chat template (transformers' apply_chat_template kwargs), e.g. {enable_thinking: false}."),
         Data.Key("seed", Integer, s => s.Seed, (s, v) => s with { Seed = v }, "Data order, KL pairing and preset initialisation."),
         Data.Key("skip_invalid", Bool, s => s.SkipInvalid, (s, v) => s with { SkipInvalid = v }, "Ours: skip (and count) bad rows instead of stopping (also --skip-invalid)."),
 

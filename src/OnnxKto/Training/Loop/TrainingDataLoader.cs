@@ -16,7 +16,7 @@ internal static class TrainingDataLoader
     public static TrainingData Load(string path, KtoConfig config, TrainingLoss loss, ArtifactManifest manifest, ITextTokenizer tokenizer, Action<string> log)
     {
         var data = config.Data;
-        var template = ChatTemplateCatalog.Resolve(data.ChatTemplate, manifest.Model);
+        var template = ChatTemplateCatalog.Resolve(data.ChatTemplate, manifest.Model, data.ChatTemplateKwargs.Values);
         // Label balance only matters to a loss that weighs labels; supervised data carries labels it does not read, and
         // pairs are balanced by construction. Auto weights balance the counts exactly, so only given weights get advice.
         var settings = config.Loss;

@@ -1,3 +1,4 @@
+using OnnxKto.Data;
 using System.Reflection;
 using System.Text.Json;
 using OnnxKto.Training.Artifacts;
@@ -45,6 +46,7 @@ public sealed class KtoConfigKeysTests
         _ when type == typeof(bool?) => value is null ? false : null!,  // auto becomes false
         _ when type == typeof(string) => "chatml",
         _ when type == typeof(IReadOnlyList<string>) => new[] { "h\\.0\\.", "wte|wpe" },
+        _ when type == typeof(ChatTemplateKwargs) => new ChatTemplateKwargs(new Dictionary<string, object?> { ["enable_thinking"] = false, ["name"] = "x" }),
         { IsEnum: true } => Enum.GetValues(type).Cast<object>().First(v => !v.Equals(value)),
         _ => throw new AssertFailedException($"The test does not know how to change a {type.Name}; add a case."),
     };
