@@ -35,7 +35,7 @@ internal sealed class DecodeBatch : IDisposable
                 _cache[name] = DeviceTensor.AllocateOnHost(DataType.Float, rows, config.NumKvHeads, 0, config.HeadDim);
         foreach (var (name, tensor) in constantInputs ?? new Dictionary<string, TensorData>())
         {
-            if (!_session.InputNames.Contains(name))
+            if (!_session.InputNames.Contains(name) && !_session.OverridableInitializerNames.Contains(name))
                 throw new UserError($"{model.Source} has no input '{name}'; an adapter needs a model exported with --adapters genai from the same base.");
             if (tensor.Type != DataType.Float) throw new UserError($"Input '{name}' is {tensor}; adapters feed float32 tensors.");
             var constant = DeviceTensor.OverHost(tensor.ToFloats(), tensor.Dims);
