@@ -59,8 +59,8 @@ internal static class DataCommand
             if (!File.Exists(path)) throw new UserError($"--db {path}: no such file; give the database 'onnx-kto serve --db' wrote.");
             using var store = new FeedbackStore(path);
             var target = parse.GetValue(output)!.FullName;
-            var (rows, desirable) = FeedbackExport.Write(store, target, parse.GetValue(since)?.ToUniversalTime());
-            Console.WriteLine($"wrote {target}: {rows} rated completions ({desirable} desirable, {rows - desirable} undesirable)");
+            var (rows, desirable, empty) = FeedbackExport.Write(store, target, parse.GetValue(since)?.ToUniversalTime());
+            Console.WriteLine($"wrote {target}: {rows} rated completions ({desirable} desirable, {rows - desirable} undesirable; {empty} empty ones left out)");
             return 0;
         });
         return command;
