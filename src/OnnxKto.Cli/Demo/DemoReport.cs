@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using OnnxKto.Cli.Online;
+using OnnxKto.Training.Loop;
 using ScottPlot;
 
 namespace OnnxKto.Cli.Demo;
@@ -76,11 +76,7 @@ public static class DemoReport
 
     private static string Number(double value) => value.ToString("G4", CultureInfo.InvariantCulture);
 
-    private static List<Dictionary<string, double>> Metrics(string run) =>
-        File.ReadAllLines(Path.Combine(run, "metrics.jsonl"))
-            .Select(l => JsonSerializer.Deserialize<Dictionary<string, double?>>(l)!)
-            .Where(m => m.ContainsKey("step"))
-            .Select(m => m.Where(kv => kv.Value is not null).ToDictionary(kv => kv.Key, kv => kv.Value!.Value)).ToList();
+    private static List<Dictionary<string, double>> Metrics(string run) => new RunFolder(run).ReadMetrics();
 
     private static void Line(string path, string title, string yLabel, (string Legend, List<Dictionary<string, double>> Rows, string Key)[] series)
     {

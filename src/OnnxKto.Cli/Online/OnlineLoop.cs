@@ -146,10 +146,7 @@ public sealed class OnlineLoop(string root, OnlineSettings settings, Action<stri
     /// </summary>
     private static double? MeanKl(string run)
     {
-        var estimates = File.ReadLines(Path.Combine(run, "metrics.jsonl"))
-            .Select(line => JsonDocument.Parse(line).RootElement)
-            .Where(m => m.TryGetProperty("kl", out var kl) && kl.ValueKind == JsonValueKind.Number)
-            .Select(m => m.GetProperty("kl").GetDouble()).ToList();
+        var estimates = new RunFolder(run).ReadMetrics().Where(m => m.ContainsKey("kl")).Select(m => m["kl"]).ToList();
         return estimates.Count == 0 ? null : estimates.Average();
     }
 
@@ -157,12 +154,7 @@ public sealed class OnlineLoop(string root, OnlineSettings settings, Action<stri
     private static void Write(string path, Action<string> make)
     {
         if (File.Exists(path) || Directory.Exists(path)) return;
-        var temporary = path + ".tmp";
-        if (Directory.Exists(temporary)) Directory.Delete(temporary, recursive: true);
-        File.Delete(temporary);
-        make(temporary);
-        if (Directory.Exists(temporary)) Directory.Move(temporary, path);
-        else File.Move(temporary, path);
+        AtomicPath.Write(path, make);
     }
 
     /// <summary>Refuses a root that holds a run with other settings (bar <c>rounds</c>); records these in <c>online.yaml</c>.</summary>

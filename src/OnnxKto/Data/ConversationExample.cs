@@ -10,4 +10,9 @@ namespace OnnxKto.Data;
 /// <param name="Origin">File and row.</param>
 internal sealed record ConversationExample(
     IReadOnlyList<ChatMessage> Prompt, IReadOnlyList<ChatMessage> Completion, bool Label, RowLocation Origin)
-    : KtoExample(Label, Origin);
+    : KtoExample(Label, Origin)
+{
+    /// <summary>The ids that were sampled as the completion's content (the row's <c>completion_ids</c>, EOS excluded),
+    /// which training uses when they decode to it; null when the row has none.</summary>
+    public int[]? CompletionIds { get; init; }
+}

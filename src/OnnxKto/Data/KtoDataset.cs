@@ -12,13 +12,15 @@ namespace OnnxKto.Data;
 /// <param name="PairsUnpaired">Paired (prompt, chosen, rejected) rows turned into two examples each.</param>
 /// <param name="InvalidRowsSkipped">Bad rows skipped because <see cref="DataOptions.SkipInvalid"/> was set.</param>
 /// <param name="Warnings">What went wrong with the first few skipped rows.</param>
+/// <param name="Pairs">With <c>keepPairs</c>: each paired row's chosen and rejected example; null otherwise.</param>
 public sealed record KtoDataset(
     IReadOnlyList<KtoExample> Examples,
     IReadOnlyList<string> Files,
     int RowsRead,
     int PairsUnpaired,
     int InvalidRowsSkipped,
-    IReadOnlyList<string> Warnings)
+    IReadOnlyList<string> Warnings,
+    IReadOnlyList<PreferencePair>? Pairs = null)
 {
     /// <summary>How many skipped-row messages are kept in <see cref="Warnings"/>.</summary>
     public const int MaxWarningsPerKind = 5;
@@ -31,8 +33,8 @@ public sealed record KtoDataset(
     /// </summary>
     /// <param name="path">File, folder or glob.</param>
     /// <param name="options">Seed and skip_invalid are used here; null for the defaults.</param>
-    /// <param name="keepPairs">Paired data only, kept in file order: each row's chosen example directly followed by its
-    /// rejected one (for a loss on preference pairs, such as DPO); an unpaired row is an error.</param>
+    /// <param name="keepPairs">Paired data only, kept in file order as <see cref="Pairs"/> (each row's chosen example
+    /// followed by its rejected one), for a loss on preference pairs such as DPO; an unpaired row is an error.</param>
     /// <returns>The examples and counts.</returns>
     /// <exception cref="UserError"><paramref name="keepPairs"/> and a file in an unpaired layout.</exception>
     /// <exception cref="FileNotFoundException">Nothing matches <paramref name="path"/>.</exception>
@@ -44,6 +46,7 @@ public sealed record KtoDataset(
         var files = DataFiles.Expand(path);
         var examples = new List<KtoExample>();
         var warnings = new List<string>();
+        var kept = new List<PreferencePair>();
         int rows = 0, pairs = 0, skipped = 0;
         foreach (var file in files)
         {
@@ -59,6 +62,7 @@ public sealed record KtoDataset(
                             $"{row.Location}: a loss on preference pairs (loss_type dpo) needs paired rows with the columns prompt, chosen and rejected; " +
                             $"this row has the columns {string.Join(", ", row.Columns!.Select(c => c.Key))} (an unpaired KTO layout: prompt, completion, label).",
                             "Give a paired file, or train unpaired data with loss_type kto, apo_zero_unpaired or bco.");
+                    if (keepPairs) kept.Add(new PreferencePair(examples.Count, examples.Count + 1));
                     examples.AddRange(parsed);
                     if (parsed.Count == 2) pairs++;
                 }
@@ -69,7 +73,7 @@ public sealed record KtoDataset(
             }
         }
         if (pairs > 0 && !keepPairs) Shuffle(examples, options.Seed);
-        return new KtoDataset(examples, files, rows, pairs, skipped, warnings);
+        return new KtoDataset(examples, files, rows, pairs, skipped, warnings, keepPairs ? kept : null);
     }
 
     // Fisher-Yates with System.Random(seed), whose seeded sequence is fixed across .NET versions.

@@ -4,7 +4,7 @@ namespace OnnxKto.Data;
 
 /// <summary>
 /// Writes examples as TRL-format JSON Lines: <c>prompt</c>/<c>completion</c> as strings or message lists, or
-/// <c>prompt_ids</c>/<c>completion_ids</c>, with a boolean <c>label</c>. <see cref="KtoDataset.Load"/> reads it back.
+/// <c>prompt_ids</c>/<c>completion_ids</c> (a sampled completion's <c>completion_ids</c> beside its text), with a boolean <c>label</c>. <see cref="KtoDataset.Load"/> reads it back.
 /// </summary>
 public static class KtoJsonlWriter
 {
@@ -22,10 +22,12 @@ public static class KtoJsonlWriter
                     case TextExample text:
                         json.WriteString("prompt", text.Prompt);
                         json.WriteString("completion", text.Completion);
+                        if (text.CompletionIds is { } sampled) WriteIds(json, "completion_ids", sampled);
                         break;
                     case ConversationExample chat:
                         WriteMessages(json, "prompt", chat.Prompt);
                         WriteMessages(json, "completion", chat.Completion);
+                        if (chat.CompletionIds is { } sampledIds) WriteIds(json, "completion_ids", sampledIds);
                         break;
                     case TokenIdsExample ids:
                         WriteIds(json, "prompt_ids", ids.PromptIds);

@@ -1,10 +1,10 @@
-using System.Text.RegularExpressions;
 using OnnxKto.Graphs;
 using OnnxKto.Models;
 using OnnxKto.Models.Builders;
 using OnnxKto.Models.Checkpoints;
 using OnnxKto.Models.Lora;
 using OnnxKto.Training.Artifacts;
+using OnnxKto.Training.Loop;
 
 namespace OnnxKto.Export;
 
@@ -15,7 +15,7 @@ namespace OnnxKto.Export;
 internal static partial class TrainedCheckpoint
 {
     /// <summary>Metadata key holding the artifact folder's absolute path.</summary>
-    public const string ArtifactsKey = "artifacts";
+    public const string ArtifactsKey = CheckpointMetadata.ArtifactsKey;
 
     /// <summary>
     /// The checkpoint file <paramref name="path"/> means: the file itself, <c>DIR/checkpoint.safetensors</c>, or for a
@@ -30,11 +30,8 @@ internal static partial class TrainedCheckpoint
             throw new FileNotFoundException($"Checkpoint '{full}' does not exist; pass a run folder, a run's checkpoint-<step> folder or a checkpoint.safetensors file.", full);
         var direct = Path.Combine(full, ArtifactNames.Checkpoint);
         if (File.Exists(direct)) return direct;
-        var latest = Directory.EnumerateDirectories(full)
-            .Select(d => (Dir: d, Match: StepFolder().Match(Path.GetFileName(d))))
-            .Where(d => d.Match.Success && File.Exists(Path.Combine(d.Dir, ArtifactNames.Checkpoint)))
-            .OrderByDescending(d => long.Parse(d.Match.Groups[1].Value))
-            .Select(d => d.Dir).FirstOrDefault();
+        var latest = new RunFolder(full).Checkpoints().Select(c => c.Folder)
+            .LastOrDefault(folder => File.Exists(Path.Combine(folder, ArtifactNames.Checkpoint)));
         return latest is not null
             ? Path.Combine(latest, ArtifactNames.Checkpoint)
             : throw new FileNotFoundException($"'{full}' holds neither {ArtifactNames.Checkpoint} nor checkpoint-<step>/{ArtifactNames.Checkpoint}; is it a run folder?", direct);
@@ -49,12 +46,7 @@ internal static partial class TrainedCheckpoint
     /// <exception cref="InvalidDataException">The checkpoint names no artifact folder, or lacks a parameter the manifest lists, or has it in another shape.</exception>
     public static ModelSource Load(string path) => LoadTrained(path).Model;
 
-    /// <summary>The LoRA adapter a run's checkpoint holds (A, B and saved modules at their trained values); null for a full run.</summary>
-    /// <param name="path">A run folder, <c>RUN/checkpoint-N</c>, or a checkpoint file.</param>
-    /// <exception cref="InvalidDataException">As for <see cref="Load"/>.</exception>
-    public static LoraAdapter? LoadAdapter(string path) => LoadTrained(path).Adapter;
-
-    /// <summary>The (merged) model as <see cref="Load"/> gives it and the adapter as <see cref="LoadAdapter"/> does.</summary>
+    /// <summary>The (merged) model as <see cref="Load"/> gives it, and the LoRA adapter the checkpoint holds (A, B and saved modules at their trained values; null for a full run).</summary>
     /// <exception cref="InvalidDataException">As for <see cref="Load"/>.</exception>
     public static TrainedModel LoadTrained(string path)
     {
@@ -77,7 +69,7 @@ internal static partial class TrainedCheckpoint
         using var checkpoint = SafetensorsFile.Open(file);
         var artifacts = ArtifactsFolder(file, checkpoint);
         var manifest = ArtifactManifest.Load(artifacts);
-        if (checkpoint.Metadata.TryGetValue("model_fingerprint", out var fingerprint) && fingerprint != manifest.ModelFingerprint)
+        if (checkpoint.Metadata.TryGetValue(CheckpointMetadata.ModelFingerprintKey, out var fingerprint) && fingerprint != manifest.ModelFingerprint)
             throw new InvalidDataException($"{file}: trained from another model (fingerprint {fingerprint}) than the artifacts in '{artifacts}' ({manifest.ModelFingerprint}) were made from.");
         // A LoRA run's checkpoints hold the trainable tensors only; the frozen base is in the artifacts' initial checkpoint.
         using var initial = manifest.Config.Lora.UsePeft ? SafetensorsFile.Open(Path.Combine(artifacts, ArtifactNames.Checkpoint)) : null;
@@ -101,7 +93,4 @@ internal static partial class TrainedCheckpoint
         checkpoint.Metadata.TryGetValue(ArtifactsKey, out var folder) ? folder
             : File.Exists(Path.Combine(Path.GetDirectoryName(file)!, ArtifactNames.Manifest)) ? Path.GetDirectoryName(file)!
             : throw new InvalidDataException($"{file}: its metadata has no '{ArtifactsKey}' entry naming the artifact folder, and no {ArtifactNames.Manifest} lies beside it; was it written by onnx-kto's trainer?");
-
-    [GeneratedRegex(@"^checkpoint-(\d+)$")]
-    private static partial Regex StepFolder();
 }

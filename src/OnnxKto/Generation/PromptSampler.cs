@@ -7,8 +7,9 @@ namespace OnnxKto.Generation;
 /// <summary>
 /// Completes every row of a prompt file <see cref="GenerationOptions.NumReturnSequences"/> times and writes one JSONL
 /// line per (row, sample), in row order: the row's columns unchanged, then <c>completion</c> (text, or for a
-/// conversational prompt one assistant message, as TRL's conversational format has it; for a <c>prompt_ids</c> row
-/// <c>completion_ids</c> as well) and <c>sample</c> (0..N−1).
+/// conversational prompt one assistant message, as TRL's conversational format has it), <c>completion_ids</c> (the
+/// sampled ids, EOS excluded) and <c>sample</c> (0..N−1). The completion's text is the continuation of the prompt that
+/// the ids decode to (<see cref="SampledCompletion"/>), so training re-reads the row as the tokens that were sampled.
 /// A <c>label</c> column is left out, since it judged another completion; <c>onnx-kto label</c> adds the new one.
 /// </summary>
 public static class PromptSampler
@@ -41,20 +42,16 @@ public static class PromptSampler
             while (finished.Remove(written, out var ids))
             {
                 var row = rows[written / samples];
-                var completion = generator.CompletionText(ids, options);
+                var completion = generator.Completion(prompts[written / samples].Ids, ids, options);
                 int sample = written % samples;
-                lines.WriteObject(json => WriteLine(json, row, completion, CompletionIds(row, ids, completion, model), sample));
+                lines.WriteObject(json => WriteLine(json, row, completion, sample));
                 if (++written % every == 0 || written == total) progress?.Invoke(written, total);
             }
         });
         return written;
     }
 
-    /// <summary>For a pre-tokenized row, the generated ids themselves, or those of the text a stop string was cut from.</summary>
-    private static int[]? CompletionIds(PromptRow row, int[] ids, string completion, InferenceModel model) =>
-        row.Ids is null ? null : completion == model.Tokenizer.Decode(ids) ? ids : model.Tokenizer.Encode(completion);
-
-    private static void WriteLine(Utf8JsonWriter json, PromptRow row, string completion, int[]? completionIds, int sample)
+    private static void WriteLine(Utf8JsonWriter json, PromptRow row, SampledCompletion completion, int sample)
     {
         foreach (var (name, value) in row.Columns)
         {
@@ -63,22 +60,19 @@ public static class PromptSampler
             if (value is null) json.WriteNullValue();
             else value.WriteTo(json);
         }
-        if (row.Messages is null) json.WriteString("completion", completion);
+        if (row.Messages is null) json.WriteString("completion", completion.Text);
         else
         {
             json.WriteStartArray("completion");
             json.WriteStartObject();
             json.WriteString("role", "assistant");
-            json.WriteString("content", completion);
+            json.WriteString("content", completion.Text);
             json.WriteEndObject();
             json.WriteEndArray();
         }
-        if (completionIds is not null)
-        {
-            json.WriteStartArray("completion_ids");
-            foreach (var id in completionIds) json.WriteNumberValue(id);
-            json.WriteEndArray();
-        }
+        json.WriteStartArray("completion_ids");
+        foreach (var id in completion.Ids) json.WriteNumberValue(id);
+        json.WriteEndArray();
         json.WriteNumber("sample", sample);
     }
 }

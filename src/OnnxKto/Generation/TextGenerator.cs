@@ -1,3 +1,5 @@
+using OnnxKto.Models.Tokenizers;
+
 namespace OnnxKto.Generation;
 
 /// <summary>
@@ -57,18 +59,27 @@ public sealed class TextGenerator(InferenceModel model)
     }
 
     /// <summary>Generates text for one prompt, streaming each new piece of text to <paramref name="onText"/>.</summary>
-    /// <returns>The completion's text, cut before a stop string.</returns>
+    /// <returns>The completion's text as the continuation of the prompt, cut before a stop string.</returns>
     public string Generate(string prompt, GenerationOptions options, Action<string>? onText = null)
     {
-        var stream = new StreamingText(model.Tokenizer, options.StopStrings);
-        var ids = Generate([model.Tokenizer.Encode(prompt)], options with { NumReturnSequences = 1 }, (_, token) =>
+        var tokenizer = model.Tokenizer;
+        var promptIds = tokenizer.Encode(prompt);
+        var generated = new List<int>();
+        string shown = "";
+        var ids = Generate([promptIds], options with { NumReturnSequences = 1 }, (_, token) =>
         {
-            if (stream.Add(token) is { Length: > 0 } piece) onText?.Invoke(piece);
+            generated.Add(token);
+            var text = StopStringCheck.Cut(ContinuationText.Of(tokenizer, promptIds, generated), options.StopStrings);
+            // Byte-level tokens can end inside a UTF-8 character; wait for the rest before showing it.
+            if (text.EndsWith('\uFFFD') || !text.StartsWith(shown, StringComparison.Ordinal)) return;
+            onText?.Invoke(text[shown.Length..]);
+            shown = text;
         })[0];
-        return CompletionText(ids, options);
+        return Completion(promptIds, ids, options).Text;
     }
 
-    /// <summary>The text of generated <paramref name="ids"/>, cut before the first of <paramref name="options"/>' stop strings it holds.</summary>
-    public string CompletionText(int[] ids, GenerationOptions options) =>
-        StopStringCheck.Cut(model.Tokenizer.Decode(ids), options.StopStrings);
+    /// <summary>The completion that generated <paramref name="ids"/> make after <paramref name="prompt"/>, cut before
+    /// the first of <paramref name="options"/>' stop strings (<see cref="SampledCompletion.Of"/>).</summary>
+    public SampledCompletion Completion(int[] prompt, int[] ids, GenerationOptions options) =>
+        SampledCompletion.Of(model.Tokenizer, prompt, ids, options.StopStrings);
 }

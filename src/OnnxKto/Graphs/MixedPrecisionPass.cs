@@ -21,9 +21,6 @@ namespace OnnxKto.Graphs;
 /// </remarks>
 public static class MixedPrecisionPass
 {
-    /// <summary>The operators whose float32 products the pass moves to the low type.</summary>
-    public static IReadOnlyList<string> ConvertedOps { get; } = ["Gemm", "MatMul"];
-
     /// <summary>A copy of <paramref name="graph"/> whose matrix products compute in <paramref name="low"/>.</summary>
     /// <param name="graph">A float32 graph (left unchanged), normally a forward graph about to be differentiated.</param>
     /// <param name="low"><see cref="DataType.BFloat16"/> or <see cref="DataType.Float16"/>.</param>

@@ -82,6 +82,36 @@ internal sealed class JsonFields
         return v.ValueKind == JsonValueKind.String ? v.GetString()! : throw WrongType(key, "a string", v);
     }
 
+    /// <summary>A list of integers (SmolLM3's <c>no_rope_layers</c>); null when absent.</summary>
+    public int[]? OptionalInts(string key)
+    {
+        if (!TryGet(key, out var v))
+            return null;
+        if (v.ValueKind != JsonValueKind.Array) throw WrongType(key, "a list of integers", v);
+        return v.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out int i) ? i : throw WrongType(key, "a list of integers", v)).ToArray();
+    }
+
+    /// <summary>A list of strings (<c>layer_types</c>); null when absent.</summary>
+    public string[]? OptionalStrings(string key)
+    {
+        if (!TryGet(key, out var v))
+            return null;
+        if (v.ValueKind != JsonValueKind.Array) throw WrongType(key, "a list of strings", v);
+        return v.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString()! : throw WrongType(key, "a list of strings", v)).ToArray();
+    }
+
+    /// <summary>A list of numbers (LongRoPE's <c>short_factor</c>); null when absent.</summary>
+    public double[]? OptionalDoubles(string key)
+    {
+        if (!TryGet(key, out var v))
+            return null;
+        if (v.ValueKind != JsonValueKind.Array) throw WrongType(key, "a list of numbers", v);
+        return v.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.Number ? e.GetDouble() : throw WrongType(key, "a list of numbers", v)).ToArray();
+    }
+
+    /// <summary>Whether the key is written at all, even as null (transformers keeps an explicit null instead of its default).</summary>
+    public bool IsWritten(string key) => _object.TryGetProperty(key, out _);
+
     /// <summary>A nested object, e.g. <c>added_tokens_decoder</c>; null when absent.</summary>
     public JsonFields? OptionalObject(string key)
     {

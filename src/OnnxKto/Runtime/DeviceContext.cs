@@ -52,16 +52,22 @@ internal sealed class DeviceContext : IDisposable
         _store.Copy(from.Select(t => t.Value).ToList(), to.Select(t => t.Value).ToList());
 
     /// <summary>A tensor of <paramref name="type"/> and <paramref name="dims"/> in device memory; contents undefined.</summary>
-    public DeviceTensor Allocate(DataType type, long[] dims) => new(_store.Allocate(type, dims));
+    public DeviceTensor Allocate(DataType type, long[] dims) => _store.Allocate(type, dims);
 
     /// <summary>A zero-filled tensor in device memory.</summary>
-    public DeviceTensor Zeros(DataType type, long[] dims) => new(_store.Zeros(type, dims));
+    public DeviceTensor Zeros(DataType type, long[] dims) => _store.Zeros(type, dims);
 
-    /// <summary>A device copy of <paramref name="data"/>.</summary>
-    public DeviceTensor Upload(TensorData data) => new(_store.Upload(data));
+    /// <summary>A device copy of <paramref name="data"/>, which sessions may write (parameters, optimizer state).</summary>
+    public DeviceTensor Upload(TensorData data) => _store.Upload(data);
 
-    /// <summary>A host copy of <paramref name="tensor"/>.</summary>
-    public TensorData Download(DeviceTensor tensor) => _store.Download(tensor.Value);
+    /// <summary>
+    /// <paramref name="data"/> for sessions to read only (frozen weights): on the CPU its own native or mapped bytes
+    /// when it has them, not a copy, so a checkpoint's weights are in memory once; elsewhere a device copy.
+    /// </summary>
+    public DeviceTensor Share(TensorData data) => _store.Share(data);
+
+    /// <summary>A host copy of <paramref name="tensor"/> (native memory, any size); for a <see cref="Share"/>d tensor, the data it shares.</summary>
+    public TensorData Download(DeviceTensor tensor) => _store.Download(tensor);
 
     public void Dispose()
     {

@@ -81,6 +81,9 @@ public sealed partial record ExecutionDevice
             GraphOptimizationLevel = settings.OptimizeGraph ? GraphOptimizationLevel.ORT_ENABLE_ALL : GraphOptimizationLevel.ORT_DISABLE_ALL,
             IntraOpNumThreads = settings.IntraOpThreads > 0 ? settings.IntraOpThreads : Environment.ProcessorCount,
             EnableCpuMemArena = settings.CpuMemoryArena,
+            // ORT's memory pattern reserves one block per run for the planned activations outside the arena's chunks and
+            // frees it after the run: with the arena, that block alone was mapped and faulted in again every step.
+            EnableMemoryPattern = !settings.CpuMemoryArena,
         };
         if (!IsCuda) return options;
         try

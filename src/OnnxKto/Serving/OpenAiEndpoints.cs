@@ -85,7 +85,7 @@ public sealed class OpenAiEndpoints(DecodeService service, FeedbackStore store, 
     {
         var finished = new (string Text, int[] Ids, FinishReason Reason)[response.Request.Choices];
         await foreach (var e in events.ReadAllAsync(http.RequestAborted))
-            if (e.Finished) finished[e.Choice] = Store(response, prompt, e, _text.CompletionText(e.Ids!, response.Request.Options));
+            if (e.Finished) finished[e.Choice] = Store(response, prompt, e, _text.Completion(prompt.Ids, e.Ids!, response.Request.Options).Text);
         var choices = new JsonArray();
         for (int c = 0; c < finished.Length; c++)
         {
@@ -107,7 +107,7 @@ public sealed class OpenAiEndpoints(DecodeService service, FeedbackStore store, 
     {
         http.Response.ContentType = "text/event-stream";
         http.Response.Headers.CacheControl = "no-cache";
-        var texts = Enumerable.Range(0, response.Request.Choices).Select(_ => new StreamingText(service.Model.Tokenizer, response.Request.Options.StopStrings)).ToArray();
+        var texts = Enumerable.Range(0, response.Request.Choices).Select(_ => new StreamingText(service.Model.Tokenizer, prompt.Ids, response.Request.Options.StopStrings)).ToArray();
         int tokens = 0;
         if (response.Chat)
             for (int c = 0; c < texts.Length; c++) await Send(http, response.Chunk(c, "", null, role: true));
@@ -121,7 +121,7 @@ public sealed class OpenAiEndpoints(DecodeService service, FeedbackStore store, 
             }
             tokens += e.Ids!.Length;
             if (texts[e.Choice].Rest() is { Length: > 0 } rest) await Send(http, response.Chunk(e.Choice, rest, null));
-            Store(response, prompt, e, _text.CompletionText(e.Ids, response.Request.Options));
+            Store(response, prompt, e, _text.Completion(prompt.Ids, e.Ids, response.Request.Options).Text);
             await Send(http, response.Chunk(e.Choice, null, Reason(e.Reason)));
         }
         http.Items[TokensItem] = tokens;

@@ -155,4 +155,23 @@ public sealed class KtoDataShaperTests
         var e = Assert.ThrowsExactly<UserError>(() => Shape(new DataOptions { MaxLength = 4, MaxPromptLength = 4 }, new TextExample("a", "b", true, At)));
         StringAssert.Contains(e.Message, "max_prompt_length (4) must be smaller than max_length (4)");
     }
+
+    /// <summary>A pair that lost a half (here its rejected example, skipped as invalid) goes whole; the others stay pairs, renumbered.</summary>
+    [TestMethod]
+    public void PairsStayWholeOrGo()
+    {
+        KtoExample Ids(int prompt, int completion, bool label) => new TokenIdsExample([prompt], [completion], label, At);
+        // Pair 1's rejected completion is out of the vocabulary; pair 2 is listed rejected-first in the file's examples.
+        var dataset = new KtoDataset([Ids(97, 98, true), Ids(97, 99, false), Ids(98, 99, true), Ids(98, 1001, false), Ids(99, 100, false), Ids(99, 98, true)],
+            ["t.jsonl"], RowsRead: 3, PairsUnpaired: 3, InvalidRowsSkipped: 0, Warnings: [],
+            Pairs: [new PreferencePair(0, 1), new PreferencePair(2, 3), new PreferencePair(5, 4)]);
+
+        var shaped = KtoDataShaper.Shape(dataset, new CharTokenizer(), new DataOptions { SkipInvalid = true });
+
+        CollectionAssert.AreEqual(new[] { new PreferencePair(0, 1), new PreferencePair(2, 3) }, shaped.Pairs!.ToArray());
+        CollectionAssert.AreEqual(new[] { 98, 99, 98, 100 }, shaped.Examples.Select(e => e.CompletionIds[0]).ToArray(), "chosen, rejected of pairs 0 and 2");
+        Assert.AreEqual(new LabelBalance(2, 2), shaped.Report.Labels);
+        Assert.IsTrue(shaped.Report.Warnings.Any(w => w.Contains("1 example(s) dropped: the other half of their preference pair")), string.Join("\n", shaped.Report.Warnings));
+        Assert.IsNull(Shape(new DataOptions(), Ids(97, 98, true)).Pairs, "unpaired data has no pairs");
+    }
 }

@@ -24,6 +24,16 @@ public sealed class ModelExporterTests
     [DataRow("gpt2")]
     [DataRow("llama")]
     [DataRow("qwen2")]
+    [DataRow("gemma2")]
+    [DataRow("gemma3")]
+    [DataRow("phi3")]
+    [DataRow("llama3-rope")]
+    [DataRow("yarn-rope")]
+    [DataRow("qwen3")]
+    [DataRow("olmo2")]
+    [DataRow("smollm3")]
+    [DataRow("mistral-sliding")]
+    [DataRow("qwen2-sliding")]
     public void ExportedLogitsEqualTheTrainingForwardWithTheCheckpointWeights(string architecture)
     {
         var config = TinyModels.ByName(architecture);
@@ -48,9 +58,12 @@ public sealed class ModelExporterTests
     }
 
     [TestMethod]
-    public void SafetensorsHoldTheWeightsUnderHuggingFaceNamesAndReloadAsACheckpointFolder()
+    [DataRow("qwen2")]
+    [DataRow("gemma2")]
+    [DataRow("phi3")]
+    public void SafetensorsHoldTheWeightsUnderHuggingFaceNamesAndReloadAsACheckpointFolder(string architecture)
     {
-        var config = TinyModels.Qwen2;  // tied head: no lm_head.weight may be written
+        var config = TinyModels.ByName(architecture);  // tied heads: no lm_head.weight may be written
         using var dir = new TempFolder();
         var (run, weights) = TinyRuns.WriteRun(dir.Path, config, 3);
         var exported = dir.File("export");
@@ -61,13 +74,41 @@ public sealed class ModelExporterTests
             CollectionAssert.AreEquivalent(weights[3].Keys.ToArray(), file.TensorNames.ToArray());
             CollectionAssert.DoesNotContain(file.TensorNames.ToArray(), "lm_head.weight");
             foreach (var (name, tensor) in weights[3])
-                CollectionAssert.AreEqual(tensor.Bytes, file.Read(name).Bytes, name);
+                CollectionAssert.AreEqual(tensor.Bytes.ToArray(), file.Read(name).Bytes.ToArray(), name);
         }
         Assert.AreEqual(config, HfConfig.Load(Path.Combine(exported, "config.json")), "config.json is the model folder's");
         Assert.IsTrue(File.Exists(Path.Combine(exported, "vocab.json")) && File.Exists(Path.Combine(exported, "merges.txt")));
         Assert.AreEqual(10, ModelTokenizer.Load(exported).EosTokenId);
 
         // The exported folder is also a Hugging Face checkpoint folder: the builder's graph on it gives model.onnx's logits.
+        using var fromOnnx = InferenceModel.Open(exported);
+        using var fromSafetensors = InferenceModel.FromSource(ModelSource.Load(exported));
+        var positions = InferenceModel.PositionsFromMask(Mask, Batch);
+        AssertClose(fromSafetensors.Step(Ids, Mask, positions, Batch, null).Logits.ToFloats(),
+            fromOnnx.Step(Ids, Mask, positions, Batch, null).Logits.ToFloats(), Mask, config.VocabSize, "reloaded");
+    }
+
+    /// <summary>
+    /// The exported config.json and model.safetensors load back into OnnxKto as the same family (rope scaling, norms,
+    /// windows and all) and give model.onnx's logits.
+    /// </summary>
+    [TestMethod]
+    [DataRow("llama3-rope")]
+    [DataRow("yarn-rope")]
+    [DataRow("qwen3")]
+    [DataRow("olmo2")]
+    [DataRow("smollm3")]
+    [DataRow("mistral-sliding")]
+    [DataRow("qwen2-sliding")]
+    public void ExportedFolderLoadsBackAsTheSameFamily(string architecture)
+    {
+        var config = TinyModels.ByName(architecture);
+        using var dir = new TempFolder();
+        var (run, _) = TinyRuns.WriteRun(dir.Path, config, 2);
+        var exported = dir.File("export");
+        ModelExporter.Export(run, exported);
+
+        Assert.AreEqual(config, HfConfig.Load(Path.Combine(exported, "config.json")));
         using var fromOnnx = InferenceModel.Open(exported);
         using var fromSafetensors = InferenceModel.FromSource(ModelSource.Load(exported));
         var positions = InferenceModel.PositionsFromMask(Mask, Batch);

@@ -55,11 +55,11 @@ public sealed class PeftAdapterWriterTests
         var folder = ModelSource.Load(dir.File("model")).Weights;
         CollectionAssert.AreEquivalent(folder.Keys.ToArray(), served.Weights.Keys.ToArray());
         foreach (var (name, tensor) in folder)
-            CollectionAssert.AreEqual(name.StartsWith("transformer.ln_f.") ? trained.Model.Weights[name].Bytes : tensor.Bytes, served.Weights[name].Bytes, name);
+            CollectionAssert.AreEqual(name.StartsWith("transformer.ln_f.") ? trained.Model.Weights[name].Bytes.ToArray() : tensor.Bytes.ToArray(), served.Weights[name].Bytes.ToArray(), name);
         var target = trained.Adapter!.Targets.Single();
         Assert.AreEqual("transformer.h.0.attn.c_attn.weight", target.BaseWeight);
         Assert.AreEqual(2.0, target.Scaling);
-        CollectionAssert.AreNotEqual(folder["transformer.ln_f.weight"].Bytes, trained.Model.Weights["transformer.ln_f.weight"].Bytes, "ln_f trained in full");
+        CollectionAssert.AreNotEqual(folder["transformer.ln_f.weight"].Bytes.ToArray(), trained.Model.Weights["transformer.ln_f.weight"].Bytes.ToArray(), "ln_f trained in full");
     }
 
     /// <summary>Qwen2 shape (tied embeddings, q/k/v biases, 2 layers), adapters on every linear layer.</summary>
@@ -93,6 +93,65 @@ public sealed class PeftAdapterWriterTests
         using (var merged = SafetensorsFile.Open(dir.File("export/model.safetensors")))
             Assert.IsFalse(merged.TensorNames.Any(LoraLayer.IsAdapterParameter), "the merged model has no adapter tensors");
         AssertMergedExportIsTheAdapterModel(dir, TinyModels.Qwen2, lora, run);
+    }
+
+    /// <summary>
+    /// Phi-3 and Gemma 3: adapters on Phi-3's fused qkv_proj and gate_up_proj (PEFT's names for them) and on Gemma's
+    /// separate projections; the merged export is the adapter model.
+    /// </summary>
+    [TestMethod]
+    [DataRow("phi3", "qkv_proj", "gate_up_proj")]
+    [DataRow("gemma3", "q_proj", "up_proj")]
+    public void FusedAndGemmaAdaptersHavePeftsNamesAndTheMergedExportIsTheAdapterModel(string architecture, string attention, string mlp)
+    {
+        using var dir = new TempFolder();
+        var config = TinyModels.ByName(architecture);
+        var lora = new LoraSettings { UsePeft = true, R = 2, Alpha = 4, TargetModules = [attention, mlp] };
+        var (_, _, run, _) = LoraRuns.Train(dir.Path, config, LoraRuns.Config(lora));
+        ModelExporter.Export(run, dir.File("export"));
+
+        using (var adapter = SafetensorsFile.Open(dir.File("export/adapter/adapter_model.safetensors")))
+        {
+            var names = adapter.TensorNames.ToList();
+            Assert.AreEqual(2 * 2 * config.NumLayers, names.Count, string.Join(", ", names));
+            CollectionAssert.Contains(names, $"base_model.model.model.layers.1.self_attn.{attention}.lora_A.weight");
+            CollectionAssert.Contains(names, $"base_model.model.model.layers.0.mlp.{mlp}.lora_B.weight");
+        }
+        var adapterConfig = JsonNode.Parse(File.ReadAllText(dir.File("export/adapter/adapter_config.json")))!;
+        CollectionAssert.AreEquivalent(new[] { attention, mlp }, adapterConfig["target_modules"]!.AsArray().Select(n => (string?)n).ToArray());
+        AssertMergedExportIsTheAdapterModel(dir, config, lora, run);
+    }
+
+    /// <summary>
+    /// Qwen3, OLMo 2, SmolLM3, Llama 3 and sliding Mistral keep Llama's module names (q_norm/k_norm and post-norms are not linear, so all-linear
+    /// skips them): PEFT's names for every linear layer, and the merged export is the adapter model.
+    /// </summary>
+    [TestMethod]
+    [DataRow("qwen3")]
+    [DataRow("olmo2")]
+    [DataRow("smollm3")]
+    [DataRow("llama3-rope")]
+    [DataRow("mistral-sliding")]
+    public void FamilyAdaptersHavePeftsNamesAndTheMergedExportIsTheAdapterModel(string name)
+    {
+        var config = TinyModels.ByName(name);
+        using var dir = new TempFolder();
+        var lora = new LoraSettings { UsePeft = true, R = 2, Alpha = 4, TargetModules = [LoraSettings.AllLinear] };
+        var (_, _, run, _) = LoraRuns.Train(dir.Path, config, LoraRuns.Config(lora));
+        ModelExporter.Export(run, dir.File("export"));
+
+        long e = config.HiddenSize, q = config.NumHeads * config.HeadDim, kv = config.NumKvHeads * config.HeadDim, inner = config.IntermediateSize;
+        var expected = new Dictionary<string, long[]>();
+        foreach (int layer in new[] { 0, 1 })
+            foreach (var (module, input, output) in new[] { ("self_attn.q_proj", e, q), ("self_attn.k_proj", e, kv), ("self_attn.v_proj", e, kv),
+                ("self_attn.o_proj", q, e), ("mlp.gate_proj", e, inner), ("mlp.up_proj", e, inner), ("mlp.down_proj", inner, e) })
+            {
+                string p = $"base_model.model.model.layers.{layer}.{module}";
+                expected[p + ".lora_A.weight"] = [2, input];
+                expected[p + ".lora_B.weight"] = [output, 2];
+            }
+        AssertTensors(dir.File("export/adapter/adapter_model.safetensors"), expected);
+        AssertMergedExportIsTheAdapterModel(dir, config, lora, run);
     }
 
     /// <summary>The exported model.onnx (merged, KV cache) gives the logits of the LoRA graph on the base weights plus the trained adapter.</summary>

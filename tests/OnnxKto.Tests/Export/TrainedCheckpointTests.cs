@@ -19,7 +19,7 @@ public sealed class TrainedCheckpointTests
         Assert.AreEqual(Path.Combine(dir.Path, "model"), source.Spec);
         CollectionAssert.AreEquivalent(weights[2].Keys.ToArray(), source.Weights.Keys.ToArray(), "parameters only, no optimizer state");
         foreach (var (name, tensor) in weights[2])
-            CollectionAssert.AreEqual(tensor.Bytes, source.Weights[name].Bytes, name);
+            CollectionAssert.AreEqual(tensor.Bytes.ToArray(), source.Weights[name].Bytes.ToArray(), name);
     }
 
     [TestMethod]

@@ -40,7 +40,7 @@ public sealed class CompletionScorerTests
     }
 
     /// <summary>Σ over completion tokens of log softmax(reference logits at t−1)[token t], each example alone.</summary>
-    private static double ReferenceLogps(ModelConfig config, Dictionary<string, TensorData> weights, TokenizedExample e)
+    internal static double ReferenceLogps(ModelConfig config, Dictionary<string, TensorData> weights, TokenizedExample e)
     {
         long[] ids = [.. e.PromptIds.Select(t => (long)t), .. e.CompletionIds.Select(t => (long)t)];
         var logits = ReferenceTransformer.Logits(config, weights.ToDictionary(w => w.Key, w => w.Value.ToDoublesWidened()), ids,

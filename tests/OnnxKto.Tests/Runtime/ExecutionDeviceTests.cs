@@ -55,6 +55,18 @@ public sealed class ExecutionDeviceTests
     }
 
     [TestMethod]
+    public void The_cpu_arena_comes_without_the_memory_pattern_whose_block_lives_outside_it()
+    {
+        using var arena = ExecutionDevice.Cpu.CreateSessionOptions(new DeviceSessionSettings { CpuMemoryArena = true });
+        using var lean = ExecutionDevice.Cpu.CreateSessionOptions(new DeviceSessionSettings { CpuMemoryArena = false });
+
+        Assert.IsTrue(arena.EnableCpuMemArena);
+        Assert.IsFalse(arena.EnableMemoryPattern);
+        Assert.IsFalse(lean.EnableCpuMemArena);
+        Assert.IsTrue(lean.EnableMemoryPattern);
+    }
+
+    [TestMethod]
     public void Cpu_memory_is_cpu_memory_the_caller_may_dispose()
     {
         using (var memory = ExecutionDevice.Cpu.CreateMemoryInfo())

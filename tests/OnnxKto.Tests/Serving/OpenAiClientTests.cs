@@ -42,7 +42,7 @@ public sealed class OpenAiClientTests
         var options = new GenerationOptions { MaxNewTokens = 6 };
         var generator = new TextGenerator(model);
         var ids = generator.Generate([prompt], options)[0];
-        var expected = generator.CompletionText(ids, options);
+        var expected = generator.Completion(prompt, ids, options).Text;
         foreach (var kind in new[] { "plain", "stream" })
         {
             var line = lines[kind];

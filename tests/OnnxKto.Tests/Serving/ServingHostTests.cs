@@ -224,7 +224,7 @@ public sealed class ServingHostTests
         var generator = new TextGenerator(_model);
         var promptIds = _model.Tokenizer.Encode(prompt);
         var ids = generator.Generate([promptIds], options)[0];
-        return (generator.CompletionText(ids, options), ids, promptIds.Length);
+        return (generator.Completion(promptIds, ids, options).Text, ids, promptIds.Length);
     }
 
     private static JsonObject Chat(IEnumerable<ChatMessage> messages, int max) => new()

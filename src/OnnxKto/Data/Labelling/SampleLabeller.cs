@@ -15,34 +15,26 @@ public static class SampleLabeller
     {
         var rows = SampleRow.Load(samples);
         var labels = verifier.Label(rows);
-        var folder = Path.GetDirectoryName(Path.GetFullPath(output))!;
-        Directory.CreateDirectory(folder);
-        var temporary = Path.Combine(folder, $".{Path.GetFileName(output)}.{Guid.NewGuid():N}.tmp");
-        try
+        AtomicPath.Write(output, temporary =>
         {
-            using (var lines = JsonLinesWriter.Create(temporary))
-                for (int i = 0; i < rows.Count; i++)
+            using var lines = JsonLinesWriter.Create(temporary);
+            for (int i = 0; i < rows.Count; i++)
+            {
+                var columns = rows[i].Columns;
+                bool label = labels[i];
+                lines.WriteObject(json =>
                 {
-                    var columns = rows[i].Columns;
-                    bool label = labels[i];
-                    lines.WriteObject(json =>
+                    foreach (var (name, value) in columns)
                     {
-                        foreach (var (name, value) in columns)
-                        {
-                            if (name == "label") continue;
-                            json.WritePropertyName(name);
-                            if (value is null) json.WriteNullValue();
-                            else value.WriteTo(json);
-                        }
-                        json.WriteBoolean("label", label);
-                    });
-                }
-            File.Move(temporary, output, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temporary);
-        }
+                        if (name == "label") continue;
+                        json.WritePropertyName(name);
+                        if (value is null) json.WriteNullValue();
+                        else value.WriteTo(json);
+                    }
+                    json.WriteBoolean("label", label);
+                });
+            }
+        });
         return LabelBalance.Count(labels);
     }
 }

@@ -31,7 +31,7 @@ internal sealed class RowParser
         {
             Layout.TokenIds => [new TokenIdsExample(Ids(columns, "prompt_ids", at, allowEmpty: true), Ids(columns, "completion_ids", at, allowEmpty: false), Label(columns, at), at)],
             Layout.Paired => [Example(columns, "chosen", true, at), Example(columns, "rejected", false, at)],
-            _ => [Example(columns, "completion", Label(columns, at), at)],
+            _ => [WithSampledIds(Example(columns, "completion", Label(columns, at), at), columns, at)],
         };
     }
 
@@ -47,6 +47,19 @@ internal sealed class RowParser
                 new ConversationExample(Messages(p, "prompt", at), NonEmpty(Messages(c, completionColumn, at), completionColumn, at), label, at),
             _ => throw RowErrors.At(at, IsTextOrMessages(prompt) ? completionColumn : "prompt",
                 $"prompt is {Describe(prompt)} and {completionColumn} is {Describe(completion)}; both must be strings (standard format) or both lists of {{role, content}} messages (conversational format)."),
+        };
+    }
+
+    /// <summary>A completion written by <c>generate</c> carries the ids it was sampled as (<c>completion_ids</c>).</summary>
+    private static KtoExample WithSampledIds(KtoExample example, JsonObject columns, RowLocation at)
+    {
+        if (columns["completion_ids"] is null) return example;
+        var ids = Ids(columns, "completion_ids", at, allowEmpty: false);
+        return example switch
+        {
+            TextExample text => text with { CompletionIds = ids },
+            ConversationExample chat => chat with { CompletionIds = ids },
+            _ => example,
         };
     }
 
@@ -90,7 +103,10 @@ internal sealed class RowParser
         {
             if (list[i] is not JsonObject message)
                 throw RowErrors.At(at, column, $"message {i + 1} is {Describe(list[i])}, not a {{role, content}} object.");
-            messages[i] = new ChatMessage(MessageText(message, "role", column, i, at), MessageText(message, "content", column, i, at));
+            messages[i] = new ChatMessage(MessageText(message, "role", column, i, at), MessageText(message, "content", column, i, at))
+            {
+                Fields = message.Count > 2 ? (JsonObject)message.DeepClone() : null,
+            };
         }
         return messages;
     }

@@ -8,29 +8,58 @@ namespace OnnxKto.Data.Shaping;
 /// Tokenizes one example as TRL's KTOTrainer does: prompt_ids = tok(prompt), full = tok(prompt + completion),
 /// completion_ids = full[len(prompt_ids):]. Standard completions get the EOS text appended when missing;
 /// conversations are rendered with the chat template (prompt with the generation prompt, full without).
+/// A row that carries the ids its completion was sampled as (<c>completion_ids</c> beside the text, as <c>generate</c>
+/// writes) is trained on those ids when they decode to its text, since re-tokenizing sampled text need not give the
+/// sampled tokens back.
 /// </summary>
 internal sealed class ExampleTokenizer(ITextTokenizer tokenizer, ChatTemplate? template)
 {
     private readonly string _bosToken = tokenizer.BosTokenId is { } bos ? tokenizer.Decode([bos]) : "";
 
-    /// <summary>The ids, and whether tok(prompt) was not a prefix of tok(prompt + completion).</summary>
+    /// <summary>
+    /// The ids; whether tok(prompt) was not a prefix of tok(prompt + completion); and whether the row's sampled
+    /// <c>completion_ids</c> were set aside because they do not decode to its completion text.
+    /// </summary>
     /// <exception cref="InvalidDataException">The row cannot be tokenized (no template, template refused it, bad ids).</exception>
-    public (int[] Prompt, int[] Completion, bool Mismatch) Tokenize(KtoExample example)
+    public (int[] Prompt, int[] Completion, bool Mismatch, bool SampledIdsIgnored) Tokenize(KtoExample example)
     {
         if (example is TokenIdsExample ids)
         {
             CheckVocabulary(ids.PromptIds, "prompt_ids", ids.Origin);
             CheckVocabulary(ids.CompletionIds, "completion_ids", ids.Origin);
-            return (ids.PromptIds, ids.CompletionIds, false);
+            return (ids.PromptIds, ids.CompletionIds, false, false);
         }
         var (promptText, fullText) = Texts(example);
         var prompt = tokenizer.Encode(promptText);
+        var sampled = example switch { TextExample t => t.CompletionIds, ConversationExample c => c.CompletionIds, _ => null };
+        if (sampled is not null)
+        {
+            CheckVocabulary(sampled, "completion_ids", example.Origin);
+            if (FromSampledIds(prompt, sampled, promptText, fullText) is { } completionIds)
+                return (prompt, completionIds, false, false);
+        }
         var full = tokenizer.Encode(fullText);
         var mismatch = full.Length < prompt.Length || !full.AsSpan(0, prompt.Length).SequenceEqual(prompt);
         var completion = full.Length > prompt.Length ? full[prompt.Length..] : [];
         if (completion.Length == 0)
             throw RowErrors.At(example.Origin, "completion", "tokenizes to no tokens after the prompt's tokens.");
-        return (prompt, completion, mismatch);
+        return (prompt, completion, mismatch, sampled is not null);
+    }
+
+    /// <summary>
+    /// The sampled ids followed by the ids of what the row adds after the completion (EOS, a template's end of turn),
+    /// or null when the text the ids continue the prompt with (<see cref="ContinuationText"/>) is not how the full
+    /// text goes on: the completion was edited, or a template changed it (e.g. trimmed it).
+    /// </summary>
+    private int[]? FromSampledIds(int[] prompt, int[] sampled, string promptText, string fullText)
+    {
+        string head = promptText + ContinuationText.Of(tokenizer, prompt, sampled);
+        if (!fullText.StartsWith(head, StringComparison.Ordinal)) return null;
+        if (fullText.Length == head.Length) return sampled;
+        // The tail's ids as the full text tokenizes them after the head (it starts a new token: EOS or a turn marker).
+        var headIds = tokenizer.Encode(head);
+        var fullIds = tokenizer.Encode(fullText);
+        return fullIds.AsSpan().StartsWith(headIds) ? [.. sampled, .. fullIds[headIds.Length..]] : null;
     }
 
     private (string Prompt, string Full) Texts(KtoExample example)

@@ -50,7 +50,7 @@ public static class OnnxAdapterFile
         if (parameters.GroupBy(p => p.Key).FirstOrDefault(g => g.Count() > 1) is { } duplicate)
             throw new ArgumentException($"Adapter parameter '{duplicate.Key}' appears {duplicate.Count()} times.", nameof(parameters));
 
-        var builder = new FlatBufferBuilder(1024 + parameters.Sum(p => p.Value.Bytes.Length + 64));
+        var builder = new FlatBufferBuilder(1024 + parameters.Sum(p => (int)p.Value.ByteLength + 64));
         var offsets = parameters.Select(p => AddParameter(builder, p.Key, p.Value)).ToArray();
         builder.StartVector(sizeof(int), offsets.Length, sizeof(int));
         for (int i = offsets.Length - 1; i >= 0; i--) builder.AddOffset(offsets[i]);  // vectors are built back to front
@@ -122,8 +122,8 @@ public static class OnnxAdapterFile
         builder.StartVector(sizeof(long), tensor.Dims.Length, sizeof(long));
         for (int i = tensor.Dims.Length - 1; i >= 0; i--) builder.AddLong(tensor.Dims[i]);
         var dims = builder.EndVector();
-        builder.StartVector(1, tensor.Bytes.Length, 8);
-        builder.Add<byte>(tensor.Bytes);
+        builder.StartVector(1, (int)tensor.ByteLength, 8);
+        builder.Add<byte>(tensor.Bytes.ToArray());
         var rawData = builder.EndVector();
 
         builder.StartTable(ParameterFields);

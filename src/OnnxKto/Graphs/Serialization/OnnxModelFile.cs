@@ -21,7 +21,7 @@ public static class OnnxModelFile
     /// <summary>Serializes a graph (all data embedded) for an in-memory session.</summary>
     public static byte[] ToBytes(Graph graph)
     {
-        long total = graph.Initializers.Sum(i => i.Data!.Bytes.LongLength);
+        long total = graph.Initializers.Sum(i => i.Data!.ByteLength);
         if (total > int.MaxValue - (64 << 20))
             throw new InvalidOperationException(
                 $"Graph '{graph.Name}' holds {total >> 20} MiB of initializers, past protobuf's 2 GiB limit; save it with external data instead.");
@@ -35,33 +35,32 @@ public static class OnnxModelFile
     /// </summary>
     public static void Save(Graph graph, string path, bool? externalData = null)
     {
-        bool external = externalData ?? graph.Initializers.Sum(i => i.Data!.Bytes.LongLength) > AutoExternalBytes;
+        bool external = externalData ?? graph.Initializers.Sum(i => i.Data!.ByteLength) > AutoExternalBytes;
         string dataName = Path.GetFileName(path) + ".data";
         string dataPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, dataName);
-        ModelProto proto;
+        // The data file is renamed into place before the model that points into it.
+        ModelProto? proto = external ? null : OnnxProtoConverter.ToProto(graph);
         if (external)
-        {
-            using var data = new FileStream(dataPath + ".tmp", FileMode.Create, FileAccess.Write);
-            proto = OnnxProtoConverter.ToProto(graph, v =>
+            AtomicPath.Write(dataPath, temporary =>
             {
-                if (v.Data!.Bytes.Length < ExternalThresholdBytes) return null;
-                long offset = (data.Position + Alignment - 1) / Alignment * Alignment;
-                data.SetLength(offset);
-                data.Position = offset;
-                data.Write(v.Data.Bytes);
-                return [("location", dataName), ("offset", offset.ToString()), ("length", v.Data.Bytes.LongLength.ToString())];
+                using var data = new FileStream(temporary, FileMode.Create, FileAccess.Write);
+                proto = OnnxProtoConverter.ToProto(graph, v =>
+                {
+                    if (v.Data!.ByteLength < ExternalThresholdBytes) return null;
+                    long offset = (data.Position + Alignment - 1) / Alignment * Alignment;
+                    data.SetLength(offset);
+                    data.Position = offset;
+                    v.Data.WriteTo(data);
+                    return [("location", dataName), ("offset", offset.ToString()), ("length", v.Data.ByteLength.ToString())];
+                });
+                data.Flush(flushToDisk: true);
             });
-            data.Flush(flushToDisk: true);
-        }
-        else proto = OnnxProtoConverter.ToProto(graph);
-
-        using (var file = new FileStream(path + ".tmp", FileMode.Create, FileAccess.Write))
+        AtomicPath.Write(path, temporary =>
         {
-            proto.WriteTo(file);
+            using var file = new FileStream(temporary, FileMode.Create, FileAccess.Write);
+            proto!.WriteTo(file);
             file.Flush(flushToDisk: true);
-        }
-        if (external) File.Move(dataPath + ".tmp", dataPath, overwrite: true);
-        File.Move(path + ".tmp", path, overwrite: true);
+        });
     }
 
     /// <summary>
@@ -117,14 +116,11 @@ public static class OnnxModelFile
         return full;
     }
 
-    private static byte[] ReadExternal(TensorProto t, string folder, string source)
+    // Mapped, not read: a model's weights are not copied into memory, and a tensor may pass 2 GiB.
+    private static TensorMemory? ReadExternal(TensorProto t, string folder, string source)
     {
         var (file, offset, length) = LocateExternal(t, folder, source);
-        var bytes = new byte[length];
-        using var stream = File.OpenRead(file);
-        stream.Position = offset;
-        stream.ReadExactly(bytes);
-        return bytes;
+        return length == 0 ? null : MappedTensorMemory.Open(file, offset, length);
     }
 
     /// <summary>The file and byte range of an external tensor, refused unless both lie where they should.</summary>
@@ -142,8 +138,6 @@ public static class OnnxModelFile
         if (offset < 0 || length < 0 || offset + length > fileLength)
             throw new InvalidDataException(
                 $"{source}: tensor '{t.Name}' claims bytes {offset}..{offset + length} of '{location}', which holds only {fileLength}.");
-        if (length > Array.MaxLength)
-            throw new InvalidDataException($"{source}: tensor '{t.Name}' is {length} bytes, larger than one array can hold.");
         return (file, offset, length);
     }
 }

@@ -49,7 +49,7 @@ internal static class OnnxProtoConverter
     /// Builds a Graph from a ModelProto. <paramref name="externalData"/> supplies bytes for tensors stored
     /// outside the proto. Value types and shapes come from the file's value_info where present, else from inference.
     /// </summary>
-    public static Graph FromProto(ModelProto model, Func<TensorProto, byte[]> externalData, string source)
+    public static Graph FromProto(ModelProto model, Func<TensorProto, TensorMemory?> externalData, string source)
     {
         var gp = model.Graph ?? throw new InvalidDataException($"{source}: the model has no graph.");
         int opset = (int)(model.OpsetImport.FirstOrDefault(o => o.Domain is "" or "ai.onnx")?.Version ?? Graph.DefaultOpset);
@@ -117,17 +117,18 @@ internal static class OnnxProtoConverter
         var t = new TensorProto { Name = name, DataType = (int)data.Type };
         t.Dims.AddRange(data.Dims);
         // Wrapping avoids copying large weights; TensorData bytes are never mutated after creation.
-        if (embed) t.RawData = UnsafeByteOperations.UnsafeWrap(data.Bytes);
+        if (embed) t.RawData = data.ManagedBytes is { } array ? UnsafeByteOperations.UnsafeWrap(array) : ByteString.CopyFrom(data.Bytes);
         return t;
     }
 
-    internal static TensorData TensorDataOf(TensorProto t, Func<TensorProto, byte[]> externalData, string source)
+    internal static TensorData TensorDataOf(TensorProto t, Func<TensorProto, TensorMemory?> externalData, string source)
     {
         var type = (DataType)t.DataType;
         var dims = t.Dims.ToArray();
         try
         {
-            if (t.DataLocation == TensorProto.Types.DataLocation.External) return new TensorData(type, dims, externalData(t));
+            if (t.DataLocation == TensorProto.Types.DataLocation.External)
+                return externalData(t) is { } memory ? new TensorData(type, dims, memory) : new TensorData(type, dims, []);
             if (!t.RawData.IsEmpty) return new TensorData(type, dims, t.RawData.ToByteArray());
             return type switch
             {

@@ -61,7 +61,7 @@ public abstract partial class DecoderBuilder
         x = MakeFinalNorm(x);
         var head = HeadWeight();                                          // (V, E)
         if (_lora is not null)
-            LoraModules.Check(_lora, Config.Family, _linearModules,
+            LoraModules.Check(_lora, Config.ModelType, _linearModules,
                 _parameters.Where(p => !LoraLayer.IsAdapterParameter(p.Name)).Select(p => p.Name).ToList());
         if (options.HiddenStates)
         {
@@ -74,6 +74,7 @@ public abstract partial class DecoderBuilder
         using (B.Scope("lm_head"))
         {
             var rows = B.Op("Gemm", [x, head], ("transB", 1L));          // (N, V)
+            if (Config.FinalLogitSoftcap is { } cap) rows = Softcap(rows, cap);
             logits = B.AssumeShape(B.Reshape(rows, B.Concat(0, context.BatchSeq, B.Ints(Config.VocabSize))),
                 new Shape("batch", "seq", Config.VocabSize));
         }
@@ -96,6 +97,24 @@ public abstract partial class DecoderBuilder
 
     /// <summary>Rotary tables for families that use them; null for learned positions.</summary>
     protected virtual (Value Cos, Value Sin)? MakeRotary(Value positions) => null;
+
+    /// <summary>
+    /// Rotary tables of the sliding-window layers when they differ from <see cref="MakeRotary"/>'s (Gemma 3's
+    /// <c>rope_local_base_freq</c>); null when every layer shares them.
+    /// </summary>
+    protected virtual (Value Cos, Value Sin)? MakeLocalRotary(Value positions) => null;
+
+    /// <summary>Tanh soft-capping (Gemma 2): c·tanh(x / c), which keeps |x| below c and is the identity near 0.</summary>
+    protected Value Softcap(Value x, double cap) => B.Mul(B.Op("Tanh", [B.Mul(x, Const(1 / cap))]), Const(cap));
+
+    /// <summary>Tanh-approximate GELU (GPT-2's <c>gelu_new</c>, Gemma's <c>gelu_pytorch_tanh</c>): ½h(1 + tanh(√(2/π)(h + 0.044715h³))).</summary>
+    protected Value GeluTanh(Value h)
+    {
+        var cube = B.Mul(h, B.Mul(h, h));
+        var inner = B.Mul(B.Add(h, B.Mul(cube, Const(0.044715))), Const(Math.Sqrt(2 / Math.PI)));
+        var gate = B.Add(Const(1), B.Op("Tanh", [inner]));
+        return B.Mul(B.Mul(h, Const(0.5)), gate);
+    }
 
     /// <summary>Declares a trainable parameter: a float32 graph input named as in Hugging Face.</summary>
     protected Value Param(string name, long[] shape, ParameterInit init, double std = 0.02, bool decay = true)
@@ -129,7 +148,7 @@ public abstract partial class DecoderBuilder
         using (ModuleScope(module))
         {
             var y = B.Op("Gemm", [x, weight, b], ("transB", LinearWeightIsOutIn ? 1L : 0L));
-            if (_lora is null || !LoraModules.IsTarget(_lora, Config.Family, module)) return y;
+            if (_lora is null || !LoraModules.IsTarget(_lora, Config.ModelType, module)) return y;
             var layer = new LoraLayer(module, inFeatures, outFeatures, LinearWeightIsOutIn, _lora.Scaling);
             _loraLayers.Add(layer);
             // PEFT's init: A Kaiming-uniform, B zero, so the adapter adds nothing at first.
@@ -153,23 +172,29 @@ public abstract partial class DecoderBuilder
     {
         using var _ = B.Scope("context");
         var batchSeq = B.ShapeOf(ids);
-        Value positions;
-        if (options.KvCache)
-            positions = B.Graph.AddInput(ModelGraph.PositionIds, DataType.Int64, new Shape("batch", "seq"));
-        else
+        bool slides = Config.SlidingWindow is not null && !Config.SlidingLayers.IsEmpty;
+        // As Hugging Face does for padded batches: position = (number of real tokens so far) − 1, at least 0.
+        var counted = options.KvCache && !slides ? null : B.Op("Max", [
+            B.Sub(B.Op("CumSum", [mask, B.Scalar(1, DataType.Int64)]), B.Scalar(1, DataType.Int64)), B.Scalar(0, DataType.Int64)]);
+        var positions = options.KvCache
+            ? B.Graph.AddInput(ModelGraph.PositionIds, DataType.Int64, new Shape("batch", "seq"))
+            : counted!;
+        var allowed = MakeCausalMask(ids, mask);
+        Value? sliding = null;
+        if (slides)
+            using (B.Scope("sliding"))
+                sliding = ToBias(B.Op("And", [allowed, WindowMask(positions, counted!, Config.SlidingWindow!.Value)]));
+        return new ForwardContext(batchSeq, positions, ToBias(allowed), MakeRotary(positions), options.KvCache)
         {
-            // As Hugging Face does for padded batches: position = (number of real tokens so far) − 1, at least 0.
-            var cumulative = B.Op("CumSum", [mask, B.Scalar(1, DataType.Int64)]);
-            positions = B.Op("Max", [B.Sub(cumulative, B.Scalar(1, DataType.Int64)), B.Scalar(0, DataType.Int64)]);
-        }
-        return new ForwardContext(batchSeq, positions, MakeAttentionBias(ids, mask), MakeRotary(positions), options.KvCache);
+            SlidingAttentionBias = sliding, LocalRotary = MakeLocalRotary(positions),
+        };
     }
 
     /// <summary>
-    /// Causal and padding mask as an additive bias (batch, 1, seq, total): query i (absolute position past+i)
-    /// may attend key j when j ≤ past+i and attention_mask[b, j] is 1.
+    /// Causal and padding mask (batch, 1, seq, total), true where query i (absolute column past+i) may attend key j:
+    /// j ≤ past+i and attention_mask[b, j] is 1.
     /// </summary>
-    private Value MakeAttentionBias(Value ids, Value mask)
+    private Value MakeCausalMask(Value ids, Value mask)
     {
         var i64 = DataType.Int64;
         var total = B.Gather(B.ShapeOf(mask), B.Scalar(1, i64));
@@ -179,8 +204,24 @@ public abstract partial class DecoderBuilder
         var queries = B.Op("Range", [past, total, B.Scalar(1, i64)]);                       // (seq)
         var causal = B.Op("LessOrEqual", [B.Unsqueeze(keys, 0), B.Unsqueeze(queries, 1)]); // (seq, total)
         var present = B.Unsqueeze(B.Cast(mask, DataType.Bool), 1, 2);                       // (batch, 1, 1, total)
-        var allowed = B.Op("And", [causal, present]);                                       // (batch, 1, seq, total)
-        var bias = B.Where(allowed, Const(0), Const(-1e9));
-        return B.AssumeShape(bias, new Shape("batch", 1, "seq", "total_seq"));
+        return B.Op("And", [causal, present]);                                              // (batch, 1, seq, total)
     }
+
+    /// <summary>
+    /// Sliding window (batch, 1, seq, total): true where query position − key position &lt; window, so a query sees
+    /// itself and the window − 1 tokens before it, as transformers' <c>sliding_window_overlay</c>. Key positions count
+    /// the real tokens before each column, so padding between a row's tokens (the generator's batched prefill) does
+    /// not shrink the window.
+    /// </summary>
+    /// <param name="queryPositions">Positions of the queries (batch, seq).</param>
+    /// <param name="keyPositions">Positions of the keys (batch, total): running count of attention_mask − 1.</param>
+    /// <param name="window">Keys each query sees, itself included.</param>
+    private Value WindowMask(Value queryPositions, Value keyPositions, int window)
+    {
+        var distance = B.Sub(B.Unsqueeze(queryPositions, 2), B.Unsqueeze(keyPositions, 1)); // (batch, seq, total)
+        return B.Unsqueeze(B.Op("Less", [distance, B.Scalar(window, DataType.Int64)]), 1);
+    }
+
+    private Value ToBias(Value allowed) =>
+        B.AssumeShape(B.Where(allowed, Const(0), Const(-1e9)), new Shape("batch", 1, "seq", "total_seq"));
 }

@@ -63,13 +63,4 @@ internal sealed class Gpt2Builder(ModelConfig config) : DecoderBuilder(config)
         using (ModuleScope(name))
             return B.Op("LayerNormalization", [x, weight, bias], ("axis", -1L), ("epsilon", (float)Config.NormEpsilon));
     }
-
-    // gelu_new(h) = ½h(1 + tanh(√(2/π)(h + 0.044715h³)))
-    private Value GeluTanh(Value h)
-    {
-        var cube = B.Mul(h, B.Mul(h, h));
-        var inner = B.Mul(B.Add(h, B.Mul(cube, Const(0.044715))), Const(Math.Sqrt(2 / Math.PI)));
-        var gate = B.Add(Const(1), B.Op("Tanh", [inner]));
-        return B.Mul(B.Mul(h, Const(0.5)), gate);
-    }
 }

@@ -11,6 +11,8 @@ public static class ModelBuilders
     {
         ModelFamily.Gpt2 => new Gpt2Builder(config),
         ModelFamily.Llama => new LlamaBuilder(config),
+        ModelFamily.Gemma => new GemmaBuilder(config),
+        ModelFamily.Phi3 => new Phi3Builder(config),
         _ => throw new NotSupportedException($"No graph builder for family {config.Family}."),
     };
 

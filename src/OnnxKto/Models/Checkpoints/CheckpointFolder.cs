@@ -128,7 +128,7 @@ internal sealed class CheckpointFolder
         }
         if (!hasHead)
             return;
-        if (!head!.Dims.SequenceEqual(embedding.Dims) || !head.Bytes.AsSpan().SequenceEqual(embedding.Bytes))
+        if (!head!.ContentEquals(embedding))
             warnings.Add($"'{CanonicalNames.LmHead}' {head} differs from '{embeddingName}' {embedding} although embeddings are tied; the embedding is used for both.");
         weights.Remove(CanonicalNames.LmHead);
     }

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 using OnnxKto.Graphs;
 
@@ -7,11 +6,11 @@ namespace OnnxKto.Models.Checkpoints;
 /// <summary>
 /// A safetensors file opened for reading (format: 8-byte little-endian header length, JSON header, data).
 /// The whole header is validated on <see cref="Open"/>, before any tensor data is read; tensors are then read
-/// one at a time by name, so loading a large checkpoint never holds the file twice in memory.
+/// one at a time by name, each mapped from the file, so loading a large checkpoint never holds the file twice in memory.
 /// </summary>
 /// <remarks>
 /// F32, F16 and BF16 tensors are returned as <see cref="DataType.Float"/> (exact: every F16 and BF16 value is
-/// representable in float32). F64, I64, I32, I8, U8 and BOOL tensors are returned with their own type.
+/// representable in float32) unless the caller keeps their own type. F64, I64, I32, I8, U8 and BOOL tensors are returned with their own type.
 /// </remarks>
 internal sealed class SafetensorsFile : IDisposable
 {
@@ -66,47 +65,18 @@ internal sealed class SafetensorsFile : IDisposable
             ? info
             : throw new KeyNotFoundException($"Safetensors file '{Path}' has no tensor '{name}' ({_header.Tensors.Count} tensors present).");
 
-    /// <summary>Reads tensor <paramref name="name"/>; F16 and BF16 are widened to float32.</summary>
+    /// <summary>
+    /// Tensor <paramref name="name"/>, mapped from the file (not copied into memory; pages are read when touched).
+    /// F16 and BF16 are widened to float32 (a converted copy) unless <paramref name="widen"/> is false.
+    /// </summary>
     /// <exception cref="KeyNotFoundException">The file has no such tensor.</exception>
-    /// <exception cref="InvalidDataException">The file is shorter than its header said, or the tensor exceeds 2 GiB.</exception>
-    public TensorData Read(string name)
+    public TensorData Read(string name, bool widen = true)
     {
         var info = GetInfo(name);
         SafetensorsDtypes.TryParse(info.Dtype, out var stored);
-        bool widen = stored is DataType.Float16 or DataType.BFloat16;
-        long outBytes = widen ? info.ByteLength * 2 : info.ByteLength;
-        if (outBytes > TensorData.MaxBytes)
-            throw SafetensorsHeader.Bad(Path, $"tensor '{name}' needs {outBytes} bytes, more than one in-memory tensor can hold");
-
-        var raw = new byte[info.ByteLength];
-        SafetensorsHeader.ReadExactly(_handle, raw, _header.DataStart + info.Begin, Path);
-        return stored switch
-        {
-            DataType.Float16 => new TensorData(DataType.Float, info.Shape, WidenHalf(raw)),
-            DataType.BFloat16 => new TensorData(DataType.Float, info.Shape, WidenBFloat16(raw)),
-            _ => new TensorData(stored, info.Shape, raw),
-        };
-    }
-
-    private static byte[] WidenHalf(byte[] raw)
-    {
-        var halves = MemoryMarshal.Cast<byte, Half>(raw);
-        var result = new byte[raw.Length * 2];
-        var floats = MemoryMarshal.Cast<byte, float>(result.AsSpan());
-        for (int i = 0; i < halves.Length; i++)
-            floats[i] = (float)halves[i];
-        return result;
-    }
-
-    // bfloat16 is the upper half of a float32: shifting the bits up is exact.
-    private static byte[] WidenBFloat16(byte[] raw)
-    {
-        var bits = MemoryMarshal.Cast<byte, ushort>(raw);
-        var result = new byte[raw.Length * 2];
-        var words = MemoryMarshal.Cast<byte, uint>(result.AsSpan());
-        for (int i = 0; i < bits.Length; i++)
-            words[i] = (uint)bits[i] << 16;
-        return result;
+        if (info.ByteLength == 0) return new TensorData(widen && TensorCasts.IsFloatingPoint(stored) ? DataType.Float : stored, info.Shape, []);
+        var mapped = new TensorData(stored, info.Shape, MappedTensorMemory.Open(Path, _header.DataStart + info.Begin, info.ByteLength));
+        return widen && stored is DataType.Float16 or DataType.BFloat16 ? TensorCasts.To(mapped, DataType.Float) : mapped;
     }
 
     /// <summary>Closes the file.</summary>

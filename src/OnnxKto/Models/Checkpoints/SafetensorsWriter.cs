@@ -30,27 +30,15 @@ internal static class SafetensorsWriter
         var layouts = names.Select(n => tensors is LazyTensors lazy ? lazy.Layout(n) : (tensors[n].Type, tensors[n].Dims)).ToArray();
         byte[] header = Header(names, layouts, metadata);
 
-        string? folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
-        if (folder is not null)
-            Directory.CreateDirectory(folder);
-        string temporary = path + ".tmp";
-        try
+        AtomicPath.Write(path, temporary =>
         {
-            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-            {
-                stream.Write(BitConverter.GetBytes((ulong)header.Length));
-                stream.Write(header);
-                foreach (var name in names)
-                    stream.Write(tensors[name].Bytes);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, path, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temporary);
-            throw;
-        }
+            using var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None);
+            stream.Write(BitConverter.GetBytes((ulong)header.Length));
+            stream.Write(header);
+            foreach (var name in names)
+                tensors[name].WriteTo(stream);
+            stream.Flush(flushToDisk: true);
+        });
     }
 
     private static byte[] Header(string[] names, (DataType Type, long[] Dims)[] layouts, IReadOnlyDictionary<string, string>? metadata)

@@ -40,9 +40,13 @@ internal sealed record CompletionStatistics(Value SequenceLogps, Value LogitsSum
     /// Pieces the K scored rows are split into, fixed when the graph is built: piece c has ⌊(K + c) / chunks⌋ rows, so
     /// none exceeds ⌈K / chunks⌉ (e.g. batch·max_length / 1024 pieces keep each at 1024 rows or fewer).
     /// </param>
+    /// <param name="softcap">
+    /// Final logit soft-capping c (Gemma 2): logits become c·tanh(logit / c) before the log-softmax, and the mean logit is
+    /// taken over the capped logits inside each piece; null for none.
+    /// </param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="chunks"/> is below 1.</exception>
     public static CompletionStatistics FromHiddenStates(GraphBuilder b, Value hidden, Value headWeight, Value ids, Value completionMask,
-        int chunks = 1)
+        int chunks = 1, double? softcap = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(chunks, 1);
         using var _ = b.Scope("logps");
@@ -53,15 +57,22 @@ internal sealed record CompletionStatistics(Value SequenceLogps, Value LogitsSum
         var rows = b.Gather(hidden, head);                                                         // (K′, E)
         var rowTargets = b.Gather(b.Reshape(targets, -1), head);                                   // (K′)
         // mean_v(h·W_vᵀ) = h·mean_v(W_v): the mean logit needs no (K, V) tensor.
-        var meanLogits = b.MatMul(rows, b.ReduceMean(headWeight, [0], keepDims: false));          // (K′)
-        Value tokenLogps;
+        Value tokenLogps, meanLogits;
         CheckpointSegment[] pieces;
         if (chunks == 1)
         {
-            var whole = HeadPiece(b, rows, headWeight, rowTargets);
+            var whole = HeadPiece(b, rows, headWeight, rowTargets, softcap);
             (tokenLogps, pieces) = (whole.Output, [whole]);
         }
-        else (tokenLogps, pieces) = ChunkedHead(b, rows, headWeight, rowTargets, chunks);
+        else (tokenLogps, pieces) = ChunkedHead(b, rows, headWeight, rowTargets, chunks, softcap);
+        if (softcap is null)
+            meanLogits = b.MatMul(rows, b.ReduceMean(headWeight, [0], keepDims: false));          // (K′)
+        else
+        {
+            // Capped logits are not linear in h: each piece returned (log p, mean logit) rows (K′, 2).
+            var columns = b.Ops("Split", 2, [tokenLogps], ("axis", 1L), ("num_outputs", 2L));
+            (tokenLogps, meanLogits) = (b.Squeeze(columns[0], 1), b.Squeeze(columns[1], 1));
+        }
         if (keep is not null)
             (tokenLogps, meanLogits) = (b.Gather(tokenLogps, keep), b.Gather(meanLogits, keep));   // (K)
         // Back to (batch, seq) with zeros at unscored positions.
@@ -94,7 +105,7 @@ internal sealed record CompletionStatistics(Value SequenceLogps, Value LogitsSum
 
     /// <summary>Splits the rows into pieces run one after another; returns the token log-probs (K′) and the pieces.</summary>
     private static (Value TokenLogps, CheckpointSegment[] Pieces) ChunkedHead(GraphBuilder b, Value rows, Value headWeight,
-        Value rowTargets, int chunks)
+        Value rowTargets, int chunks, double? softcap)
     {
         var i64 = DataType.Int64;
         // sizes_c = ⌊(K′ + c) / n⌋: n nearly equal pieces adding up to K′, none empty since K′ ≥ n.
@@ -112,16 +123,23 @@ internal sealed record CompletionStatistics(Value SequenceLogps, Value LogitsSum
                 var after = b.Op("Slice", [b.ShapeOf(pieces[c - 1].Output), b.Ints(0), b.Ints(0)]);
                 input = b.AssumeShape(b.Expand(input, after), input.Shape!);
             }
-            pieces[c] = HeadPiece(b, input, headWeight, targetPieces[c]);
+            pieces[c] = HeadPiece(b, input, headWeight, targetPieces[c], softcap);
         }
         return (b.Concat(0, pieces.Select(p => p.Output).ToArray()), pieces);
     }
 
-    /// <summary>One piece of the head: rows (R, E) → logits (R, V) → log p of each row's target (R).</summary>
-    private static CheckpointSegment HeadPiece(GraphBuilder b, Value rows, Value headWeight, Value targets)
+    /// <summary>
+    /// One piece of the head: rows (R, E) → logits (R, V) → log p of each row's target (R); with a soft-cap c the logits
+    /// are c·tanh(logit / c) and the piece returns (log p, mean logit) as (R, 2).
+    /// </summary>
+    private static CheckpointSegment HeadPiece(GraphBuilder b, Value rows, Value headWeight, Value targets, double? softcap)
     {
         var logits = b.Op("Gemm", [rows, headWeight], ("transB", 1L));                             // (R, V)
-        return new CheckpointSegment([rows], TokenLogps(b, logits, targets));
+        if (softcap is not { } cap)
+            return new CheckpointSegment([rows], TokenLogps(b, logits, targets));
+        logits = b.Mul(b.Op("Tanh", [b.Mul(logits, b.ScalarLike(1 / cap, logits))]), b.ScalarLike(cap, logits));
+        var mean = b.ReduceMean(logits, [-1], keepDims: true);                                    // (R, 1)
+        return new CheckpointSegment([rows], b.Concat(1, b.Unsqueeze(TokenLogps(b, logits, targets), -1), mean));
     }
 
     /// <summary>log p of each row's target, for logits rows (R, V) and targets (R).</summary>

@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using OnnxKto.Models.Tokenizers.Pipeline;
 
 namespace OnnxKto.Models.Tokenizers;
 
@@ -103,22 +104,6 @@ internal static class Gpt2TokenizerFiles
         return ranks.Where(kv => kv.Value != EndOfTextId).ToDictionary(StringComparer.Ordinal);
     }
 
-    /// <summary>GPT-2's byte-to-unicode table: printable bytes stand for themselves, the others map to U+0100 onwards.</summary>
-    private static string ByteLevel(string latin1)
-    {
-        var text = new StringBuilder(latin1.Length);
-        foreach (char c in latin1) text.Append(ByteChars[c]);
-        return text.ToString();
-    }
-
-    private static readonly char[] ByteChars = BuildByteChars();
-
-    private static char[] BuildByteChars()
-    {
-        var chars = new char[256];
-        int next = 256;
-        for (int b = 0; b < 256; b++)
-            chars[b] = (b is >= '!' and <= '~') || (b is >= 0xA1 and <= 0xAC) || (b is >= 0xAE and <= 0xFF) ? (char)b : (char)next++;
-        return chars;
-    }
+    /// <summary>Token bytes (Latin-1 text, one char per byte) in GPT-2's byte-to-unicode alphabet.</summary>
+    private static string ByteLevel(string latin1) => new(latin1.Select(c => ByteLevelAlphabet.Chars[c]).ToArray());
 }

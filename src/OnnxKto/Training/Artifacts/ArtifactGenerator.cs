@@ -79,7 +79,7 @@ public static class ArtifactGenerator
     private static string ModelFingerprint(ModelSource source)
     {
         var sample = source.Weights.OrderBy(w => w.Key, StringComparer.Ordinal)
-            .Select(w => $"{w.Key}:{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(w.Value.Bytes.AsSpan(0, Math.Min(w.Value.Bytes.Length, 1 << 16))))}");
+            .Select(w => $"{w.Key}:{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(w.Value.Chunks(1 << 16).FirstOrDefault().Span))}");
         return ArtifactManifest.Fingerprint(new { source.Config, weights = string.Join(";", sample) });
     }
 }

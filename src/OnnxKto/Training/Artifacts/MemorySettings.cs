@@ -15,9 +15,10 @@ public sealed record MemorySettings
 
     /// <summary>
     /// Most completion rows the vocabulary head (logits, log-softmax, their gradient) works on at once, for the configured
-    /// batch × max_length: the scored rows are split into ⌈batch·max_length / rows⌉ pieces run one after another, and the
-    /// training graph recomputes each piece's logits in the backward pass rather than keeping (rows, V) tensors from the
-    /// forward (one more head GEMM per step). Null runs the head on all rows at once and keeps its tensors. Example: 1024.
+    /// batch × max_length: the scored rows are split into ⌈batch·max_length / rows⌉ pieces run one after another, and, when
+    /// there are several or <see cref="GradientCheckpointing"/> is on, the training graph recomputes each piece's logits
+    /// in the backward pass rather than keeping (rows, V) tensors from the forward (one more head GEMM per step). A head in
+    /// one piece without checkpointing is kept (faster). Null runs the head on all rows at once and keeps it. Example: 1024.
     /// </summary>
     public int? HeadChunkRows { get; init; } = 1024;
 

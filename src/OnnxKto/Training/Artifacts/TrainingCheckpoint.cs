@@ -52,7 +52,7 @@ public sealed record TrainingCheckpoint(IReadOnlyDictionary<string, TensorData> 
         using var file = SafetensorsFile.Open(path);
         if (!file.Contains(StepTensor))
             throw new InvalidDataException($"{path}: not an OnnxKto training checkpoint (no '{StepTensor}' tensor).");
-        var tensors = file.TensorNames.ToDictionary(n => n, file.Read);
+        var tensors = file.TensorNames.ToDictionary(n => n, n => file.Read(n));
         return new TrainingCheckpoint(tensors, file.Metadata);
     }
 }

@@ -67,8 +67,11 @@ internal sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Referenc
         // Hugging Face divides the loss by the accumulation steps; the runtime feeds 1/steps here (times the fp16 loss scale).
         var scale = g.AddInput(LossScale, model.Output.Type, Shape.Scalar);
         var scaled = new GraphBuilder(g).Mul(loss, scale);
-        // Only the policy pass has a backward (the KL pass is detached by the loss), so only its segments matter.
-        var checkpoints = (memory.GradientCheckpointing ? policy.Layers : []).Concat(memory.HeadChunkRows is null ? [] : policy.Stats.HeadChunks);
+        // Only the policy pass has a backward (the KL pass is detached by the loss), so only its segments matter. A head in
+        // one piece is recomputed only under gradient checkpointing: kept, it costs one head GEMM less per step and its
+        // (rows, V) tensors stay from the forward (SmolLM2-135M, 4 x 256: +0.4 GiB peak, make bench).
+        bool recomputeHead = memory.HeadChunkRows is not null && (chunks > 1 || memory.GradientCheckpointing);
+        var checkpoints = (memory.GradientCheckpointing ? policy.Layers : []).Concat(recomputeHead ? policy.Stats.HeadChunks : []);
         var withGradients = ReverseModeAutodiff.Gradients(g, scaled, trainable.Select(p => g[p.Name]), checkpoints: checkpoints);
         AddAccumulation(withGradients, trainable, model.Output.Type, unscale: config.Precision.Fp16);
         return withGradients;
@@ -102,48 +105,9 @@ internal sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Referenc
         var b = new GraphBuilder(g);
         var parameters = model.Parameters.ToDictionary(p => p.Name, p => g.AddInput(p.Name, model.Output.Type, new Shape(p.Shape.Select(Dim.Of))));
         var pass = Sequences(b, model, parameters, "policy", InputIds, AttentionMask, CompletionMask, "seq", chunks);
-        var policy = pass.Stats;
-        Value loss;
-        if (config.Loss.LossType == LossType.Sft)
-            loss = b.Output(SftLoss.Build(b, policy), Loss);
-        else if (config.Loss.LossType == LossType.Dpo)
-        {
-            var outputs = DpoLoss.Build(b, config.Loss, policy.SequenceLogps, g.AddInput(ReferenceLogps, model.Output.Type, new Shape("batch")));
-            loss = b.Output(outputs.Loss, Loss);
-            b.Output(outputs.Rewards, Rewards);
-        }
-        else
-        {
-            var label = g.AddInput(Label, DataType.Bool, new Shape("batch"));
-            var reference = g.AddInput(ReferenceLogps, model.Output.Type, new Shape("batch"));
-            (Value, Value)? weights = config.Loss.AutoWeights
-                ? (g.AddInput(DesirableWeight, model.Output.Type, Shape.Scalar), g.AddInput(UndesirableWeight, model.Output.Type, Shape.Scalar))
-                : null;
-            if (config.Loss.LossType == LossType.Bco)
-            {
-                var mean = g.AddInput(RewardMean, model.Output.Type, Shape.Scalar);
-                var count = name == "training" ? g.AddInput(RewardCount, model.Output.Type, Shape.Scalar) : null;
-                var bco = BcoLoss.Build(b, config.Loss, policy.SequenceLogps, reference, label, mean, count, weights);
-                loss = b.Output(bco.Loss, Loss);
-                b.Output(bco.Rewards, Rewards);
-                b.Output(bco.Delta, Delta);
-                return Finish(g, b, config, loss, pass);
-            }
-            Value? policyKl = null, referenceKl = null, klInput = null;
-            if (config.Loss.KlFromWindow)
-                klInput = g.AddInput(KlReferencePoint, model.Output.Type, Shape.Scalar);
-            else if (config.Loss.LossType == LossType.Kto)
-            {
-                // The mismatched pairs: same parameters; the loss detaches what it computes from them.
-                var kl = Sequences(b, model, parameters, "kl", KlInputIds, KlAttentionMask, KlCompletionMask, "kl_seq", chunks).Stats;
-                policyKl = b.Output(kl.SequenceLogps, PolicyKlLogps);
-                referenceKl = g.AddInput(ReferenceKlLogps, model.Output.Type, new Shape("batch"));
-            }
-            var outputs = KtoLoss.Build(b, config.Loss, policy.SequenceLogps, reference, policyKl, referenceKl, label, klInput, weights);
-            loss = b.Output(outputs.Loss, Loss);
-            b.Output(outputs.Rewards, Rewards);
-            b.Output(outputs.Kl, Kl);
-        }
+        var graph = new LossGraph(b, pass.Stats, model.Output.Type, training: name == "training",
+            () => Sequences(b, model, parameters, "kl", KlInputIds, KlAttentionMask, KlCompletionMask, "kl_seq", chunks).Stats.SequenceLogps);
+        var loss = b.Output(TrainingLoss.For(config.Loss).AddTo(graph), Loss);
         return Finish(g, b, config, loss, pass);
     }
 
@@ -201,7 +165,8 @@ internal sealed record TrainingGraphs(Graph Training, Graph Eval, Graph Referenc
         var hidden = copies[model.Output];
         using (b.Scope(scope))
             return new Pass(
-                CompletionStatistics.FromHiddenStates(b, hidden, parameters[model.HeadWeight], inputs[ModelGraph.InputIds], completionMask, chunks),
+                CompletionStatistics.FromHiddenStates(b, hidden, parameters[model.HeadWeight], inputs[ModelGraph.InputIds], completionMask, chunks,
+                    model.Config.FinalLogitSoftcap),
                 model.Layers.Select(l => l.Map(copies)).ToList());
     }
 }

@@ -19,7 +19,7 @@ public sealed class MicroBatch
     public required bool[] Labels { get; init; }
 
     /// <summary>
-    /// Whether the rows are preference pairs (<see cref="PreferencePairs"/>): the first half chosen, the second half the
+    /// Whether the rows are preference pairs (<see cref="TrainingData"/>): the first half chosen, the second half the
     /// rejected completions of the same prompts in the same order.
     /// </summary>
     public bool Paired { get; init; }

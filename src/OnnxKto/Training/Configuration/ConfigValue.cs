@@ -64,6 +64,11 @@ internal static class ConfigValue
         },
         b => b);
 
+    /// <summary>true, false, or <c>auto</c> (null): the run decides.</summary>
+    public static ConfigValue<bool?> BoolOrAuto { get; } = new("true, false or auto",
+        (v, k, s) => v is YamlScalarNode { Value: "auto" } ? null : Bool.Parse(v, k, s),
+        b => b is { } value ? value : "auto");
+
     public static ConfigValue<string?> OptionalString { get; } = new("a string or null",
         (v, k, s) => IsNull(v) ? null : Scalar(v, k, s, "a string"), t => t);
 

@@ -93,10 +93,12 @@ internal static class KtoConfigKeys
         Loop.Key("ddp_timeout", PositiveInteger, s => s.DdpTimeout, (s, v) => s with { DdpTimeout = v },
             "Seconds a collective waits for the slowest rank before the job stops naming it (HF's default 1800)."),
 
+        Loop.Key("memory_arena", BoolOrAuto, s => s.MemoryArena, (s, v) => s with { MemoryArena = v },
+            "Ours: ONNX Runtime's CPU memory arena (fast) or tensors returned to the system each step (lean); auto: on when the memory plan with it fits."),
         Memory.Key("gradient_checkpointing", Bool, s => s.GradientCheckpointing, (s, v) => s with { GradientCheckpointing = v },
             "Keep only each decoder layer's input and recompute the layer in the backward pass (our default false; TRL's KTOConfig: true)."),
         Memory.Key("head_chunk_rows", OptionalPositiveInteger, s => s.HeadChunkRows, (s, v) => s with { HeadChunkRows = v },
-            "Ours: most completion rows the vocabulary head works on at once (recomputed in backward); null: all at once."),
+            "Ours: most rows (batch x max_length) the vocabulary head works on at once; recomputed in backward when in pieces or checkpointing; null: all at once."),
 
         Precision.Key("bf16", Bool, s => s.Bf16, (s, v) => s with { Bf16 = v },
             "Matrix products in bfloat16, weights, optimizer and loss in float32 (needs --device cuda)."),

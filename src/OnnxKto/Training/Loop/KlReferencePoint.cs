@@ -16,7 +16,7 @@ namespace OnnxKto.Training.Loop;
 /// TRL's batch estimate; running: z0 = decay·z0_prev + (1 − decay)·step estimate (the first update takes the
 /// estimate), decay <c>kl_ema</c>, carried in checkpoints so a resumed run continues the same average.
 /// </summary>
-internal sealed class KlReferencePoint(LossSettings settings, IReadOnlyList<TokenizedExample> data, int padId, int? maxLength)
+internal sealed class KlReferencePoint(LossSettings settings, IReadOnlyList<TokenizedExample> data, int padId, int? maxLength) : ILossState
 {
     /// <summary>The checkpoint metadata key of the running average.</summary>
     public const string MetadataKey = "kl_running_average";
@@ -30,8 +30,8 @@ internal sealed class KlReferencePoint(LossSettings settings, IReadOnlyList<Toke
         return window.Select((e, row) => (e, MicroBatch.KlSource(window, row)));
     }
 
-    /// <summary>Scores the update's KL pairs at the current parameters, sets z0 on the session and returns it.</summary>
-    public double ForUpdate(TrainingSession session, PlannedUpdate update, ReferenceLogProbs? cached)
+    /// <summary>Scores the update's KL pairs at the current parameters and sets z0 on the session.</summary>
+    public void BeforeUpdate(TrainingSession session, PlannedUpdate update, ReferenceLogProbs? cached)
     {
         var pairs = Pairs(update).ToArray();
         double sum = 0;
@@ -52,7 +52,6 @@ internal sealed class KlReferencePoint(LossSettings settings, IReadOnlyList<Toke
             : estimate;
         if (settings.KlEstimate == KlEstimate.Running) _average = z0;
         session.SetLossInput(ArtifactNames.KlReferencePoint, z0);
-        return z0;
     }
 
     /// <summary>Adds the running average (when there is one) to a checkpoint's metadata.</summary>

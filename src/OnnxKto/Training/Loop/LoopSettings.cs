@@ -23,4 +23,12 @@ public sealed record LoopSettings
     /// the ranks that did not arrive (HF's default 1800). Example: 1800.
     /// </summary>
     public int DdpTimeout { get; init; } = 1800;
+
+    /// <summary>
+    /// <c>memory_arena</c> (ours): ONNX Runtime's CPU memory arena, which keeps a step's activations for the next step
+    /// (fast: about 3x on the GPT-2-shaped step, no page faults after the first steps) at the price of the arena's slack;
+    /// off, every large tensor is mapped and returned to the system each step (lean, slower). Null (auto): on when the
+    /// memory plan with the arena fits the memory available (<see cref="Session.MemoryArenaChoice"/>). Example: null.
+    /// </summary>
+    public bool? MemoryArena { get; init; }
 }

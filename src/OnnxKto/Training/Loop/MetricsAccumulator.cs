@@ -6,11 +6,12 @@ namespace OnnxKto.Training.Loop;
 
 /// <summary>
 /// Sums micro-batch results over a logging interval and reports them with TRL's metric names: per-example means of
-/// rewards and log-probs split by label, token-weighted mean logits, mean KL, and the counts. The baselines log what
-/// their TRL trainers log: dpo adds <c>rewards/accuracies</c> (pairs whose chosen reward beats the rejected one) and
-/// bco the mean <c>delta</c>, and neither logs <c>kl</c> or the counts; sft logs neither <c>kl</c> nor rewards.
+/// rewards and log-probs split by label, token-weighted mean logits, the mean KL and δ over micro-batches, the counts,
+/// and the fraction of preference pairs won. Every field is a sum, over micro-batches and then over the ranks of a
+/// data-parallel job (<see cref="SumAcrossRanks"/>); the means are taken at <see cref="Report"/>. Which metrics are
+/// reported is the loss's declaration (<see cref="LoggedMetrics"/>), as its TRL trainer logs them.
 /// </summary>
-internal sealed class MetricsAccumulator(LossType lossType = LossType.Kto)
+internal sealed class MetricsAccumulator(LoggedMetrics logged)
 {
     private double _loss, _kl, _delta, _tokens;
     private int _updates, _microBatches, _pairs, _pairsWon;
@@ -51,12 +52,12 @@ internal sealed class MetricsAccumulator(LossType lossType = LossType.Kto)
     public void SumAcrossRanks(Action<double[]> allReduceSum)
     {
         var (c, r) = (_byLabel[true], _byLabel[false]);
-        double[] v = [_loss, _kl, _tokens, _updates, _microBatches, c.Rewards, c.Logps, c.Logits, c.LogitTokens, c.Count,
+        double[] v = [_loss, _kl, _delta, _tokens, _updates, _microBatches, _pairs, _pairsWon, c.Rewards, c.Logps, c.Logits, c.LogitTokens, c.Count,
             r.Rewards, r.Logps, r.Logits, r.LogitTokens, r.Count];
         allReduceSum(v);
-        (_loss, _kl, _tokens, _updates, _microBatches) = (v[0], v[1], v[2], (int)v[3], (int)v[4]);
-        _byLabel[true] = (v[5], v[6], v[7], v[8], (int)v[9]);
-        _byLabel[false] = (v[10], v[11], v[12], v[13], (int)v[14]);
+        (_loss, _kl, _delta, _tokens, _updates, _microBatches, _pairs, _pairsWon) = (v[0], v[1], v[2], v[3], (int)v[4], (int)v[5], (int)v[6], (int)v[7]);
+        _byLabel[true] = (v[8], v[9], v[10], v[11], (int)v[12]);
+        _byLabel[false] = (v[13], v[14], v[15], v[16], (int)v[17]);
     }
 
     /// <summary>The interval's metrics, prefixed (e.g. <c>eval_</c>) when asked.</summary>
@@ -78,14 +79,13 @@ internal sealed class MetricsAccumulator(LossType lossType = LossType.Kto)
             ["count/rejected"] = r.Count,
         };
         metrics["rewards/margins"] = metrics["rewards/chosen"] - metrics["rewards/rejected"];
-        // SFT, DPO and BCO have no KL reference point; DPO and BCO also no per-label counts, SFT no rewards (TRL logs none of these).
-        if (lossType is LossType.Sft or LossType.Dpo or LossType.Bco) metrics.Remove("kl");
-        if (lossType == LossType.Sft)
+        if (!logged.HasFlag(LoggedMetrics.Kl)) metrics.Remove("kl");
+        if (!logged.HasFlag(LoggedMetrics.Rewards))
             foreach (var key in new[] { "rewards/chosen", "rewards/rejected", "rewards/margins" }) metrics.Remove(key);
-        if (lossType is LossType.Dpo or LossType.Bco)
+        if (!logged.HasFlag(LoggedMetrics.Counts))
             foreach (var key in new[] { "count/chosen", "count/rejected" }) metrics.Remove(key);
-        if (lossType == LossType.Dpo) metrics["rewards/accuracies"] = Mean(_pairsWon, _pairs);
-        if (lossType == LossType.Bco) metrics["delta"] = Mean(_delta, _microBatches);
+        if (logged.HasFlag(LoggedMetrics.PairAccuracy)) metrics["rewards/accuracies"] = Mean(_pairsWon, _pairs);
+        if (logged.HasFlag(LoggedMetrics.Delta)) metrics["delta"] = Mean(_delta, _microBatches);
         return metrics.ToDictionary(m => prefix + m.Key, m => m.Value);
     }
 }

@@ -7,20 +7,37 @@ namespace OnnxKto.Training.Loop;
 
 /// <summary>
 /// The output folder of <c>onnx-kto train</c>: <c>metrics.jsonl</c>, <c>checkpoint-&lt;step&gt;/</c> folders and the
-/// reference-log-prob cache. Guards against clobbering a run and writes checkpoints atomically.
+/// reference-log-prob cache. Guards against clobbering a run and writes checkpoints atomically. Export, the online loop
+/// and the demo find a run's checkpoints and metrics through this type.
 /// </summary>
-internal sealed class RunFolder
+public sealed class RunFolder
 {
+    /// <summary>The metrics file's name: one JSON object per logging step, evaluation and the closing totals.</summary>
     public const string MetricsFile = "metrics.jsonl";
+
+    /// <summary>A checkpoint folder's name before its step.</summary>
     public const string CheckpointPrefix = "checkpoint-";
 
+    /// <summary>The run folder at <paramref name="path"/> (which need not exist yet).</summary>
     public RunFolder(string path) => Path = System.IO.Path.GetFullPath(path);
 
+    /// <summary>The folder's full path.</summary>
     public string Path { get; }
 
+    /// <summary>The metrics file's path.</summary>
     public string Metrics => System.IO.Path.Combine(Path, MetricsFile);
 
+    /// <summary>The reference log-prob cache's path.</summary>
     public string ReferenceCache(string name) => System.IO.Path.Combine(Path, $"reference_logps{name}.safetensors");
+
+    /// <summary>The folder of the checkpoint after update <paramref name="step"/>.</summary>
+    public string CheckpointFolder(long step) => System.IO.Path.Combine(Path, CheckpointPrefix + step.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>The logged lines that carry a step (training and evaluation), each metric by name; null values (non-finite) left out.</summary>
+    public List<Dictionary<string, double>> ReadMetrics() =>
+        File.ReadLines(Metrics).Select(line => JsonSerializer.Deserialize<Dictionary<string, double?>>(line)!)
+            .Where(m => m.ContainsKey("step"))
+            .Select(m => m.Where(kv => kv.Value is not null).ToDictionary(kv => kv.Key, kv => kv.Value!.Value)).ToList();
 
     /// <summary>Complete checkpoints by step (a folder is complete once renamed from its temporary name).</summary>
     public IReadOnlyList<(long Step, string Folder)> Checkpoints() =>
@@ -29,6 +46,9 @@ internal sealed class RunFolder
             .Where(d => long.TryParse(d.Name[CheckpointPrefix.Length..], NumberStyles.None, CultureInfo.InvariantCulture, out _))
             .Select(d => (long.Parse(d.Name[CheckpointPrefix.Length..], CultureInfo.InvariantCulture), d.Folder))
             .OrderBy(c => c.Item1).ToList();
+
+    /// <summary>The folder of the last complete checkpoint, or null when there is none.</summary>
+    public string? LastCheckpoint() => Checkpoints() is [.., var last] ? last.Folder : null;
 
     /// <summary>
     /// Prepares the folder: a new run needs an empty or absent folder; an existing run is refused unless
@@ -51,15 +71,15 @@ internal sealed class RunFolder
     }
 
     /// <summary>Writes a checkpoint folder under a temporary name, then renames it; prunes old ones to <paramref name="keep"/>.</summary>
+    /// <returns>The checkpoint folder.</returns>
     public string SaveCheckpoint(TrainingCheckpoint checkpoint, long step, int? keep)
     {
-        var final = System.IO.Path.Combine(Path, CheckpointPrefix + step.ToString(CultureInfo.InvariantCulture));
-        var temporary = final + ".tmp";
-        if (Directory.Exists(temporary)) Directory.Delete(temporary, recursive: true);
-        Directory.CreateDirectory(temporary);
-        checkpoint.Save(System.IO.Path.Combine(temporary, ArtifactNames.Checkpoint));
-        if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
-        Directory.Move(temporary, final);
+        var final = CheckpointFolder(step);
+        AtomicPath.Write(final, temporary =>
+        {
+            Directory.CreateDirectory(temporary);
+            checkpoint.Save(System.IO.Path.Combine(temporary, ArtifactNames.Checkpoint));
+        });
         if (keep is int limit)
             foreach (var (_, folder) in Checkpoints().SkipLast(limit)) Directory.Delete(folder, recursive: true);
         return final;

@@ -1,4 +1,7 @@
+using OnnxKto.Data;
 using OnnxKto.Graphs;
+using OnnxKto.Training.Loop;
+using static OnnxKto.Training.Artifacts.ArtifactNames;
 
 namespace OnnxKto.Training.Losses;
 
@@ -17,8 +20,30 @@ internal sealed record BcoLossOutputs(Value Loss, Value Rewards, Value Delta);
 /// δ is detached, as TRL computes it from detached rewards. λ_D and λ_U weight the two terms as in kto (TRL's BCO has
 /// no weights: at the default 1 the loss is TRL's).
 /// </summary>
-internal static class BcoLoss
+internal sealed class BcoLoss(LossSettings settings) : TrainingLoss(settings)
 {
+    public override bool NeedsReference => true;
+
+    public override bool WeighsLabels => true;
+
+    public override LoggedMetrics Metrics => LoggedMetrics.Rewards | LoggedMetrics.Delta;
+
+    /// <summary>The running reward mean δ, gathered across ranks (<see cref="RewardShift"/>).</summary>
+    public override ILossState? CreateState(IReadOnlyList<TokenizedExample> data, int padId, int? maxLength) => new RewardShift();
+
+    public override Value AddTo(LossGraph graph)
+    {
+        var label = graph.Labels();
+        var reference = graph.PerRow(ReferenceLogps);
+        var weights = graph.LabelWeights(Settings);
+        var mean = graph.Scalar(RewardMean);
+        var count = graph.Training ? graph.Scalar(RewardCount) : null;
+        var outputs = Build(graph.B, Settings, graph.Policy.SequenceLogps, reference, label, mean, count, weights);
+        graph.Output(outputs.Rewards, Rewards);
+        graph.Output(outputs.Delta, Delta);
+        return outputs.Loss;
+    }
+
     /// <param name="b">Builder of the training graph.</param>
     /// <param name="settings">β and the label weights.</param>
     /// <param name="policy">Policy sequence log-probs (batch).</param>

@@ -1,4 +1,5 @@
 using OnnxKto.Graphs;
+using static OnnxKto.Training.Artifacts.ArtifactNames;
 
 namespace OnnxKto.Training.Losses;
 
@@ -15,8 +16,21 @@ internal sealed record DpoLossOutputs(Value Loss, Value Rewards);
 /// A micro-batch of B pairs has 2B rows, the B chosen completions first and then the B rejected ones in the same
 /// order (TRL's concatenated forward). The reference log-probs are inputs and carry no gradient.
 /// </summary>
-internal static class DpoLoss
+internal sealed class DpoLoss(LossSettings settings) : TrainingLoss(settings)
 {
+    public override bool NeedsReference => true;
+
+    public override bool Paired => true;
+
+    public override LoggedMetrics Metrics => LoggedMetrics.Rewards | LoggedMetrics.PairAccuracy;
+
+    public override Value AddTo(LossGraph graph)
+    {
+        var outputs = Build(graph.B, Settings, graph.Policy.SequenceLogps, graph.PerRow(ReferenceLogps));
+        graph.Output(outputs.Rewards, Rewards);
+        return outputs.Loss;
+    }
+
     /// <param name="b">Builder of the training graph.</param>
     /// <param name="settings">β and label smoothing.</param>
     /// <param name="policy">Policy sequence log-probs (2B).</param>

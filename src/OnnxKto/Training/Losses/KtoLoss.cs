@@ -1,4 +1,7 @@
+using OnnxKto.Data;
 using OnnxKto.Graphs;
+using OnnxKto.Training.Loop;
+using static OnnxKto.Training.Artifacts.ArtifactNames;
 
 namespace OnnxKto.Training.Losses;
 
@@ -20,8 +23,41 @@ internal sealed record KtoLossOutputs(Value Loss, Value Rewards, Value Kl);
 /// window) instead of from the micro-batch's KL pairs; it is detached all the same.
 /// Constants take the element type of the inputs, so the same graph runs in float32 or float64.
 /// </summary>
-internal static class KtoLoss
+internal sealed class KtoLoss(LossSettings settings) : TrainingLoss(settings)
 {
+    public override bool NeedsReference => true;
+
+    public override KlPass KlPass => Settings.LossType == LossType.ApoZeroUnpaired ? KlPass.None
+        : Settings.KlEstimate == KlEstimate.Batch ? KlPass.MicroBatch : KlPass.Window;
+
+    public override bool WeighsLabels => true;
+
+    public override LoggedMetrics Metrics => LoggedMetrics.Kl | LoggedMetrics.Rewards | LoggedMetrics.Counts;
+
+    /// <summary>kl_estimate step or running: the window's z0 (<see cref="KlReferencePoint"/>).</summary>
+    public override ILossState? CreateState(IReadOnlyList<TokenizedExample> data, int padId, int? maxLength) =>
+        KlPass == KlPass.Window ? new KlReferencePoint(Settings, data, padId, maxLength) : null;
+
+    public override Value AddTo(LossGraph graph)
+    {
+        var label = graph.Labels();
+        var reference = graph.PerRow(ReferenceLogps);
+        var weights = graph.LabelWeights(Settings);
+        Value? policyKl = null, referenceKl = null, klInput = null;
+        if (KlPass == KlPass.Window) klInput = graph.Scalar(Artifacts.ArtifactNames.KlReferencePoint);
+        else if (KlPass == KlPass.MicroBatch)
+        {
+            // The mismatched pairs: same parameters; the loss detaches what it computes from them.
+            policyKl = graph.PolicyKlLogps();
+            graph.Output(policyKl, PolicyKlLogps);
+            referenceKl = graph.PerRow(ReferenceKlLogps);
+        }
+        var outputs = Build(graph.B, Settings, graph.Policy.SequenceLogps, reference, policyKl, referenceKl, label, klInput, weights);
+        graph.Output(outputs.Rewards, Rewards);
+        graph.Output(outputs.Kl, Kl);
+        return outputs.Loss;
+    }
+
     /// <param name="b">Builder of the training graph.</param>
     /// <param name="settings">β, λ_D, λ_U and the loss type (<see cref="LossType.Kto"/> or <see cref="LossType.ApoZeroUnpaired"/>).</param>
     /// <param name="policy">Policy sequence log-probs (batch).</param>

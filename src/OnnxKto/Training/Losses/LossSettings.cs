@@ -20,11 +20,10 @@ public sealed record LossSettings(
     double LabelSmoothing = 0)
 {
     /// <summary>Whether z0 is estimated outside the training graph, over an update's window, and fed to it (kto with step or running).</summary>
-    public bool KlFromWindow => LossType == LossType.Kto && KlEstimate != KlEstimate.Batch;
+    public bool KlFromWindow => TrainingLoss.For(this).KlPass == KlPass.Window;
 
-
-    /// <summary>Rows of a micro-batch of <paramref name="batchSize"/> examples: dpo's examples are pairs, two rows each.</summary>
-    public int RowsPerMicroBatch(int batchSize) => LossType == LossType.Dpo ? 2 * batchSize : batchSize;
+    /// <summary>Rows of a micro-batch of <paramref name="batchSize"/> examples: a paired loss's examples are pairs, two rows each.</summary>
+    public int RowsPerMicroBatch(int batchSize) => TrainingLoss.For(this).RowsPerMicroBatch(batchSize);
 
     /// <summary>Whether a label weight is <c>auto</c>: then the training graphs take λ_D and λ_U as inputs, set from the data.</summary>
     public bool AutoWeights => DesirableWeight is null || UndesirableWeight is null;

@@ -34,22 +34,14 @@ public sealed class TrainingSession : IDisposable
     private readonly BoundSession _training;
     private readonly Lazy<BoundSession> _eval;
     private readonly IOptimizer _optimizer;
-    private Lazy<BoundSession> _reference;
     private readonly string _folder;
-
-    private readonly string[] _trainable, _frozen;
-    private readonly Dictionary<string, DeviceTensor> _frozenValues = [];
-    private readonly Dictionary<string, DeviceTensor> _parameters = [];  // trainable parameters and their optimizer state
-    private readonly Dictionary<string, DeviceTensor>[] _gradients = [[], []];
-    private readonly Dictionary<string, DeviceTensor> _zerosByShape = [];
+    private readonly ParameterStore _parameters;
+    private readonly GradientBuffers _gradients;
+    private readonly ReferenceModel _reference;
     private readonly DynamicLossScaler? _scaler;
-    private Dictionary<string, DeviceTensor>? _referenceWeights;
-    private bool _referenceSharesParameters;
     private float _learningRate;
     private readonly Dictionary<string, float[]> _lossInputs = [];
     private bool _disposed;
-    private int _latestGradient = -1;
-    private bool _resetGradient = true;
 
     /// <summary>Opens the artifacts in <paramref name="artifactsFolder"/> at the state of <paramref name="checkpoint"/>.</summary>
     /// <param name="artifactsFolder">Output of <c>onnx-kto artifacts</c>.</param>
@@ -58,7 +50,8 @@ public sealed class TrainingSession : IDisposable
     /// <param name="settings">Threads (0: every core), TF32 on CUDA, graph optimizations.</param>
     /// <exception cref="DeviceUnavailableException">CUDA was asked for and cannot be used, with what is missing.</exception>
     /// <exception cref="UserError">The artifacts compute in bfloat16 and the device is the CPU, which has no bfloat16 kernels;
-    /// or CUDA was asked for and the artifacts were made by an earlier onnx-kto (no gradient norm graph) or train a tensor over 2 GiB.</exception>
+    /// or CUDA was asked for and the artifacts were made by an earlier onnx-kto (no gradient norm graph) or train a tensor over 2 GiB
+    /// (the CPU trains tensors of any size).</exception>
     public TrainingSession(string artifactsFolder, TrainingCheckpoint checkpoint, ExecutionDevice? device = null, DeviceSessionSettings? settings = null)
         : this(artifactsFolder, checkpoint, device, settings, optimizerGraphChunk: null)
     {
@@ -81,28 +74,17 @@ public sealed class TrainingSession : IDisposable
         _context = new DeviceContext(device ?? ExecutionDevice.Cpu, settings);
         _training = Open(TrainingModel);
         _eval = new Lazy<BoundSession>(() => Open(EvalModel));
-        _reference = new Lazy<BoundSession>(() => Open(ReferenceModel));
-
-        _trainable = _manifest.Parameters.Where(p => p.Trainable).Select(p => p.Name).ToArray();
-        _frozen = _manifest.Parameters.Where(p => !p.Trainable).Select(p => p.Name).ToArray();
         _optimizer = Device.IsCuda || optimizerGraphChunk is not null
             ? OpenGraphOptimizer(optimizerGraphChunk ?? GraphOptimizer.DefaultChunkElements)
             : new HostOptimizer(_manifest.Config.Optimizer);
-        if (checkpoint.Metadata.TryGetValue("model_fingerprint", out var fingerprint) && fingerprint != _manifest.ModelFingerprint)
+        if (checkpoint.Metadata.TryGetValue(Loop.CheckpointMetadata.ModelFingerprintKey, out var fingerprint) && fingerprint != _manifest.ModelFingerprint)
             throw new InvalidDataException(
                 $"The checkpoint was trained from another model (fingerprint {fingerprint}) than the artifacts in '{_folder}' ({_manifest.ModelFingerprint}); resume with the artifacts it was made with.");
-        // A LoRA run's checkpoints hold the adapters only; the frozen base comes from the artifacts' initial checkpoint.
-        var initial = _frozen.All(checkpoint.Tensors.ContainsKey) ? checkpoint : TrainingCheckpoint.Open(Path.Combine(_folder, Checkpoint));
-        foreach (var name in _frozen) _frozenValues[name] = _context.Upload(Tensor(initial, name));
-        foreach (var p in _manifest.Parameters.Where(p => p.Trainable))
-        {
-            foreach (var name in StateNames(p.Name).Prepend(p.Name)) _parameters[name] = _context.Upload(Tensor(checkpoint, name));
-            _gradients[0][p.Name] = _context.Allocate(DataType.Float, p.Shape);
-            var shape = string.Join(",", p.Shape);
-            if (!_zerosByShape.ContainsKey(shape)) _zerosByShape[shape] = _context.Zeros(DataType.Float, p.Shape);
-        }
+        _parameters = new ParameterStore(_context, _manifest, checkpoint, () => TrainingCheckpoint.Open(Path.Combine(_folder, Checkpoint)));
+        _gradients = new GradientBuffers(_context, _manifest.Parameters.Where(p => p.Trainable).ToList());
+        _reference = new ReferenceModel(_context, _folder, _parameters, () => Step);
         Step = checkpoint.Step;
-        // Each upload read its tensor into a managed buffer that is garbage now; hand it back before activations need the room.
+        // Trainable tensors were copied out of the checkpoint's mapped file, whose views are garbage now: unmap them before activations need the room.
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
     }
 
@@ -133,7 +115,7 @@ public sealed class TrainingSession : IDisposable
     public void SetLossInput(string name, double value) => _lossInputs[name] = [(float)value];
 
     /// <summary>Makes the next <see cref="TrainStep"/> start a fresh gradient instead of adding to the current one.</summary>
-    public void LazyResetGrad() => _resetGradient = true;
+    public void LazyResetGrad() => _gradients.LazyReset();
 
     /// <summary>
     /// Forward and backward on one micro-batch; adds its gradient (scaled by <paramref name="lossScale"/>, e.g.
@@ -141,49 +123,22 @@ public sealed class TrainingSession : IDisposable
     /// </summary>
     public TrainStepResult TrainStep(MicroBatch batch, float[]? referenceLogps, float[]? referenceKlLogps, float lossScale)
     {
-        var inputs = BatchInputs(batch, referenceLogps, referenceKlLogps, _training.InputNames, (float)(lossScale * (_scaler?.Scale ?? 1)), _lossInputs);
+        _parameters.BindTo(_training);
+        int target = _gradients.BindStep(_training);
+        var inputs = SessionInputs.ForBatch(batch, referenceLogps, referenceKlLogps, _training.InputNames, (float)(lossScale * (_scaler?.Scale ?? 1)), _lossInputs);
         if (_scaler is not null) inputs.Add((GradientUnscale, DeviceTensor.OverHost(new[] { (float)(1 / _scaler.Scale) })));
-        try
-        {
-            BindParameters(_training);
-            // A fresh gradient reads zeros and may overwrite the latest buffer; adding to one needs the other.
-            int target = _latestGradient < 0 ? 0 : _resetGradient ? _latestGradient : 1 - _latestGradient;
-            if (_gradients[target].Count == 0)
-                foreach (var p in _manifest.Parameters.Where(p => p.Trainable)) _gradients[target][p.Name] = _context.Allocate(DataType.Float, p.Shape);
-            foreach (var p in _manifest.Parameters.Where(p => p.Trainable))
-            {
-                _training.BindInput(AccumulationBuffer(p.Name), _resetGradient ? _zerosByShape[string.Join(",", p.Shape)] : _gradients[_latestGradient][p.Name]);
-                _training.BindOutput(GradientNames.Of(p.Name), _gradients[target][p.Name]);
-            }
-            foreach (var (name, value) in inputs) _training.BindInput(name, value);
-            foreach (var name in _training.OutputNames.Where(o => !GradientNames.IsGradient(o))) _training.BindOutputToHost(name);
-            var metrics = _training.Run("run the training step");
-            _latestGradient = target;
-            _resetGradient = false;
-            return Metrics(metrics);
-        }
-        finally
-        {
-            foreach (var (_, value) in inputs) value.Dispose();
-        }
+        // The gradients are bound to their buffers; only the loss and the metrics come back.
+        var outputs = SessionInputs.Run(_training, inputs, "run the training step", boundElsewhere: GradientNames.IsGradient);
+        _gradients.Commit(target);
+        return Metrics(outputs);
     }
 
     /// <summary>The eval graph's loss and metrics on one micro-batch at the current parameters (no gradients).</summary>
     public TrainStepResult EvalStep(MicroBatch batch, float[]? referenceLogps, float[]? referenceKlLogps)
     {
         var session = _eval.Value;
-        var inputs = BatchInputs(batch, referenceLogps, referenceKlLogps, session.InputNames, 1, _lossInputs);
-        try
-        {
-            BindParameters(session);
-            foreach (var (name, value) in inputs) session.BindInput(name, value);
-            foreach (var name in session.OutputNames) session.BindOutputToHost(name);
-            return Metrics(session.Run("run the eval step"));
-        }
-        finally
-        {
-            foreach (var (_, value) in inputs) value.Dispose();
-        }
+        _parameters.BindTo(session);
+        return Metrics(SessionInputs.Run(session, SessionInputs.ForBatch(batch, referenceLogps, referenceKlLogps, session.InputNames, 1, _lossInputs), "run the eval step"));
     }
 
     /// <summary>
@@ -193,14 +148,14 @@ public sealed class TrainingSession : IDisposable
     /// </summary>
     public double OptimizerStep()
     {
-        if (_latestGradient < 0) throw new InvalidOperationException("OptimizerStep needs a TrainStep first.");
+        if (!_gradients.Any) throw new InvalidOperationException("OptimizerStep needs a TrainStep first.");
         var parameters = _manifest.Parameters.Where(p => p.Trainable).Select(p => new OptimizerParameter(p.Name, _parameters[p.Name],
-            _gradients[_latestGradient][p.Name], StateNames(p.Name).Select(s => _parameters[s]).ToList(), p.Decay)).ToList();
+            _gradients[p.Name], _parameters.StateNames(p.Name).Select(s => _parameters[s]).ToList(), p.Decay)).ToList();
         double norm = _optimizer.Step(parameters, _learningRate, Step + 1);
         _scaler?.Update(double.IsFinite(norm));
         LazyResetGrad();
         if (double.IsFinite(norm)) Step++;
-        if (_referenceSharesParameters) ReleaseReferenceModel();  // the parameters it borrowed have moved on
+        _reference.AfterUpdate();  // weights it borrowed from the parameters have moved on
         return norm;
     }
 
@@ -208,17 +163,7 @@ public sealed class TrainingSession : IDisposable
     /// Frees the reference model (its session and the initial weights of trainable parameters): call it once the
     /// reference log-probs are cached. A later <see cref="ComputeReferenceLogps"/> loads them again.
     /// </summary>
-    public void ReleaseReferenceModel()
-    {
-        if (_referenceWeights is not null && !_referenceSharesParameters)
-            foreach (var (name, tensor) in _referenceWeights.Where(w => !_frozenValues.ContainsKey(w.Key))) tensor.Dispose();
-        _referenceWeights = null;
-        _referenceSharesParameters = false;
-        if (_reference.IsValueCreated) _reference.Value.Dispose();
-        _reference = new Lazy<BoundSession>(() => Open(ReferenceModel));
-    }
-
-    private IReadOnlyList<string> StateNames(string parameter) => OptimizerGraph.StateNames(_manifest.Config.Optimizer.Kind, parameter);
+    public void ReleaseReferenceModel() => _reference.Release();
 
     // Artifacts from before the optimizer ran in chunks have no gradient norm graph, and an optimizer graph over whole tensors.
     private GraphOptimizer OpenGraphOptimizer(long chunkElements)
@@ -230,7 +175,7 @@ public sealed class TrainingSession : IDisposable
                 "Re-run 'onnx-kto artifacts' with the same model and config into a new folder and train with that one; " +
                 "checkpoints of the old folder load on it (same model and config fingerprints).");
         var largest = _manifest.Parameters.Where(p => p.Trainable).Select(p => (p.Name, Count: p.Shape.Aggregate(1L, (n, d) => n * d))).MaxBy(p => p.Count);
-        if (largest.Count * sizeof(float) > DeviceTensor.MaxAddressableBytes)
+        if (Device.IsCuda && largest.Count * sizeof(float) > DeviceTensor.MaxAddressableBytes)
             throw new UserError(
                 $"The trainable parameter '{largest.Name}' holds {largest.Count:N0} float32 values, over 2 GiB: the optimizer graphs update it through " +
                 "views at an offset, and ONNX Runtime's C# API gives the address of tensors up to 2 GiB only.",
@@ -241,56 +186,18 @@ public sealed class TrainingSession : IDisposable
     /// <summary>
     /// Reference log-probs of target and KL sequences with the artifact's initial weights (the frozen reference model).
     /// </summary>
-    public (float[] Target, float[] Kl) ComputeReferenceLogps(MicroBatch.Sequences target, MicroBatch.Sequences kl, int rows)
-    {
-        var session = _reference.Value;
-        _referenceWeights ??= LoadReferenceWeights();
-        var inputs = new List<(string, DeviceTensor)>();
-        try
-        {
-            inputs.AddRange(SequenceInputs(target, rows, InputIds, AttentionMask, CompletionMask));
-            inputs.AddRange(SequenceInputs(kl, rows, KlInputIds, KlAttentionMask, KlCompletionMask));
-            foreach (var (name, value) in _referenceWeights) session.BindInput(name, value);
-            foreach (var (name, value) in inputs) session.BindInput(name, value);
-            foreach (var name in session.OutputNames) session.BindOutputToHost(name);
-            var outputs = session.Run("run the reference model");
-            return (outputs[ReferenceLogps].ToFloats(), outputs[ReferenceKlLogps].ToFloats());
-        }
-        finally
-        {
-            foreach (var (_, value) in inputs) value.Dispose();
-        }
-    }
+    public (float[] Target, float[] Kl) ComputeReferenceLogps(MicroBatch.Sequences target, MicroBatch.Sequences kl, int rows) =>
+        _reference.Compute(target, kl, rows);
 
     /// <summary>
     /// The policy's log-probs of KL sequences at the current parameters, without gradient (for kl_estimate step and
     /// running): the reference graph run on the trainable parameters instead of the initial ones. Its target half
     /// gets a one-token stub per row (token 0), whose result is dropped; data parallelism uses it too, to agree on the KL estimate.
     /// </summary>
-    public float[] ComputePolicyKlLogps(MicroBatch.Sequences kl, int rows)
-    {
-        var session = _reference.Value;
-        var filler = MicroBatch.Pad(Enumerable.Repeat<(int[], int[])>(([0], [0]), rows).ToList(), 0);
-        var inputs = new List<(string, DeviceTensor)>();
-        try
-        {
-            inputs.AddRange(SequenceInputs(filler, rows, InputIds, AttentionMask, CompletionMask));
-            inputs.AddRange(SequenceInputs(kl, rows, KlInputIds, KlAttentionMask, KlCompletionMask));
-            BindParameters(session);
-            foreach (var (name, value) in inputs) session.BindInput(name, value);
-            foreach (var name in session.OutputNames) session.BindOutputToHost(name);
-            return session.Run("score the KL pairs with the policy")[ReferenceKlLogps].ToFloats();
-        }
-        finally
-        {
-            foreach (var (_, value) in inputs) value.Dispose();
-        }
-    }
+    public float[] ComputePolicyKlLogps(MicroBatch.Sequences kl, int rows) => _reference.PolicyKl(kl, rows);
 
     /// <summary>The accumulated gradient of each trainable parameter (manifest order), for averaging across ranks before <see cref="OptimizerStep"/>.</summary>
-    internal IReadOnlyList<DeviceTensor> AccumulatedGradients() =>
-        _latestGradient < 0 ? throw new InvalidOperationException("There is no gradient before a TrainStep.")
-            : _trainable.Select(name => _gradients[_latestGradient][name]).ToList();
+    internal IReadOnlyList<DeviceTensor> AccumulatedGradients() => _parameters.Trainable.Select(name => _gradients[name]).ToList();
 
     /// <summary>
     /// Parameters and optimizer state (and the fp16 loss scaler's state, in the metadata) as a checkpoint whose tensors
@@ -301,8 +208,7 @@ public sealed class TrainingSession : IDisposable
     public TrainingCheckpoint SaveCheckpoint(IReadOnlyDictionary<string, string> metadata)
     {
         // Downloaded one at a time as the checkpoint is written, never all at once.
-        IEnumerable<KeyValuePair<string, DeviceTensor>> frozen = _manifest.Config.Lora.UsePeft ? [] : _frozenValues;
-        var saved = frozen.Concat(_parameters);
+        var saved = _parameters.Saved(withFrozen: !_manifest.Config.Lora.UsePeft);
         long step = Step;
         var tensors = new LazyTensors(saved.Select(kv => new LazyTensors.Entry(kv.Key, kv.Value.Type, kv.Value.Dims, () => Download(kv.Value, step))));
         if (_scaler is not null) metadata = metadata.Concat(_scaler.ToMetadata()).ToDictionary();
@@ -316,7 +222,7 @@ public sealed class TrainingSession : IDisposable
     /// </summary>
     public ModelSource CurrentModel()
     {
-        var weights = CurrentWeights();
+        var weights = _parameters.Download();
         var adapter = CurrentAdapter(weights);
         return new ModelSource(_manifest.Model, _manifest.ModelConfig, adapter is null ? weights : adapter.Merge(weights));
     }
@@ -324,14 +230,6 @@ public sealed class TrainingSession : IDisposable
     private LoraAdapter? CurrentAdapter(IReadOnlyDictionary<string, TensorData> weights) => _manifest.Config.Lora.UsePeft
         ? LoraAdapter.From(_manifest.Config.Lora, ModelBuilders.LoraLayers(_manifest.ModelConfig, _manifest.Config.Lora), weights)
         : null;
-
-    private Dictionary<string, TensorData> CurrentWeights()
-    {
-        var weights = new Dictionary<string, TensorData>(StringComparer.Ordinal);
-        foreach (var (name, value) in _frozenValues) weights[name] = _context.Download(value);
-        foreach (var name in _trainable) weights[name] = _context.Download(_parameters[name]);
-        return weights;
-    }
 
     // A checkpoint's tensor, read while the session still holds it at the checkpoint's update.
     private TensorData Download(DeviceTensor tensor, long step) =>
@@ -346,71 +244,13 @@ public sealed class TrainingSession : IDisposable
         _training.Dispose();
         _optimizer.Dispose();
         if (_eval.IsValueCreated) _eval.Value.Dispose();
-        ReleaseReferenceModel();
-        foreach (var v in _gradients.Append(_parameters).Append(_zerosByShape).Append(_frozenValues).SelectMany(set => set.Values)) v.Dispose();
+        _reference.Dispose();
+        _gradients.Dispose();
+        _parameters.Dispose();
         _context.Dispose();
     }
 
     private BoundSession Open(string file) => _context.Open(Path.Combine(_folder, file));
-
-    private void BindParameters(BoundSession session)
-    {
-        foreach (var name in _trainable) session.BindInput(name, _parameters[name]);
-        foreach (var name in _frozen) session.BindInput(name, _frozenValues[name]);
-    }
-
-    private static TensorData Tensor(TrainingCheckpoint checkpoint, string name) =>
-        checkpoint.Tensors.TryGetValue(name, out var t) ? t
-            : throw new InvalidDataException($"The checkpoint has no tensor '{name}', which the artifacts need; was it made for other artifacts?");
-
-    private Dictionary<string, DeviceTensor> LoadReferenceWeights()
-    {
-        // Frozen weights never change, so the reference shares their tensors. Before the first update the trainable
-        // ones still hold the initial values (runs start from the artifacts' checkpoint at step 0), so the reference
-        // borrows them too; later they come from the initial checkpoint.
-        // A LoRA run's reference is the base without adapters: it reads the frozen base and the initial saved modules only.
-        var inputs = _reference.Value.InputNames.ToHashSet();
-        var weights = _frozenValues.Where(w => inputs.Contains(w.Key)).ToDictionary(w => w.Key, w => w.Value);
-        var trainable = _trainable.Where(inputs.Contains).ToList();
-        _referenceSharesParameters = Step == 0;
-        if (_referenceSharesParameters)
-            foreach (var name in trainable) weights[name] = _parameters[name];
-        else
-        {
-            var initial = TrainingCheckpoint.Open(Path.Combine(_folder, Checkpoint));
-            foreach (var name in trainable) weights[name] = _context.Upload(Tensor(initial, name));
-        }
-        return weights;
-    }
-
-    private static List<(string, DeviceTensor)> BatchInputs(MicroBatch batch, float[]? referenceLogps, float[]? referenceKlLogps,
-        IReadOnlyList<string> wanted, float lossScale, IReadOnlyDictionary<string, float[]> lossInputs)
-    {
-        var inputs = new List<(string, DeviceTensor)>();
-        inputs.AddRange(SequenceInputs(batch.Target, batch.Size, InputIds, AttentionMask, CompletionMask));
-        if (wanted.Contains(KlInputIds))
-            inputs.AddRange(SequenceInputs(batch.Kl ?? throw new ArgumentException("This loss needs KL sequences."), batch.Size,
-                KlInputIds, KlAttentionMask, KlCompletionMask));
-        if (wanted.Contains(Label))
-            inputs.Add((Label, DeviceTensor.OverHost(batch.Labels, batch.Size)));
-        if (wanted.Contains(ReferenceLogps))
-            inputs.Add((ReferenceLogps, DeviceTensor.OverHost(referenceLogps ?? throw new ArgumentException("This loss needs reference log-probs."), batch.Size)));
-        if (wanted.Contains(ReferenceKlLogps))
-            inputs.Add((ReferenceKlLogps, DeviceTensor.OverHost(referenceKlLogps ?? throw new ArgumentException("This loss needs reference KL log-probs."), batch.Size)));
-        if (wanted.Contains(LossScale))
-            inputs.Add((LossScale, DeviceTensor.OverHost(new[] { lossScale })));
-        foreach (var name in wanted.Where(n => !inputs.Any(i => i.Item1 == n) && lossInputs.ContainsKey(n)))
-            inputs.Add((name, DeviceTensor.OverHost(lossInputs[name])));
-        return inputs;
-    }
-
-    private static IEnumerable<(string, DeviceTensor)> SequenceInputs(MicroBatch.Sequences s, int rows, string ids, string mask, string completion)
-    {
-        long[] shape = [rows, s.Length];
-        yield return (ids, DeviceTensor.OverHost(s.Ids, shape));
-        yield return (mask, DeviceTensor.OverHost(s.AttentionMask, shape));
-        yield return (completion, DeviceTensor.OverHost(s.CompletionMask, shape));
-    }
 
     private static TrainStepResult Metrics(IReadOnlyDictionary<string, TensorData> outputs)
     {

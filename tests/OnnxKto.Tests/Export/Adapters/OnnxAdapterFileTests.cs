@@ -44,7 +44,7 @@ public sealed class OnnxAdapterFileTests
             Assert.AreEqual((int)tensor.Type, Field<int>(bytes, parameter, 2), $"{name}: data_type");
             int raw = Target(bytes, parameter, 3);
             Assert.AreEqual(0, (raw + 4) % 8, $"{name}: raw_data is force_align 8 (ORT maps it in place)");
-            CollectionAssert.AreEqual(tensor.Bytes, bytes.AsSpan(raw + 4, U32(bytes, raw)).ToArray(), name);
+            CollectionAssert.AreEqual(tensor.Bytes.ToArray(), bytes.AsSpan(raw + 4, U32(bytes, raw)).ToArray(), name);
         }
     }
 

@@ -31,7 +31,7 @@ public sealed class OnnxModelFileTests
         Assert.AreEqual(new Shape("batch", 4), loaded["x"].Shape);
         Assert.AreEqual(g.Nodes.Count, loaded.Nodes.Count);
         CollectionAssert.AreEqual(g.Nodes.Select(n => n.Name).ToList(), loaded.Nodes.Select(n => n.Name).ToList());
-        CollectionAssert.AreEqual(g["w"].Data!.Bytes, loaded["w"].Data!.Bytes);
+        CollectionAssert.AreEqual(g["w"].Data!.Bytes.ToArray(), loaded["w"].Data!.Bytes.ToArray());
 
         var feeds = new Dictionary<string, TensorData> { ["x"] = TensorData.FromFloats([2, 4], [1, 2, 3, 4, 5, 6, 7, 8]) };
         using var original = new OnnxSession(g);

@@ -17,6 +17,14 @@ public sealed class DecoderBuilderTests
     [DataRow("gpt2")]
     [DataRow("llama")]
     [DataRow("qwen2")]
+    [DataRow("llama3-rope")]
+    [DataRow("yarn-rope")]
+    [DataRow("linear-rope")]
+    [DataRow("qwen3")]
+    [DataRow("olmo2")]
+    [DataRow("smollm3")]
+    [DataRow("mistral-sliding")]
+    [DataRow("qwen2-sliding")]
     public void LogitsMatchFloat64Reference(string architecture)
     {
         var config = TinyModels.ByName(architecture);

@@ -56,7 +56,7 @@ public sealed class CheckpointFolderTests
             new[] { "transformer.wte.weight", "transformer.wpe.weight", "transformer.h.0.attn.c_attn.weight", "transformer.h.0.attn.c_attn.bias", "transformer.ln_f.weight" },
             checkpoint.Weights.Keys.ToArray());
         CollectionAssert.AreEqual(new long[] { 4, 12 }, checkpoint.Weights["transformer.h.0.attn.c_attn.weight"].Dims, "Conv1D weights keep their [in, out] layout");
-        CollectionAssert.AreEqual(stored["h.0.attn.c_attn.bias"].Bytes, checkpoint.Weights["transformer.h.0.attn.c_attn.bias"].Bytes);
+        CollectionAssert.AreEqual(stored["h.0.attn.c_attn.bias"].Bytes.ToArray(), checkpoint.Weights["transformer.h.0.attn.c_attn.bias"].Bytes.ToArray());
         Assert.AreEqual(2, checkpoint.Config.NumHeads);
         Assert.AreEqual(Path.GetFullPath(dir.Path), checkpoint.Directory);
     }
@@ -90,8 +90,8 @@ public sealed class CheckpointFolderTests
             a.Weights.Keys.ToArray());
         CollectionAssert.AreEquivalent(a.Weights.Keys.ToArray(), b.Weights.Keys.ToArray());
         foreach (var (name, tensor) in a.Weights)
-            CollectionAssert.AreEqual(tensor.Bytes, b.Weights[name].Bytes, name);
-        CollectionAssert.AreEqual(weights["lm_head.weight"].Bytes, a.Weights["lm_head.weight"].Bytes);
+            CollectionAssert.AreEqual(tensor.Bytes.ToArray(), b.Weights[name].Bytes.ToArray(), name);
+        CollectionAssert.AreEqual(weights["lm_head.weight"].Bytes.ToArray(), a.Weights["lm_head.weight"].Bytes.ToArray());
     }
 
     [TestMethod]

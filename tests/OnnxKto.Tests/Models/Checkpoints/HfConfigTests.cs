@@ -98,7 +98,7 @@ public sealed class HfConfigTests
 
         StringAssert.Contains(e.Message, "/ckpt/config.json");
         StringAssert.Contains(e.Message, "'bert'");
-        StringAssert.Contains(e.Message, "gpt2, llama, mistral, qwen2");
+        StringAssert.Contains(e.Message, "gpt2, llama, mistral, qwen2, qwen3, smollm3, olmo2");
     }
 
     [TestMethod]
@@ -117,7 +117,10 @@ public sealed class HfConfigTests
     }
 
     [TestMethod]
-    [DataRow("\"rope_scaling\": {\"rope_type\": \"llama3\", \"factor\": 8.0}", "rope_scaling")]
+    [DataRow("\"rope_scaling\": {\"rope_type\": \"dynamic\", \"factor\": 2.0}", "rope_type 'dynamic'")]
+    [DataRow("\"rope_scaling\": {\"rope_type\": \"su\", \"factor\": 2.0}", "rope_type 'su'")]
+    [DataRow("\"mlp_bias\": true", "'mlp_bias'")]
+    [DataRow("\"partial_rotary_factor\": 0.5", "'partial_rotary_factor'")]
     [DataRow("\"hidden_act\": \"gelu\"", "hidden_act 'gelu'")]
     public void UnsupportedFeatureIsRefused(string extraKey, string expected)
     {

@@ -12,6 +12,9 @@ public sealed class HfConfigToJsonTests
     [DataRow("gpt2")]
     [DataRow("llama")]
     [DataRow("qwen2")]
+    [DataRow("gemma2")]
+    [DataRow("gemma3")]
+    [DataRow("phi3")]
     public void ParsingTheWrittenConfigGivesTheSameConfig(string architecture)
     {
         var config = TinyModels.ByName(architecture) with { BosTokenId = 3, PadTokenId = 4 };

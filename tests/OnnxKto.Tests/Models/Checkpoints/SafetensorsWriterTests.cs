@@ -32,7 +32,7 @@ public sealed class SafetensorsWriterTests
             var actual = file.Read(name);
             Assert.AreEqual(expected.Type, actual.Type, name);
             CollectionAssert.AreEqual(expected.Dims, actual.Dims, name);
-            CollectionAssert.AreEqual(expected.Bytes, actual.Bytes, name);
+            CollectionAssert.AreEqual(expected.Bytes.ToArray(), actual.Bytes.ToArray(), name);
         }
         Assert.AreEqual("100", file.Metadata["step"]);
         Assert.AreEqual("{\"beta\": 0.1}", file.Metadata["config"]);

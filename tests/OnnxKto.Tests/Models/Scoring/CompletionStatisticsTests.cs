@@ -52,6 +52,26 @@ public sealed class CompletionStatisticsTests
         }
     }
 
+    /// <summary>
+    /// Gemma 2's final soft-cap on the completion-rows path, whole and in pieces: the statistics of c·tanh(logit / c)
+    /// fed as full logits, the mean logit included (which is no longer h·mean(W)).
+    /// </summary>
+    [TestMethod]
+    [DataRow(1)]
+    [DataRow(2)]
+    [DataRow(7)]
+    public void SoftCappedHeadGivesTheStatisticsOfCappedLogits(int chunks)
+    {
+        double[] logits = [1, 0, -1, .5, .5, 0, 0, 2, 0, 1, 1, 1, 0, 0, 3];
+        const double cap = 0.8;
+        long[] ids = [0, 2, 1, 2, 0], mask = [0, 1, 1, 1, 0];
+        var capped = RunOne(logits.Select(l => cap * Math.Tanh(l / cap)).ToArray(), ids, mask, hiddenStates: false);
+        var actual = RunOne(logits, ids, mask, hiddenStates: true, chunks, softcap: cap);
+        Assert.AreEqual(capped.Logps, actual.Logps, 1e-12);
+        Assert.AreEqual(capped.LogitsSum, actual.LogitsSum, 1e-12);
+        Assert.AreNotEqual(RunOne(logits, ids, mask, hiddenStates: false).Logps, capped.Logps, 1e-3, "the cap bites");
+    }
+
     [TestMethod]
     public void HeadPiecesAreSegmentsFromRowsToLogProbs()
     {
@@ -75,7 +95,8 @@ public sealed class CompletionStatisticsTests
         return viaLogits;
     }
 
-    private static (double Logps, double LogitsSum, double Tokens) RunOne(double[] logits, long[] ids, long[] mask, bool hiddenStates, int chunks = 1)
+    private static (double Logps, double LogitsSum, double Tokens) RunOne(double[] logits, long[] ids, long[] mask, bool hiddenStates, int chunks = 1,
+        double? softcap = null)
     {
         var g = new Graph("logps");
         var b = new GraphBuilder(g);
@@ -87,7 +108,7 @@ public sealed class CompletionStatisticsTests
         {
             var h = g.AddInput("hidden", DataType.Double, new Shape("rows", 3));
             var w = g.AddInput("head", DataType.Double, new Shape(3, 3));
-            stats = CompletionStatistics.FromHiddenStates(b, h, w, i, m, chunks);
+            stats = CompletionStatistics.FromHiddenStates(b, h, w, i, m, chunks, softcap);
             feeds["hidden"] = TensorData.FromDoubles([5, 3], logits);
             feeds["head"] = TensorData.FromDoubles([3, 3], [1, 0, 0, 0, 1, 0, 0, 0, 1]);
         }

@@ -49,6 +49,27 @@ public sealed class ArtifactGeneratorTests
         Assert.AreEqual("preset:llama-tiny", ArtifactManifest.Load(dir.File("out")).Model);
     }
 
+    /// <summary>The manifest's model_config carries rope scaling, layer sets and norms; configurations without them keep their old JSON.</summary>
+    [TestMethod]
+    [DataRow("llama3-rope")]
+    [DataRow("yarn-rope")]
+    [DataRow("linear-rope")]
+    [DataRow("qwen3")]
+    [DataRow("olmo2")]
+    [DataRow("smollm3")]
+    [DataRow("mistral-sliding")]
+    [DataRow("qwen2-sliding")]
+    [DataRow("llama")]
+    public void ManifestJsonKeepsEachFamilysConfig(string name)
+    {
+        var config = TinyModels.ByName(name);
+        var json = System.Text.Json.JsonSerializer.Serialize(config, ArtifactManifest.Json);
+        Assert.AreEqual(config, System.Text.Json.JsonSerializer.Deserialize<ModelConfig>(json, ArtifactManifest.Json), json);
+        if (name == "llama")
+            foreach (var key in new[] { "rope_scaling", "no_rope_layers", "sliding", "qk_norm", "norm_placement" })
+                Assert.IsFalse(json.Contains(key, StringComparison.Ordinal), $"{key} in {json}");
+    }
+
     [TestMethod]
     public void UnknownPresetListsThePresets()
     {

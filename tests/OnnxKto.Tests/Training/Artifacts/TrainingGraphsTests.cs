@@ -147,6 +147,8 @@ public sealed class TrainingGraphsTests
     [DataRow("llama", "double", false, 1)]
     [DataRow("llama", "double", false, 2)]
     [DataRow("qwen2", "double", true, 2)]
+    [DataRow("gemma2", "double", true, 2)]
+    [DataRow("phi3", "double", true, 3)]
     [DataRow("llama", "float", true, 2)]
     [DataRow("gpt2", "float", true, null)]
     [DataRow("gpt2", "float", true, 3)]
@@ -185,6 +187,22 @@ public sealed class TrainingGraphsTests
                 Assert.IsTrue(worst <= (type == DataType.Double ? 1e-12 : 2e-5) * scale, $"{graph.Name} '{name}': off by {worst:E2} (scale {scale:E2})");
             }
         }
+    }
+
+    /// <summary>The head is recomputed in the backward pass when it runs in several pieces, or in one under gradient checkpointing.</summary>
+    [TestMethod]
+    public void AHeadInOnePieceIsRecomputedOnlyUnderCheckpointing()
+    {
+        var model = ModelBuilders.For(TinyModels.Gpt2).Build(new DecoderOptions { HiddenStates = true });
+        // batch × max_length = 3 × 8 = 24 rows.
+        var config = new KtoConfig { Schedule = new ScheduleSettings { PerDeviceTrainBatchSize = Batch }, Data = new OnnxKto.Data.DataOptions { MaxLength = 8 } };
+        bool RecomputesHead(int? rows, bool checkpointing) => TrainingGraphs.Build(model, config with { Memory = new MemorySettings { HeadChunkRows = rows, GradientCheckpointing = checkpointing } })
+            .Training.Nodes.Any(n => n.Name.StartsWith("/recompute/", StringComparison.Ordinal) && n.Name.Contains("logps", StringComparison.Ordinal));
+        Assert.IsFalse(RecomputesHead(24, false), "24 rows in one piece");
+        Assert.IsFalse(RecomputesHead(1024, false), "the default budget holds the whole head");
+        Assert.IsTrue(RecomputesHead(12, false), "two pieces of 12 rows");
+        Assert.IsTrue(RecomputesHead(1024, true), "checkpointing recomputes the one piece too");
+        Assert.IsFalse(RecomputesHead(null, true), "head_chunk_rows: null keeps the head");
     }
 
     /// <summary>

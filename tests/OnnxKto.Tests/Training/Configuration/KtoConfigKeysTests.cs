@@ -42,6 +42,7 @@ public sealed class KtoConfigKeysTests
         _ when type == typeof(int?) => 7,
         _ when type == typeof(double?) => value is null ? 0.75 : null!,  // a number becomes auto
         _ when type == typeof(bool) => !(bool)value!,
+        _ when type == typeof(bool?) => value is null ? false : null!,  // auto becomes false
         _ when type == typeof(string) => "chatml",
         _ when type == typeof(IReadOnlyList<string>) => new[] { "h\\.0\\.", "wte|wpe" },
         { IsEnum: true } => Enum.GetValues(type).Cast<object>().First(v => !v.Equals(value)),

@@ -121,7 +121,7 @@ public sealed class BaselineLossesTests
         var plan = TrainingPlan.Create(shaped.Examples.Count / 2, new ScheduleSettings { PerDeviceTrainBatchSize = 3, NumTrainEpochs = 2 }, 7, pairsForKl: false);
         foreach (var micro in plan.Updates.SelectMany(u => u.MicroBatches))
         {
-            var batch = MicroBatch.Build(shaped.Examples, PreferencePairs.Rows(micro.Examples), withKl: false, padId: TinyRun.Eos, maxLength: null, paired: true);
+            var batch = new TrainingData(shaped.Examples, shaped.Pairs).Batch(micro.Examples, withKl: false, padId: TinyRun.Eos, maxLength: null);
             for (int i = 0; i < 3; i++)
             {
                 var (chosen, rejected) = (shaped.Examples[batch.Examples[i]], shaped.Examples[batch.Examples[i + 3]]);

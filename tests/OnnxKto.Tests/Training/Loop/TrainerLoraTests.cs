@@ -41,7 +41,7 @@ public sealed class TrainerLoraTests
             var current = session.CurrentModel().Weights;
             var exported = OnnxKto.Export.TrainedCheckpoint.Load(run).Weights;
             CollectionAssert.AreEquivalent(exported.Keys.ToArray(), current.Keys.ToArray());
-            foreach (var (name, tensor) in exported) CollectionAssert.AreEqual(tensor.Bytes, current[name].Bytes, name);
+            foreach (var (name, tensor) in exported) CollectionAssert.AreEqual(tensor.Bytes.ToArray(), current[name].Bytes.ToArray(), name);
         }
 
         var resumed = dir.File("resumed");
@@ -59,7 +59,7 @@ public sealed class TrainerLoraTests
         }
         var again = TrainingCheckpoint.Load(Path.Combine(resumed, "checkpoint-6", ArtifactNames.Checkpoint));
         foreach (var (name, tensor) in last.Tensors)
-            CollectionAssert.AreEqual(tensor.Bytes, again.Tensors[name].Bytes, $"{name} after the resumed run");
+            CollectionAssert.AreEqual(tensor.Bytes.ToArray(), again.Tensors[name].Bytes.ToArray(), $"{name} after the resumed run");
     }
 
     /// <summary>A LoRA checkpoint holds no base, so resuming it on artifacts regenerated from other weights is refused, naming both fingerprints.</summary>

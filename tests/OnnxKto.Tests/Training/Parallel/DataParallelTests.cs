@@ -41,7 +41,36 @@ public sealed class DataParallelTests
     {
         var dir = new TempFolder();
         var artifacts = TinyRun.Artifacts(TinyRun.WriteModel(dir.File("model")), dir.File("artifacts"), Config(loss, 8));
-        return new Job(dir, artifacts, TinyRun.WriteData(dir.File("train.jsonl"), rows));
+        return new Job(dir, artifacts, loss == LossType.Dpo ? WritePairs(dir.File("pairs.jsonl"), rows) : TinyRun.WriteData(dir.File("train.jsonl"), rows));
+    }
+
+    // Preference pairs on the tiny model's letter tokenizer: prompts "ad", "bd", "cd", chosen and rejected drawn from "e", "f", "ef".
+    private static string WritePairs(string path, int rows)
+    {
+        var rng = new Random(11);
+        string[] answers = ["e", "f", "ef"];
+        using var writer = new StreamWriter(path);
+        for (int i = 0; i < rows; i++)
+        {
+            int chosen = rng.Next(3), rejected = (chosen + 1 + rng.Next(2)) % 3;
+            writer.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { prompt = "abc"[rng.Next(3)] + "d", chosen = answers[chosen], rejected = answers[rejected] }));
+        }
+        return path;
+    }
+
+    // Metrics that measure the machine, not the trajectory.
+    private static bool Measured(string key) => key.StartsWith("ddp/") || key == "tokens_per_second";
+
+    private static void AssertSameMetrics(List<Dictionary<string, double?>> expected, List<Dictionary<string, double?>> actual, double tolerance)
+    {
+        Assert.AreEqual(expected.Count, actual.Count, "metric lines");
+        for (int i = 0; i < expected.Count; i++)
+        {
+            CollectionAssert.AreEquivalent(expected[i].Keys.Where(k => !Measured(k)).ToList(), actual[i].Keys.Where(k => !Measured(k)).ToList(),
+                $"metric names at line {i + 1}");
+            foreach (var (key, value) in expected[i].Where(m => !Measured(m.Key)))
+                Assert.AreEqual(value!.Value, actual[i][key]!.Value, tolerance * Math.Max(1, Math.Abs(value.Value)), $"{key} at line {i + 1}");
+        }
     }
 
     private static string[] TrainArgs(Job job, KtoConfig config, string run, params string[] extra) =>
@@ -71,6 +100,47 @@ public sealed class DataParallelTests
             Assert.IsTrue(two[i]["ddp/allreduce_bytes"] > 0, "the all-reduce is measured");
         }
         AssertSameWeights(dir.File("one/checkpoint-2"), dir.File("two/checkpoint-2"), 1e-5);
+    }
+
+    /// <summary>
+    /// dpo's pair counts (<c>rewards/accuracies</c>) and bco's <c>delta</c> are summed over the ranks like every other
+    /// metric, and bco's running reward mean δ is gathered across ranks as TRL's <c>RunningMoments</c> does, so two
+    /// ranks of four log and train exactly what one process of eight does.
+    /// </summary>
+    [TestMethod]
+    [DataRow(LossType.Dpo)]
+    [DataRow(LossType.Bco)]
+    public void TwoRanksOfFourLogEveryMetricOfOneProcessOfEight(LossType loss)
+    {
+        var job = Prepare(loss, rows: 24);
+        using var dir = job.Dir;
+        var config = Config(loss, 8, steps: 3);
+        TrainInProcess(job, config, dir.File("one"));
+        MpiJob.Run(2, TrainArgs(job, Config(loss, 4, steps: 3), dir.File("two")));
+
+        var (one, two) = (TinyRun.Metrics(dir.File("one")), TinyRun.Metrics(dir.File("two")));
+        // After the first update the watched metric is one that a sum over one rank would get wrong.
+        if (loss == LossType.Dpo) Assert.IsTrue(one.Skip(1).Any(m => m["rewards/accuracies"] is > 0 and < 1), "rewards/accuracies is neither 0 nor 1");
+        else Assert.IsTrue(one.Skip(1).All(m => Math.Abs(m["delta"]!.Value) > 1e-4), "delta is not 0");
+        AssertSameMetrics(one, two, 1e-5);
+        AssertSameWeights(dir.File("one/checkpoint-3"), dir.File("two/checkpoint-3"), 1e-5);
+    }
+
+    /// <summary>bco's δ is the same on every rank and checkpointed: a 2-rank run resumed from its middle repeats the uninterrupted one.</summary>
+    [TestMethod]
+    public void ResumedTwoRankBcoRunRepeatsTheUninterruptedOne()
+    {
+        var job = Prepare(LossType.Bco, rows: 32);
+        using var dir = job.Dir;
+        var config = Config(LossType.Bco, 4, steps: 4) with { Loop = new LoopSettings { LoggingSteps = 1, SaveSteps = 2, DdpTimeout = 60 } };
+        MpiJob.Run(2, TrainArgs(job, config, dir.File("straight")));
+        Directory.CreateDirectory(dir.File("resumed/checkpoint-2"));
+        File.Copy(dir.File("straight/checkpoint-2/checkpoint.safetensors"), dir.File("resumed/checkpoint-2/checkpoint.safetensors"));
+        File.Copy(dir.File("straight/metrics.jsonl"), dir.File("resumed/metrics.jsonl"));
+        StringAssert.Contains(MpiJob.Run(2, TrainArgs(job, config, dir.File("resumed"), "--resume")), "resuming from");
+
+        AssertSameMetrics(TinyRun.Metrics(dir.File("straight")), TinyRun.Metrics(dir.File("resumed")), 0);
+        AssertSameWeights(dir.File("straight/checkpoint-4"), dir.File("resumed/checkpoint-4"), 0);
     }
 
     [TestMethod]
@@ -175,24 +245,8 @@ public sealed class DataParallelTests
     private static Dictionary<string, double[]> Weights(string file) =>
         TrainingCheckpoint.Load(file).Tensors.Where(t => t.Value.Type == DataType.Float).ToDictionary(t => t.Key, t => t.Value.ToDoublesWidened());
 
-    // log π(completion | prompt): the sum over completion tokens of log softmax of the previous position's logits.
-    private static double LogProb(Dictionary<string, double[]> w, long[] prompt, long[] completion)
-    {
-        long[] ids = [.. prompt, .. completion];
-        var logits = ReferenceTransformer.Logits(TinyRun.Config, w, ids, ids.Select(_ => 1L).ToArray(), 1, ids.Length);
-        int v = TinyRun.Config.VocabSize;
-        double sum = 0;
-        for (int t = prompt.Length; t < ids.Length; t++)
-        {
-            var row = logits.AsSpan((t - 1) * v, v);
-            double max = double.NegativeInfinity;
-            foreach (var x in row) max = Math.Max(max, x);
-            double z = 0;
-            foreach (var x in row) z += Math.Exp(x - max);
-            sum += row[(int)ids[t]] - max - Math.Log(z);
-        }
-        return sum;
-    }
+    private static double LogProb(Dictionary<string, double[]> w, long[] prompt, long[] completion) =>
+        ReferenceTransformer.SequenceLogProb(TinyRun.Config, w, prompt, completion);
 
     private static void AssertSameWeights(string expectedFolder, string actualFolder, double tolerance)
     {

@@ -59,6 +59,12 @@ public sealed class MemoryPlanTests
         Assert.AreEqual(Bytes(cpu, "activations") + 2 * 8 * 4 * TinyRun.Config.HiddenSize, Bytes(lean, "activations"), 1.0);
         Assert.AreEqual(4L * 4 * 3 * TinyRun.Config.VocabSize, Bytes(lean, "vocabulary-sized head"), "three rows at a time");
 
+        // The CPU arena keeps half the step's transient tensors (activations and head) again; CUDA has no CPU arena.
+        var arena = MemoryPlan.For(manifest, 2, 8, 4, 1, ExecutionDevice.Cpu, arena: true);
+        Assert.AreEqual((Bytes(cpu, "activations") + Bytes(cpu, "vocabulary-sized head")) / 2, Bytes(arena, "ONNX Runtime CPU arena slack"), 1.0);
+        Assert.AreEqual(cpu.TotalBytes + Bytes(arena, "ONNX Runtime CPU arena slack"), arena.TotalBytes);
+        Assert.IsFalse(MemoryPlan.For(manifest, 2, 8, 4, 1, ExecutionDevice.Cuda(0), arena: true).Parts.Any(p => p.Name == MemoryPlan.ArenaSlackPart));
+
         var longer = MemoryPlan.For(manifest, 2, 16, 4, 1, ExecutionDevice.Cpu);
         Assert.IsTrue(Bytes(longer, "activations") > 2 * Bytes(cpu, "activations"), "attention rows make activations grow faster than the length");
     }
@@ -90,6 +96,7 @@ public sealed class MemoryPlanTests
         Assert.IsFalse(Directory.Exists(dir.File("run")), "nothing is written before the plan is accepted");
         Assert.IsTrue(log.Any(l => l.Contains("memory plan")), "the plan is printed first");
         Assert.IsTrue(log.Any(l => l.Contains("optimizer state")));
+        Assert.IsTrue(log.Any(l => l.StartsWith("memory arena: off (auto", StringComparison.Ordinal)), "1 MiB cannot hold the arena either");
     }
 
     /// <summary>Under LoRA the base is frozen: gradients and moments are counted for A and B only, worked out from the shapes by hand.</summary>
