@@ -9,7 +9,7 @@ export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 GPU ?=
 GPU_FLAGS := $(if $(filter 1 true yes,$(GPU)),-p:OnnxKtoGpu=true,)
 
-.PHONY: all build test demo bench clean gpu-bundle mpi tokenizer-goldens
+.PHONY: all build test demo bench clean gpu-bundle mpi tokenizer-goldens openai-client chromium
 
 all: build
 
@@ -18,12 +18,21 @@ build:
 	$(DOTNET) publish src/OnnxKto.Cli/OnnxKto.Cli.csproj -c $(CONFIG) -o bin -v quiet $(GPU_FLAGS)
 	@echo "built bin/onnx-kto$(if $(GPU_FLAGS), (GPU: CUDA execution provider),)"
 
-test: mpi
+test: mpi openai-client chromium
 	$(DOTNET) test OnnxKto.sln -c $(CONFIG) -v quiet --logger "console;verbosity=minimal"
 
 # Open MPI 4.1 (Debian's openmpi-bin, libopenmpi-dev) for data-parallel runs and their tests (mpirun -np 2), when missing.
 mpi:
 	@(command -v mpirun >/dev/null && /sbin/ldconfig -p | grep -q libmpi.so.40) || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openmpi-bin libopenmpi-dev)
+
+# Debian's chromium, driven headless over the DevTools protocol by the rating page's test, when missing.
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+# The official npm `openai` client (tests/OnnxKto.Tests/Serving/OpenAiClient), for the serving compatibility test, when missing.
+OPENAI_CLIENT := tests/OnnxKto.Tests/Serving/OpenAiClient
+openai-client:
+	@test -d $(OPENAI_CLIENT)/node_modules/openai || npm install --prefix $(OPENAI_CLIENT) --no-audit --no-fund --loglevel=error
 
 demo: build
 	bin/onnx-kto demo

@@ -3,15 +3,16 @@ using OnnxKto.Cli.Terminal;
 using OnnxKto.Data;
 using OnnxKto.Data.ChatTemplates;
 using OnnxKto.Models.Tokenizers;
+using OnnxKto.Serving;
 
 namespace OnnxKto.Cli.Commands;
 
-/// <summary><c>onnx-kto data</c>: unpair preference data into KTO rows, inspect a dataset, and render it as training sees it.</summary>
+/// <summary><c>onnx-kto data</c>: unpair preference data into KTO rows, turn served ratings into KTO rows, inspect a dataset, and render it as training sees it.</summary>
 internal static class DataCommand
 {
     public static Command Create() => new("data", "Prepare and inspect KTO datasets (.parquet, .jsonl, .json; a folder or glob of shards).")
     {
-        Subcommands = { Unpair(), Inspect(), Render() },
+        Subcommands = { Unpair(), Inspect(), Render(), Feedback() },
     };
 
     private static Command Unpair()
@@ -38,6 +39,28 @@ internal static class DataCommand
             KtoJsonlWriter.Write(dataset.Examples, target.FullName);
             Console.WriteLine($"wrote {target.FullName}: {dataset.Examples.Count} rows from {dataset.RowsRead} read ({dataset.PairsUnpaired} pairs unpaired, {dataset.InvalidRowsSkipped} invalid skipped)");
             foreach (var warning in dataset.Warnings) Console.WriteLine($"warning: {warning}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Feedback()
+    {
+        var db = new Option<string>("--db") { Description = "The SQLite file 'onnx-kto serve' wrote.", DefaultValueFactory = _ => "feedback.db" };
+        var output = OutOption.Create<FileInfo>("JSONL file of KTO rows (prompt, completion, label, completion_ids).");
+        var since = new Option<DateTime?>("--since") { Description = "Only ratings made at or after this UTC time, e.g. 2026-12-08T00:00:00Z." };
+        var command = new Command("feedback", "Write each rated completion of a serve database as a KTO row (conversational for chats), ready for 'train'.")
+        {
+            db, output, since,
+        };
+        command.SetAction(parse =>
+        {
+            var path = parse.GetValue(db)!;
+            if (!File.Exists(path)) throw new UserError($"--db {path}: no such file; give the database 'onnx-kto serve --db' wrote.");
+            using var store = new FeedbackStore(path);
+            var target = parse.GetValue(output)!.FullName;
+            var (rows, desirable, empty) = FeedbackExport.Write(store, target, parse.GetValue(since)?.ToUniversalTime());
+            Console.WriteLine($"wrote {target}: {rows} rated completions ({desirable} desirable, {rows - desirable} undesirable; {empty} empty ones left out)");
             return 0;
         });
         return command;

@@ -12,6 +12,7 @@ internal static class OnnxKtoCommand
         ExportCommand.Create(),
         GenerateCommand.Create(),
         LabelCommand.Create(),
+        ServeCommand.Create(),
         OnlineCommand.Create(),
         LogpsCommand.Create(),
         DataCommand.Create(),

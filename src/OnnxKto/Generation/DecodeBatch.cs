@@ -9,16 +9,22 @@ namespace OnnxKto.Generation;
 /// token in the last column. The cache and the logits stay in the buffers ONNX Runtime wrote them into: each call's
 /// <c>present.*</c> outputs are bound, uncopied, as the next call's <c>past_key_values.*</c> inputs through IO binding,
 /// and the logits are read where they lie. <see cref="Compact"/> drops finished rows and leading columns no row
-/// attends to any more (the one time the cache is copied).
+/// attends to any more (the one time the cache is copied); <see cref="Grow"/> adds empty rows for sequences that arrive
+/// while others decode. Constant inputs (a LoRA adapter's matrices) are bound once and fed to every call.
 /// </summary>
 internal sealed class DecodeBatch : IDisposable
 {
     private readonly InferenceModel _model;
     private readonly BoundSession _session;
     private readonly Dictionary<string, DeviceTensor> _cache = new(StringComparer.Ordinal);
+    private readonly List<DeviceTensor> _constants = [];
     private DeviceTensor? _logits;
 
-    public DecodeBatch(InferenceModel model, int rows)
+    /// <param name="model">The decoder.</param>
+    /// <param name="rows">Rows to start with (more come with <see cref="Grow"/>).</param>
+    /// <param name="constantInputs">Inputs fed unchanged to every call, by graph input name (an adapter's matrices); null for none.</param>
+    /// <exception cref="UserError">A constant input the graph does not have.</exception>
+    public DecodeBatch(InferenceModel model, int rows, IReadOnlyDictionary<string, TensorData>? constantInputs = null)
     {
         _model = model;
         _session = model.Session.Bind();
@@ -27,6 +33,15 @@ internal sealed class DecodeBatch : IDisposable
         for (int layer = 0; layer < config.NumLayers; layer++)
             foreach (var name in new[] { ModelGraph.PastKey(layer), ModelGraph.PastValue(layer) })
                 _cache[name] = DeviceTensor.AllocateOnHost(DataType.Float, rows, config.NumKvHeads, 0, config.HeadDim);
+        foreach (var (name, tensor) in constantInputs ?? new Dictionary<string, TensorData>())
+        {
+            if (!_session.InputNames.Contains(name) && !_session.OverridableInitializerNames.Contains(name))
+                throw new UserError($"{model.Source} has no input '{name}'; an adapter needs a model exported with --adapters genai from the same base.");
+            if (tensor.Type != DataType.Float) throw new UserError($"Input '{name}' is {tensor}; adapters feed float32 tensors.");
+            var constant = DeviceTensor.OverHost(tensor.ToFloats(), tensor.Dims);
+            _constants.Add(constant);
+            _session.BindInput(name, constant);
+        }
     }
 
     /// <summary>Rows in the batch.</summary>
@@ -66,9 +81,27 @@ internal sealed class DecodeBatch : IDisposable
         Width -= from;
     }
 
+    /// <summary>Adds empty rows (their cache zeros, to be masked) so the batch has <paramref name="rows"/>.</summary>
+    public void Grow(int rows)
+    {
+        foreach (var name in _cache.Keys.ToList())
+        {
+            var old = _cache[name];
+            var dims = old.Dims;
+            var grown = DeviceTensor.AllocateOnHost(DataType.Float, rows, dims[1], dims[2], dims[3]);
+            var target = grown.HostSpan<float>();
+            old.HostSpan<float>().CopyTo(target);
+            // ORT's allocation is not zeroed, and masked garbage could be NaN, which a zero attention weight keeps.
+            target[(int)old.ElementCount..].Clear();
+            Replace(name, grown);
+        }
+        Rows = rows;
+    }
+
     public void Dispose()
     {
         foreach (var tensor in _cache.Values) tensor.Dispose();
+        foreach (var tensor in _constants) tensor.Dispose();
         _logits?.Dispose();
         _session.Dispose();
     }

@@ -19,12 +19,16 @@ public sealed record Prompt(string Text, int[] Ids)
         : row.Text is { } text ? FromText(text, tokenizer)
         : FromMessages(row.Messages!, row.Location, tokenizer, template);
 
-    private static Prompt FromMessages(IReadOnlyList<ChatMessage> messages, RowLocation origin, ITextTokenizer tokenizer, ChatTemplate? template)
+    /// <summary>A conversation rendered through <paramref name="template"/> with the generation prompt, then tokenized.</summary>
+    public static Prompt FromConversation(IReadOnlyList<ChatMessage> messages, ITextTokenizer tokenizer, ChatTemplate template)
     {
         string bos = tokenizer.BosTokenId is { } id ? tokenizer.Decode([id]) : "";
-        return FromText(template?.RenderPrompt(messages, bos, tokenizer.EosToken)
-            ?? throw new UserError($"{origin} is conversational but no chat template is known; pass --chat-template ({string.Join(", ", ChatTemplateCatalog.Names)})."), tokenizer);
+        return FromText(template.RenderPrompt(messages, bos, tokenizer.EosToken), tokenizer);
     }
+
+    private static Prompt FromMessages(IReadOnlyList<ChatMessage> messages, RowLocation origin, ITextTokenizer tokenizer, ChatTemplate? template) =>
+        FromConversation(messages, tokenizer, template
+            ?? throw new UserError($"{origin} is conversational but no chat template is known; pass --chat-template ({string.Join(", ", ChatTemplateCatalog.Names)})."));
 
     // An empty prompt starts from BOS (GPT-2: <|endoftext|>), as unconditional generation does.
     private static Prompt FromText(string text, ITextTokenizer tokenizer) =>

@@ -30,6 +30,9 @@ internal sealed class BoundSession : IDisposable
     /// <summary>The model's input names, in its order.</summary>
     public IReadOnlyList<string> InputNames => _session.InputNames;
 
+    /// <summary>Initializers the model lets a run override by feeding an input of the same name (LoRA adapter matrices).</summary>
+    public IReadOnlyCollection<string> OverridableInitializerNames => _session.OverridableInitializerMetadata.Keys.ToList();
+
     /// <summary>The model's output names, in its order.</summary>
     public IReadOnlyList<string> OutputNames => _session.OutputNames;
 

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace OnnxKto.Tests.Architecture;
 
 /// <summary>
-/// The floors of docs/DESIGN.md: Graphs | Collectives → Autodiff | Models → Data → Runtime → Training → Export | Generation → Cli.
+/// The floors of docs/DESIGN.md: Graphs | Collectives → Autodiff | Models → Data → Runtime → Training → Export | Generation → Serving → Cli.
 /// A room (the namespace segment after <c>OnnxKto.</c>) may use its own namespaces and any lower floor's, never a
 /// higher floor's nor a sibling's on the same floor; only Runtime touches ONNX Runtime.
 /// </summary>
@@ -19,7 +19,8 @@ internal static partial class DependencyFloors
         ["Runtime"] = 4,
         ["Training"] = 5,
         ["Export"] = 6, ["Generation"] = 6,
-        ["Cli"] = 7,
+        ["Serving"] = 7,
+        ["Cli"] = 8,
     };
 
     /// <summary>The room allowed to reference ONNX Runtime's managed API.</summary>

@@ -4,7 +4,7 @@ using OnnxKto.Graphs;
 namespace OnnxKto.Export.Adapters;
 
 /// <summary>
-/// Writes ONNX Runtime's LoRA adapter files (<c>.onnx_adapter</c>): a FlatBuffer with file identifier <c>TORT</c> whose
+/// Writes and reads ONNX Runtime's LoRA adapter files (<c>.onnx_adapter</c>): a FlatBuffer with file identifier <c>TORT</c> whose
 /// root table is, in ORT's <c>onnxruntime/lora/adapter_format/adapter_schema.fbs</c>,
 /// <c>Adapter { format_version: int; adapter_version: int; model_version: int; parameters: [Parameter] }</c> with
 /// <c>Parameter { name: string; dims: [int64]; data_type: TensorDataType (ONNX's TensorProto enum); raw_data: [uint8] (force_align: 8) }</c>.
@@ -64,6 +64,56 @@ public static class OnnxAdapterFile
         builder.Finish(builder.EndTable(), FileIdentifier);
         return builder.SizedByteArray();
     }
+
+    /// <summary>Reads the parameters of the adapter file at <paramref name="path"/>, by the graph input names they feed.</summary>
+    /// <exception cref="InvalidDataException">Not an adapter file, a format version other than <see cref="FormatVersion"/>, or a malformed parameter; the message names the file.</exception>
+    public static IReadOnlyList<KeyValuePair<string, TensorData>> Read(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        try
+        {
+            return Deserialize(bytes);
+        }
+        catch (Exception e) when (e is ArgumentException or IndexOutOfRangeException or ArgumentOutOfRangeException)
+        {
+            throw new InvalidDataException($"{path}: not a readable .onnx_adapter file ({e.Message}).", e);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{path}: {e.Message}", e);
+        }
+    }
+
+    private static List<KeyValuePair<string, TensorData>> Deserialize(byte[] bytes)
+    {
+        if (bytes.Length < 8 || System.Text.Encoding.ASCII.GetString(bytes, 4, 4) != FileIdentifier)
+            throw new InvalidDataException($"no '{FileIdentifier}' file identifier; this is not an ONNX Runtime adapter file");
+        var buffer = new ByteBuffer(bytes);
+        var adapter = new Table(buffer.GetInt(0), buffer);
+        int version = Field(adapter, AdapterFormatVersion) is var at && at != 0 ? buffer.GetInt(adapter.bb_pos + at) : 0;
+        if (version != FormatVersion) throw new InvalidDataException($"adapter format version {version}; this reader knows version {FormatVersion}");
+        int vector = Field(adapter, AdapterParameters);
+        if (vector == 0) throw new InvalidDataException("no parameters");
+        var parameters = new List<KeyValuePair<string, TensorData>>();
+        for (int i = 0, count = adapter.__vector_len(vector), first = adapter.__vector(vector); i < count; i++)
+        {
+            var parameter = new Table(adapter.__indirect(first + 4 * i), buffer);
+            string name = Field(parameter, ParameterName) is var n && n != 0 ? parameter.__string(parameter.bb_pos + n) : "";
+            int dimsAt = Field(parameter, ParameterDims), rawAt = Field(parameter, ParameterRawData), typeAt = Field(parameter, ParameterDataType);
+            var dims = new long[dimsAt == 0 ? 0 : parameter.__vector_len(dimsAt)];
+            for (int d = 0; d < dims.Length; d++) dims[d] = buffer.GetLong(parameter.__vector(dimsAt) + 8 * d);
+            var type = (DataType)(typeAt == 0 ? 0 : buffer.GetInt(parameter.bb_pos + typeAt));
+            var raw = rawAt == 0 ? [] : bytes.AsSpan(parameter.__vector(rawAt), parameter.__vector_len(rawAt)).ToArray();
+            long expected = dims.Aggregate(1L, (a, d) => a * d) * (type == DataType.Float ? 4 : 0);
+            if (type != DataType.Float || raw.Length != expected)
+                throw new InvalidDataException($"parameter '{name}' is {type}[{string.Join(", ", dims)}] with {raw.Length} bytes; adapters here hold float32 tensors of their dims' size");
+            parameters.Add(new(name, new TensorData(type, dims, raw)));
+        }
+        return parameters;
+    }
+
+    // The offset of field number <paramref name="field"/> inside the table, or 0 when absent (flatc's __offset(4 + 2·field)).
+    private static int Field(Table table, int field) => table.__offset(4 + 2 * field);
 
     private static int AddParameter(FlatBufferBuilder builder, string name, TensorData tensor)
     {

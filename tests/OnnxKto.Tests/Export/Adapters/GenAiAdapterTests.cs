@@ -86,6 +86,17 @@ public sealed class GenAiAdapterTests
         using var ours = InferenceModel.Open(servedFolder);
         using var oursBase = InferenceModel.Open(baseFolder);
         CollectionAssert.AreEqual(new TextGenerator(oursBase).Generate([Prompt], options)[0], new TextGenerator(ours).Generate([Prompt], options)[0]);
+
+        // And with the adapter file's matrices fed as inputs (what `serve --adapter` does), the merged model's.
+        using var oursMerged = InferenceModel.Open(mergedFolder);
+        var adapter = OnnxAdapterFile.Read(adapterPath).ToDictionary(p => p.Key, p => p.Value);
+        int[]? adapted = null;
+        using (var batcher = new ContinuousBatcher(ours, 2, adapter))
+        {
+            batcher.Enqueue(new DecodeRequest { Prompt = Prompt, Options = options, OnFinished = (ids, _) => adapted = ids });
+            while (!batcher.IsIdle) batcher.Step();
+        }
+        CollectionAssert.AreEqual(new TextGenerator(oursMerged).Generate([Prompt], options)[0], adapted);
     }
 
     // A [r, in] and B [out, r] large enough to move the greedy tokens (a trained B is not PEFT's initial zero).

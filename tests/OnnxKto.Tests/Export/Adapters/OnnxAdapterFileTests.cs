@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Text;
 using OnnxKto.Export.Adapters;
 using OnnxKto.Graphs;
+using OnnxKto.Tests.TestUtil;
 
 namespace OnnxKto.Tests.Export.Adapters;
 
@@ -54,6 +55,41 @@ public sealed class OnnxAdapterFileTests
         Assert.ThrowsExactly<ArgumentException>(() => OnnxAdapterFile.Serialize([new("x", t), new("x", t)]));
         Assert.ThrowsExactly<ArgumentException>(() => OnnxAdapterFile.Serialize([new("", t)]));
         Assert.ThrowsExactly<ArgumentException>(() => OnnxAdapterFile.Serialize([]));
+    }
+
+    [TestMethod]
+    public void ReadGivesBackTheWrittenFloatParametersInFileOrder()
+    {
+        using var dir = new TempFolder();
+        var parameters = new List<KeyValuePair<string, TensorData>>
+        {
+            new("h.0.attn.q.lora_A", TensorData.FromFloats([3, 2], [1, -2, 3.5f, 0, 1e-7f, -1e7f])),
+            new("h.0.attn.q.lora_B", TensorData.FromFloats([2, 1], [0.25f, 9])),
+            new("empty.lora_A", TensorData.FromFloats([4, 0], [])),
+        };
+        OnnxAdapterFile.Write(dir.File("a.onnx_adapter"), parameters);
+
+        var read = OnnxAdapterFile.Read(dir.File("a.onnx_adapter"));
+
+        CollectionAssert.AreEqual(parameters.Select(p => p.Key).ToArray(), read.Select(p => p.Key).ToArray());
+        for (int i = 0; i < read.Count; i++)
+        {
+            CollectionAssert.AreEqual(parameters[i].Value.Dims, read[i].Value.Dims, read[i].Key);
+            CollectionAssert.AreEqual(parameters[i].Value.ToFloats(), read[i].Value.ToFloats(), read[i].Key);
+        }
+    }
+
+    [TestMethod]
+    public void ReadingSomethingElseNamesTheFile()
+    {
+        using var dir = new TempFolder();
+        var path = dir.WriteText("model.onnx_adapter", "not a flatbuffer at all");
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => OnnxAdapterFile.Read(path));
+        StringAssert.Contains(e.Message, path);
+        StringAssert.Contains(e.Message, "TORT");
+        OnnxAdapterFile.Write(path, [new("ids", TensorData.FromLongs([1], [3]))]);
+        e = Assert.ThrowsExactly<InvalidDataException>(() => OnnxAdapterFile.Read(path));
+        StringAssert.Contains(e.Message, "'ids'");
     }
 
     private static int U32(byte[] b, int at) => (int)BinaryPrimitives.ReadUInt32LittleEndian(b.AsSpan(at));
