@@ -19,7 +19,7 @@ build:
 	@echo "built bin/onnx-kto$(if $(GPU_FLAGS), (GPU: CUDA execution provider),)"
 
 test: mpi
-	$(DOTNET) test OnnxKto.sln -c $(CONFIG) -v quiet
+	$(DOTNET) test OnnxKto.sln -c $(CONFIG) -v quiet --logger "console;verbosity=minimal"
 
 # Open MPI 4.1 (Debian's openmpi-bin, libopenmpi-dev) for data-parallel runs and their tests (mpirun -np 2), when missing.
 mpi:
@@ -38,10 +38,17 @@ tokenizer-goldens:
 	@/usr/bin/python3 -c "import sentencepiece" 2>/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-sentencepiece)
 	/usr/bin/python3 tests/OnnxKto.Tests/Models/Tokenizers/Golden/make_sentencepiece_goldens.py
 
-# Installs Debian's PyTorch (CPU, OpenBLAS) for the side-by-side comparison when it is missing.
-bench: mpi
+# Installs Debian's PyTorch (CPU, OpenBLAS) for the side-by-side comparison and time (/usr/bin/time -v for the
+# whole-process rows) when missing. BASELINE=<commit> also builds that commit beside this checkout (a git worktree in
+# /tmp) and runs the whole-process rows against it, e.g. make bench BASELINE=910c896 (the first wave).
+BASELINE ?=
+BASELINE_DIR := /tmp/onnxkto-baseline-$(BASELINE)
+bench: mpi build
 	@/usr/bin/python3 -c "import torch" 2>/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch libopenblas0-pthread)
-	$(DOTNET) run --project tools/OnnxKto.Bench -c Release
+	@test -x /usr/bin/time || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time)
+	$(if $(BASELINE),test -x $(BASELINE_DIR)/bin/onnx-kto || (git worktree add --detach $(BASELINE_DIR) $(BASELINE) && \
+		$(DOTNET) publish $(BASELINE_DIR)/src/OnnxKto.Cli/OnnxKto.Cli.csproj -c Release -o $(BASELINE_DIR)/bin -v quiet))
+	ONNXKTO_BASELINE=$(if $(BASELINE),$(BASELINE_DIR)/bin/onnx-kto,) $(DOTNET) run --project tools/OnnxKto.Bench -c Release
 
 clean:
 	rm -rf bin gpu-bundle src/*/bin src/*/obj src/*/bin-gpu src/*/obj-gpu tests/*/bin tests/*/obj tools/*/bin tools/*/obj

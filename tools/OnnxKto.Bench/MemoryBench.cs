@@ -42,8 +42,8 @@ internal static class MemoryBench
     public sealed record Result(string Implementation, string Method, double PeakGiB, double? PlannedGiB, double SecondsPerStep, double TokensPerSecond);
 
     /// <summary>
-    /// Runs OnnxKto and PyTorch on the SmolLM2-135M shape, without and with gradient checkpointing (OnnxKto's head in
-    /// 1024-row pieces either way), and prints the table.
+    /// Runs OnnxKto (without and with ORT's CPU arena) and PyTorch on the SmolLM2-135M shape, without and with gradient
+    /// checkpointing (OnnxKto's head budget 1024 rows: the batch's 4 x 256 rows are one piece), and prints the table.
     /// </summary>
     public static void Run(int batch = 4, int seq = 256, int steps = 3)
     {
@@ -59,7 +59,7 @@ internal static class MemoryBench
             };
             string method = checkpointing ? "full fp32, gradient checkpointing" : "full fp32";
             string[] torch = checkpointing ? ["--gradient-checkpointing"] : [];
-            foreach (var row in Rows("smollm2-135m", SmolLm2, config, method, steps, torch))
+            foreach (var row in Rows("smollm2-135m", SmolLm2, config, method, steps, torch, arenas: [false, true]))
                 Console.WriteLine($"| {row.Implementation} | {row.Method} | {row.PeakGiB:F2} | {row.PlannedGiB?.ToString("F2") ?? ""} | {row.SecondsPerStep:F2} | {row.TokensPerSecond:F0} |");
         }
     }
@@ -85,9 +85,9 @@ internal static class MemoryBench
             + 3L * c.HiddenSize * c.IntermediateSize) + (long)c.HiddenSize * c.VocabSize;
         double flopsPerToken = 6.0 * matmulParameters;
         // The base in float32 (PyTorch's row beside it), then in bfloat16 (base_dtype), OnnxKto only.
-        var rows = Rows("qwen2.5-0.5b", c, config, "LoRA r16, fp32, checkpointing", steps, ["--lora", "16", "--gradient-checkpointing"])
+        var rows = Rows("qwen2.5-0.5b", c, config, "LoRA r16, fp32, checkpointing", steps, ["--lora", "16", "--gradient-checkpointing"], arenas: [false])
             .Concat(Rows("qwen2.5-0.5b", c, config with { Lora = config.Lora with { BaseDtype = BaseDtype.BFloat16 } },
-                "LoRA r16, bf16 base, fp32 compute, checkpointing", steps, torchFlags: null));
+                "LoRA r16, bf16 base, fp32 compute, checkpointing", steps, torchFlags: null, arenas: [false]));
         foreach (var row in rows)
             Console.WriteLine($"| {row.Implementation} | {row.Method} | {row.PeakGiB:F2} | {row.PlannedGiB?.ToString("F2") ?? ""} | {row.SecondsPerStep:F2} | " +
                 $"{row.TokensPerSecond:F0} | {row.TokensPerSecond * flopsPerToken / 1e9 / peakGflops:P1} |");
@@ -99,24 +99,30 @@ internal static class MemoryBench
         Console.WriteLine("|---|---|---|---|---|---|" + (extra.Length > 0 ? "---|" : ""));
     }
 
-    /// <summary>OnnxKto (a child process on generated artifacts) and PyTorch eager (<paramref name="torchFlags"/>; null: no PyTorch row) on one configuration.</summary>
-    private static IEnumerable<Result> Rows(string shape, ModelConfig model, KtoConfig config, string method, int steps, string[]? torchFlags)
+    /// <summary>
+    /// OnnxKto (a child process on generated artifacts, once per <c>memory_arena</c> setting in <paramref name="arenas"/>)
+    /// and PyTorch eager (<paramref name="torchFlags"/>; null: no PyTorch row) on one configuration.
+    /// </summary>
+    private static IEnumerable<Result> Rows(string shape, ModelConfig model, KtoConfig config, string method, int steps, string[]? torchFlags, bool[] arenas)
     {
         int batch = config.Schedule.PerDeviceTrainBatchSize, seq = config.Data.MaxLength!.Value;
         var folder = Path.Combine(Path.GetTempPath(), "onnxkto-bench", shape + "-" + method.Replace(' ', '-').Replace(",", ""));
         var manifest = ArtifactGenerator.Generate(
             new ModelSource("bench:" + shape, model, ParameterInitializer.Initialize(ModelBuilders.For(model).Build().Parameters, 1)), config, folder);
         GC.Collect();  // the random weights are in the artifacts' checkpoint now
-        double planned = MemoryPlan.For(manifest, batch, seq, seq - seq / 4, 1, ExecutionDevice.Cpu).TotalBytes / (double)(1L << 30);
-        foreach (var row in new[] { Child(folder, batch, seq, steps, method, planned), torchFlags is null ? null : Torch(shape, batch, seq, steps, method, torchFlags) })
+        double Planned(bool arena) => MemoryPlan.For(manifest, batch, seq, seq - seq / 4, 1, ExecutionDevice.Cpu, arena).TotalBytes / (double)(1L << 30);
+        var rows = arenas.Select(arena => Child(folder, batch, seq, steps, $"{method}, memory_arena: {(arena ? "true" : "false")}", Planned(arena), arena))
+            .Append(torchFlags is null ? null : Torch(shape, batch, seq, steps, method, torchFlags));
+        foreach (var row in rows)
             if (row is not null) yield return row;
     }
 
-    /// <summary>The child's work: train <paramref name="steps"/> steps on the artifacts and print a RESULT line.</summary>
-    public static void RunChild(string folder, int batch, int seq, int steps)
+    /// <summary>The child's work: train <paramref name="steps"/> steps on the artifacts (with ORT's CPU arena or not) and print a RESULT line.</summary>
+    public static void RunChild(string folder, int batch, int seq, int steps, bool arena)
     {
         int vocab = ArtifactManifest.Load(folder).ModelConfig.VocabSize;
-        using var session = new TrainingSession(folder, TrainingCheckpoint.Open(Path.Combine(folder, ArtifactNames.Checkpoint)));
+        using var session = new TrainingSession(folder, TrainingCheckpoint.Open(Path.Combine(folder, ArtifactNames.Checkpoint)), ExecutionDevice.Cpu,
+            new DeviceSessionSettings { CpuMemoryArena = arena });
         var rng = new Random(1);
         var examples = Enumerable.Range(0, batch).Select(_ => new OnnxKto.Data.TokenizedExample(
             Enumerable.Range(0, seq / 4).Select(_ => rng.Next(vocab)).ToArray(),
@@ -138,12 +144,12 @@ internal static class MemoryBench
         Console.WriteLine("RESULT " + JsonSerializer.Serialize(new { peak_rss_kib = PeakRssKib(), seconds_per_step = seconds }));
     }
 
-    private static Result? Child(string folder, int batch, int seq, int steps, string method, double planned)
+    private static Result? Child(string folder, int batch, int seq, int steps, string method, double planned, bool arena)
     {
         var self = Environment.ProcessPath!;
         var args = new List<string>();
         if (Path.GetFileNameWithoutExtension(self) == "dotnet") args.Add(typeof(MemoryBench).Assembly.Location);
-        args.AddRange([ChildFlag, folder, batch.ToString(CultureInfo.InvariantCulture), seq.ToString(CultureInfo.InvariantCulture), steps.ToString(CultureInfo.InvariantCulture)]);
+        args.AddRange([ChildFlag, folder, batch.ToString(CultureInfo.InvariantCulture), seq.ToString(CultureInfo.InvariantCulture), steps.ToString(CultureInfo.InvariantCulture), arena ? "arena" : "lean"]);
         var json = RunForResult(new ProcessStartInfo(self, args), "OnnxKto");
         if (json is null) return null;
         double seconds = json.Value.GetProperty("seconds_per_step").GetDouble();

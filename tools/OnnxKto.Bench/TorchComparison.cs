@@ -48,7 +48,8 @@ internal static class TorchComparison
         return start;
     }
 
-    private static string RepositoryRoot()
+    /// <summary>The checkout this bench runs from (the folder holding OnnxKto.sln).</summary>
+    public static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "OnnxKto.sln"))) return dir.FullName;

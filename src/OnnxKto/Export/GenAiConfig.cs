@@ -17,9 +17,16 @@ internal static class GenAiConfig
     /// GenAI's <c>model.type</c> for a configuration. GenAI's <c>gpt2</c> type expects one combined cache tensor per layer
     /// (<c>past_%d</c>, [2, batch, heads, seq, head_size]); our export keeps keys and values apart, so GPT-2 models are
     /// declared as GenAI's generic decoder-only type <c>decoder</c>, which reads <c>past_key_names</c>/<c>past_value_names</c>.
-    /// The Llama family keeps its own name (<c>llama</c>, <c>mistral</c>, <c>qwen2</c>).
+    /// The Llama family keeps its own name (<c>llama</c>, <c>mistral</c>, <c>qwen2</c>, <c>qwen3</c>, <c>smollm3</c>)
+    /// but OLMo 2, which GenAI (and its model builder) calls <c>olmo</c>. GenAI runs our graph either way; the type
+    /// must be one of its decoder-only types (<c>ModelType::IsLLM</c>).
     /// </summary>
-    public static string ModelType(ModelConfig config) => config.Family == ModelFamily.Gpt2 ? "decoder" : config.ModelType;
+    public static string ModelType(ModelConfig config) => config switch
+    {
+        { Family: ModelFamily.Gpt2 } => "decoder",
+        { ModelType: "olmo2" } => "olmo",
+        _ => config.ModelType,
+    };
 
     /// <summary>The JSON text of <c>genai_config.json</c>.</summary>
     /// <param name="config">The exported model.</param>

@@ -16,6 +16,12 @@ public sealed class GenAiCompatibilityTests
     [DataRow("gpt2", false)]
     [DataRow("llama", false)]
     [DataRow("qwen2", false)]
+    [DataRow("llama3-rope", false)]
+    [DataRow("qwen3", false)]
+    [DataRow("olmo2", false)]
+    [DataRow("smollm3", false)]
+    [DataRow("mistral-sliding", false)]
+    [DataRow("qwen2-sliding", false)]
     public void GenAiGreedySearchMatchesOurGenerator(string architecture, bool stopAtEos)
     {
         var config = TinyModels.ByName(architecture) with { MaxPositions = 16 };  // GenAI's max_length may not exceed context_length

@@ -24,6 +24,13 @@ public sealed class ModelExporterTests
     [DataRow("gpt2")]
     [DataRow("llama")]
     [DataRow("qwen2")]
+    [DataRow("llama3-rope")]
+    [DataRow("yarn-rope")]
+    [DataRow("qwen3")]
+    [DataRow("olmo2")]
+    [DataRow("smollm3")]
+    [DataRow("mistral-sliding")]
+    [DataRow("qwen2-sliding")]
     public void ExportedLogitsEqualTheTrainingForwardWithTheCheckpointWeights(string architecture)
     {
         var config = TinyModels.ByName(architecture);
@@ -68,6 +75,34 @@ public sealed class ModelExporterTests
         Assert.AreEqual(10, ModelTokenizer.Load(exported).EosTokenId);
 
         // The exported folder is also a Hugging Face checkpoint folder: the builder's graph on it gives model.onnx's logits.
+        using var fromOnnx = InferenceModel.Open(exported);
+        using var fromSafetensors = InferenceModel.FromSource(ModelSource.Load(exported));
+        var positions = InferenceModel.PositionsFromMask(Mask, Batch);
+        AssertClose(fromSafetensors.Step(Ids, Mask, positions, Batch, null).Logits.ToFloats(),
+            fromOnnx.Step(Ids, Mask, positions, Batch, null).Logits.ToFloats(), Mask, config.VocabSize, "reloaded");
+    }
+
+    /// <summary>
+    /// The exported config.json and model.safetensors load back into OnnxKto as the same family (rope scaling, norms,
+    /// windows and all) and give model.onnx's logits.
+    /// </summary>
+    [TestMethod]
+    [DataRow("llama3-rope")]
+    [DataRow("yarn-rope")]
+    [DataRow("qwen3")]
+    [DataRow("olmo2")]
+    [DataRow("smollm3")]
+    [DataRow("mistral-sliding")]
+    [DataRow("qwen2-sliding")]
+    public void ExportedFolderLoadsBackAsTheSameFamily(string architecture)
+    {
+        var config = TinyModels.ByName(architecture);
+        using var dir = new TempFolder();
+        var (run, _) = TinyRuns.WriteRun(dir.Path, config, 2);
+        var exported = dir.File("export");
+        ModelExporter.Export(run, exported);
+
+        Assert.AreEqual(config, HfConfig.Load(Path.Combine(exported, "config.json")));
         using var fromOnnx = InferenceModel.Open(exported);
         using var fromSafetensors = InferenceModel.FromSource(ModelSource.Load(exported));
         var positions = InferenceModel.PositionsFromMask(Mask, Batch);

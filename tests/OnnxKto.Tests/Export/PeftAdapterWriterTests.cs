@@ -95,6 +95,36 @@ public sealed class PeftAdapterWriterTests
         AssertMergedExportIsTheAdapterModel(dir, TinyModels.Qwen2, lora, run);
     }
 
+    /// <summary>
+    /// Qwen3, OLMo 2 and SmolLM3 keep Llama's module names (q_norm/k_norm and post-norms are not linear, so all-linear
+    /// skips them): PEFT's names for every linear layer, and the merged export is the adapter model.
+    /// </summary>
+    [TestMethod]
+    [DataRow("qwen3")]
+    [DataRow("olmo2")]
+    [DataRow("smollm3")]
+    public void FamilyAdaptersHavePeftsNamesAndTheMergedExportIsTheAdapterModel(string name)
+    {
+        var config = TinyModels.ByName(name);
+        using var dir = new TempFolder();
+        var lora = new LoraSettings { UsePeft = true, R = 2, Alpha = 4, TargetModules = [LoraSettings.AllLinear] };
+        var (_, _, run, _) = LoraRuns.Train(dir.Path, config, LoraRuns.Config(lora));
+        ModelExporter.Export(run, dir.File("export"));
+
+        long e = config.HiddenSize, q = config.NumHeads * config.HeadDim, kv = config.NumKvHeads * config.HeadDim, inner = config.IntermediateSize;
+        var expected = new Dictionary<string, long[]>();
+        foreach (int layer in new[] { 0, 1 })
+            foreach (var (module, input, output) in new[] { ("self_attn.q_proj", e, q), ("self_attn.k_proj", e, kv), ("self_attn.v_proj", e, kv),
+                ("self_attn.o_proj", q, e), ("mlp.gate_proj", e, inner), ("mlp.up_proj", e, inner), ("mlp.down_proj", inner, e) })
+            {
+                string p = $"base_model.model.model.layers.{layer}.{module}";
+                expected[p + ".lora_A.weight"] = [2, input];
+                expected[p + ".lora_B.weight"] = [output, 2];
+            }
+        AssertTensors(dir.File("export/adapter/adapter_model.safetensors"), expected);
+        AssertMergedExportIsTheAdapterModel(dir, config, lora, run);
+    }
+
     /// <summary>The exported model.onnx (merged, KV cache) gives the logits of the LoRA graph on the base weights plus the trained adapter.</summary>
     private static void AssertMergedExportIsTheAdapterModel(TempFolder dir, ModelConfig config, LoraSettings lora, string run)
     {

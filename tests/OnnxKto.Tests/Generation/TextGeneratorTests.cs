@@ -15,6 +15,13 @@ public sealed class TextGeneratorTests
     [DataRow("gpt2")]
     [DataRow("llama")]
     [DataRow("qwen2")]
+    [DataRow("llama3-rope")]
+    [DataRow("yarn-rope")]
+    [DataRow("qwen3")]
+    [DataRow("olmo2")]
+    [DataRow("smollm3")]
+    [DataRow("mistral-sliding")]
+    [DataRow("qwen2-sliding")]
     public void CachedGreedyDecodingOfALeftPaddedBatchEqualsFullRecomputation(string architecture)
     {
         var config = TinyModels.ByName(architecture) with { EosTokenId = 99 };  // no EOS: every step is compared
@@ -69,6 +76,7 @@ public sealed class TextGeneratorTests
     [DataRow("gpt2", 1)]
     [DataRow("gpt2", 3)]
     [DataRow("llama", 3)]
+    [DataRow("mistral-sliding", 3)]
     public void RowsRefilledAsSequencesFinishDecodeAsEachAloneWould(string architecture, int batchSize)
     {
         // Long prompts reach the context length (16) after 3 or 4 new tokens, the others run to 5: rows finish at

@@ -61,7 +61,7 @@ public abstract partial class DecoderBuilder
         x = MakeFinalNorm(x);
         var head = HeadWeight();                                          // (V, E)
         if (_lora is not null)
-            LoraModules.Check(_lora, Config.Family, _linearModules,
+            LoraModules.Check(_lora, Config.ModelType, _linearModules,
                 _parameters.Where(p => !LoraLayer.IsAdapterParameter(p.Name)).Select(p => p.Name).ToList());
         if (options.HiddenStates)
         {
@@ -129,7 +129,7 @@ public abstract partial class DecoderBuilder
         using (ModuleScope(module))
         {
             var y = B.Op("Gemm", [x, weight, b], ("transB", LinearWeightIsOutIn ? 1L : 0L));
-            if (_lora is null || !LoraModules.IsTarget(_lora, Config.Family, module)) return y;
+            if (_lora is null || !LoraModules.IsTarget(_lora, Config.ModelType, module)) return y;
             var layer = new LoraLayer(module, inFeatures, outFeatures, LinearWeightIsOutIn, _lora.Scaling);
             _loraLayers.Add(layer);
             // PEFT's init: A Kaiming-uniform, B zero, so the adapter adds nothing at first.

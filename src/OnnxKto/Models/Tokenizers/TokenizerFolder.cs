@@ -5,7 +5,8 @@ namespace OnnxKto.Models.Tokenizers;
 
 /// <summary>
 /// Picks the tokenizer files of a folder and resolves EOS, BOS and pad. Preference, as in transformers:
-/// <c>tokenizer.json</c>, then <c>vocab.json</c> + <c>merges.txt</c>, then SentencePiece <c>tokenizer.model</c>.
+/// <c>tokenizer.json</c>, then <c>vocab.json</c> + <c>merges.txt</c>, then SentencePiece <c>tokenizer.model</c> (BPE
+/// through Microsoft.ML.Tokenizers, Unigram through <see cref="SentencePieceUnigramFile"/>).
 /// </summary>
 internal static class TokenizerFolder
 {
@@ -35,6 +36,8 @@ internal static class TokenizerFolder
         {
             var model = SentencePiece(sentencePiecePath, null);
             var vocab = model.Vocabulary.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+            if (SentencePieceUnigramFile.IsUnigram(sentencePiecePath))
+                return Resolve(root, settings, vocab, SentencePieceUnigramFile.Load(sentencePiecePath).WithSpecialTokens, model);
             return Resolve(root, settings, vocab, specials => new MlTokenizerCodec(SentencePiece(sentencePiecePath, specials)), model);
         }
         throw new FileNotFoundException($"Tokenizer folder '{root}' holds no tokenizer files; looked for {LookedFor}.", tokenizerJsonPath);

@@ -30,6 +30,9 @@ internal sealed class RunFolder
             .Select(d => (long.Parse(d.Name[CheckpointPrefix.Length..], CultureInfo.InvariantCulture), d.Folder))
             .OrderBy(c => c.Item1).ToList();
 
+    /// <summary>The folder of the last complete checkpoint, or null when there is none.</summary>
+    public string? LastCheckpoint() => Checkpoints() is [.., var last] ? last.Folder : null;
+
     /// <summary>
     /// Prepares the folder: a new run needs an empty or absent folder; an existing run is refused unless
     /// <paramref name="resume"/> (continue it) or <paramref name="overwrite"/> (start over) is given.

@@ -78,6 +78,9 @@ public sealed class DecoderBuilderLoraTests
     [TestMethod]
     [DataRow("llama")]
     [DataRow("qwen2")]
+    [DataRow("qwen3")]
+    [DataRow("olmo2")]
+    [DataRow("smollm3")]
     public void AdapterGradientsMatchFiniteDifferences(string architecture)
     {
         var model = ModelBuilders.For(TinyModels.ByName(architecture)).Build(new DecoderOptions { Precision = DataType.Double, Lora = Lora(LoraSettings.AllLinear) });
@@ -150,6 +153,10 @@ public sealed class DecoderBuilderLoraTests
         StringAssert.Contains(Refused("llama", Lora() with { Dropout = 0.05 }).Hint, "lora_dropout: 0");
         StringAssert.Contains(Refused("llama", Lora() with { ModulesToSave = ["head"] }).Message, "lora_modules_to_save: 'head'");
         StringAssert.Contains(Refused("llama", Lora() with { ModulesToSave = ["q_proj"] }).Message, "already adapts");
+        // PEFT's defaults are per model type: q_proj and v_proj for qwen3; none for olmo2 (PEFT asks for target_modules).
+        CollectionAssert.AreEqual(new[] { "model.layers.0.self_attn.q_proj", "model.layers.0.self_attn.v_proj", "model.layers.1.self_attn.q_proj", "model.layers.1.self_attn.v_proj" },
+            ModelBuilders.For(TinyModels.Qwen3).Build(new DecoderOptions { Lora = Lora() }).LoraLayers.Select(l => l.Module).ToArray());
+        StringAssert.Contains(Refused("olmo2", Lora()).Message, "no default target modules for model_type 'olmo2'");
         // use_peft false builds the base whatever the other keys say.
         Assert.AreEqual(0, ModelBuilders.For(TinyModels.Gpt2).Build(new DecoderOptions { Lora = Lora("q_proj") with { UsePeft = false } }).LoraLayers.Count);
     }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -63,10 +64,17 @@ public sealed class JinjaTemplate
             JsonValueKind.True => true,
             JsonValueKind.False => false,
             JsonValueKind.Null => null,
-            _ => v.TryGetValue<long>(out var l) ? l
-                : v.TryGetValue<double>(out var d) ? d
-                : JsonSerializer.Deserialize<JsonElement>(v.ToJsonString()) is { } e && e.TryGetInt64(out var l2) ? l2 : e.GetDouble(),
+            _ => Number(v),
         },
         _ => throw new ArgumentException($"Unsupported JSON node {node.GetType().Name}."),
     };
+
+    // Python's json.loads: an integer literal is an int, anything with a fraction or exponent a float.
+    private static object Number(JsonValue v)
+    {
+        var text = v.ToJsonString();
+        return text.IndexOfAny(['.', 'e', 'E']) < 0 && long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l)
+            ? (object)l
+            : double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
+    }
 }

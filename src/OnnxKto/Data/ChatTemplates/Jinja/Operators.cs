@@ -74,8 +74,10 @@ internal static class Operators
         }
         long i = PyValues.ToLong(a), j = PyValues.ToLong(b);
         if (j == 0 && op is "//" or "%") throw new RenderError("ZeroDivisionError: integer division or modulo by zero");
-        checked
+        try
         {
+            checked
+            {
             if (op == "**" && j < 0) return Math.Pow(i, j);
             return op switch
             {
@@ -86,6 +88,11 @@ internal static class Operators
                 "%" => i - j * FloorDiv(i, j),
                 _ => IntPow(i, j),
             };
+            }
+        }
+        catch (OverflowException)
+        {
+            throw new RenderError($"unsupported: integer arithmetic beyond 64 bits ({i} {op} {j})");
         }
     }
 

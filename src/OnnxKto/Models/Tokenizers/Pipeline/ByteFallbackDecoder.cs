@@ -4,8 +4,9 @@ using System.Text;
 namespace OnnxKto.Models.Tokenizers.Pipeline;
 
 /// <summary>ByteFallback: each run of <c>&lt;0xNN&gt;</c> tokens becomes the text of its bytes, or one U+FFFD per byte
-/// when they are not valid UTF-8.</summary>
-internal sealed class ByteFallbackDecoder : TokenDecoder
+/// when they are not valid UTF-8 (Hugging Face); sentencepiece's own decoder replaces only the invalid sequences
+/// (<paramref name="replaceInvalidOnly"/>).</summary>
+internal sealed class ByteFallbackDecoder(bool replaceInvalidOnly = false) : TokenDecoder
 {
     private static readonly UTF8Encoding Strict = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
@@ -27,9 +28,15 @@ internal sealed class ByteFallbackDecoder : TokenDecoder
         return output;
     }
 
-    private static void Flush(List<byte> pending, List<string> output)
+    private void Flush(List<byte> pending, List<string> output)
     {
         if (pending.Count == 0) return;
+        if (replaceInvalidOnly)
+        {
+            output.Add(Encoding.UTF8.GetString([.. pending]));
+            pending.Clear();
+            return;
+        }
         try
         {
             output.Add(Strict.GetString([.. pending]));

@@ -16,7 +16,7 @@ internal sealed class TokenizerJsonPipeline : ITokenCodec
     private readonly TokenDecoder? _decoder;
     private readonly Dictionary<int, string> _texts;
 
-    private TokenizerJsonPipeline(IReadOnlyList<AddedToken> added, TextNormalizer? normalizer, WordSplitter? splitter, WordModel model, TokenDecoder? decoder)
+    internal TokenizerJsonPipeline(IReadOnlyList<AddedToken> added, TextNormalizer? normalizer, WordSplitter? splitter, WordModel model, TokenDecoder? decoder)
     {
         _raw = new AddedTokenMatcher(added.Where(t => !t.Normalized));
         _normalized = new AddedTokenMatcher(added.Where(t => t.Normalized));

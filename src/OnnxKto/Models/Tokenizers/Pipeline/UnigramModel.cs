@@ -11,16 +11,22 @@ internal sealed class UnigramModel : WordModel
 {
     private const double UnknownPenalty = 10.0;
 
-    private readonly Dictionary<string, int> _vocab;
+    private readonly Dictionary<string, int> _vocab, _matchable;
     private readonly double[] _scores;
     private readonly int _unk, _maxPieceLength;
     private readonly bool _byteFallback;
     private readonly double _unkScore;
 
-    private UnigramModel(Dictionary<string, int> vocab, double[] scores, int unk, bool byteFallback)
+    /// <param name="vocab">Every piece and its id.</param>
+    /// <param name="scores">Each id's log-probability.</param>
+    /// <param name="unk">The unknown piece's id.</param>
+    /// <param name="byteFallback">Unknown text as <c>&lt;0xNN&gt;</c> byte tokens.</param>
+    /// <param name="matchable">The ids that may match text (sentencepiece leaves control, unknown and byte pieces out); null for all, as Hugging Face does.</param>
+    public UnigramModel(Dictionary<string, int> vocab, double[] scores, int unk, bool byteFallback, Func<int, bool>? matchable = null)
     {
         (_vocab, _scores, _unk, _byteFallback) = (vocab, scores, unk, byteFallback);
-        _maxPieceLength = vocab.Keys.Max(k => k.Length);
+        _matchable = matchable is null ? vocab : vocab.Where(kv => matchable(kv.Value)).ToDictionary(StringComparer.Ordinal);
+        _maxPieceLength = _matchable.Keys.Max(k => k.Length);
         _unkScore = scores.Min() - UnknownPenalty;
     }
 
@@ -60,7 +66,7 @@ internal sealed class UnigramModel : WordModel
             bool single = false;
             for (int end = Next(word, start); end <= n && end - start <= _maxPieceLength; end = Next(word, end))
             {
-                if (_vocab.TryGetValue(word[start..end], out int id))
+                if (_matchable.TryGetValue(word[start..end], out int id))
                 {
                     single |= end == Next(word, start);
                     Relax(best, from, piece, start, end, id, _scores[id]);
@@ -82,7 +88,7 @@ internal sealed class UnigramModel : WordModel
             int runStart = path[i].Start;
             while (i + 1 < path.Count && path[i + 1].Id < 0) i++;
             string unknown = word[runStart..path[i].End];
-            if (_vocab.TryGetValue(unknown, out int known)) ids.Add(known);
+            if (_matchable.TryGetValue(unknown, out int known)) ids.Add(known);
             else if (_byteFallback && ByteTokens(unknown, _vocab) is { } bytes) ids.AddRange(bytes);
             else ids.Add(_unk);
         }

@@ -6,7 +6,9 @@ Regenerate (Debian 12's python3-jinja2, 3.1.2; `apt-get install -y python3-jinja
     /usr/bin/python3 tests/OnnxKto.Tests/Data/ChatTemplates/Golden/make_golden.py
 
 Writes golden.jsonl next to this file: one line per (template, case) with either "text" (the rendering) or
-"error" and "error_type" (the exception the render raised; only a TemplateError's message is template text).
+"error" and "error_type" (the exception the render raised; only a TemplateError's message is template text), and
+features.golden.jsonl: the same for the small templates of features.json (one Jinja feature each, rendered with
+their "vars").
 
 Jinja2 is configured as transformers' apply_chat_template configures it (src/transformers/utils/chat_template_utils.py):
 ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True) with the loop-controls extension and a
@@ -108,6 +110,19 @@ def main():
         for row in rows:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
     print(f"jinja2 {jinja2.__version__}: {len(rows)} renderings, {sum('error' in r for r in rows)} errors")
+    features = []
+    for feature in json.load(open(os.path.join(HERE, "features.json"), encoding="utf-8")):
+        row = {"name": feature["name"]}
+        try:
+            row["text"] = env.from_string(feature["template"]).render(**feature["vars"])
+        except Exception as e:  # the golden records what jinja2 raised
+            row["error"] = str(e)
+            row["error_type"] = type(e).__name__
+        features.append(row)
+    with open(os.path.join(HERE, "features.golden.jsonl"), "w", encoding="utf-8", newline="\n") as f:
+        for row in features:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    print(f"features: {len(features)}, {sum('error' in r for r in features)} errors")
 
 
 if __name__ == "__main__":
