@@ -7,7 +7,7 @@ namespace OnnxKto.Tests.Cli;
 [TestClass]
 public sealed class OnnxKtoCommandTests
 {
-    private static readonly string[] WritingVerbs = ["artifacts", "train", "export", "generate", "label", "online", "logps", "data unpair", "demo", "gradients"];
+    private static readonly string[] WritingVerbs = ["artifacts", "train", "export", "generate", "label", "online", "logps", "data unpair", "data render", "data feedback", "demo", "gradients"];
 
     private static IEnumerable<(string Path, Command Command)> Verbs(Command command, string path = "")
     {
