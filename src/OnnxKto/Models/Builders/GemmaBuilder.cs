@@ -7,7 +7,8 @@ namespace OnnxKto.Models.Builders;
 /// Gemma 2 and Gemma 3 text (transformers' <c>modeling_gemma2.py</c>, <c>modeling_gemma3.py</c>): embeddings scaled by
 /// √E, RMSNorm with (1 + w), a norm before and after both attention and MLP, GeGLU with tanh GELU, scores scaled by
 /// <c>query_pre_attn_scalar</c>^−½ and soft-capped, per-head q/k norms (Gemma 3), sliding-window layers interleaved with
-/// global ones, soft-capped logits (Gemma 2), and a head tied to the embedding. Names follow <c>Gemma3ForCausalLM</c>.
+/// global ones, soft-capped logits (Gemma 2), and a head tied to the embedding unless the config unties it. Names follow
+/// <c>Gemma3ForCausalLM</c>.
 /// </summary>
 internal sealed class GemmaBuilder(ModelConfig config) : DecoderBuilder(config)
 {
