@@ -16,10 +16,16 @@ internal interface ILossState
     void Restore(IReadOnlyDictionary<string, string> metadata, TrainingSession session);
 
     /// <summary>Before an update's first micro-batch, at the parameters the update starts from.</summary>
+    /// <param name="session">The training session, at the update's starting parameters.</param>
+    /// <param name="update">The planned update: its micro-batches.</param>
     /// <param name="reference">The cached reference log-probs, or null when they are computed on the fly.</param>
     void BeforeUpdate(TrainingSession session, PlannedUpdate update, ReferenceLogProbs? reference) { }
 
     /// <summary>Before a micro-batch's training step, with this rank's slice and its reference log-probs.</summary>
+    /// <param name="session">The training session.</param>
+    /// <param name="batch">This rank's slice of the micro-batch.</param>
+    /// <param name="referenceLogps">Its reference log-probs, or null when the loss needs none.</param>
+    /// <param name="parallel">The ranks, for states reduced across them.</param>
     /// <param name="update">1-based update number, for messages.</param>
     void BeforeStep(TrainingSession session, MicroBatch batch, float[]? referenceLogps, DataParallel parallel, int update) { }
 

@@ -19,6 +19,10 @@ internal sealed class UpdateStep(TrainingSession session, DataParallel parallel,
     public int Samples { get; private set; }
 
     /// <summary>Applies update <paramref name="k"/> (0-based) and adds its micro-batches to <paramref name="interval"/>.</summary>
+    /// <param name="k">The update's 0-based index in the plan.</param>
+    /// <param name="update">The planned update: its micro-batches.</param>
+    /// <param name="rate">The learning rate of this update.</param>
+    /// <param name="interval">The metrics of the current logging interval.</param>
     /// <param name="lastCheckpoint">The last checkpoint written, for the message when the run stops.</param>
     /// <returns>The update's loss (the mean of its micro-batch losses) and the gradient norm before clipping (NaN when skipped).</returns>
     /// <exception cref="UserError"><see cref="Trainer.MaxConsecutiveNonFinite"/> non-finite updates in a row.</exception>

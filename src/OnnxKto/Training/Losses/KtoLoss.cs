@@ -34,7 +34,7 @@ internal sealed class KtoLoss(LossSettings settings) : TrainingLoss(settings)
 
     public override LoggedMetrics Metrics => LoggedMetrics.Kl | LoggedMetrics.Rewards | LoggedMetrics.Counts;
 
-    /// <summary>kl_estimate step or running: the window's z0 (<see cref="KlReferencePoint"/>).</summary>
+    /// <summary>kl_estimate step or running: the window's z0 (<see cref="Loop.KlReferencePoint"/>).</summary>
     public override ILossState? CreateState(IReadOnlyList<TokenizedExample> data, int padId, int? maxLength) =>
         KlPass == KlPass.Window ? new KlReferencePoint(Settings, data, padId, maxLength) : null;
 

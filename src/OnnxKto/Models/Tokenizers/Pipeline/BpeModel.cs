@@ -27,7 +27,7 @@ internal sealed class BpeModel : WordModel
 
     public override IReadOnlyDictionary<string, int> Vocab => _vocab;
 
-    public static BpeModel Read(JsonFields model)
+    public static new BpeModel Read(JsonFields model)
     {
         if (model.OptionalDouble("dropout") is { } dropout && dropout != 0)
             throw new NotSupportedException($"{model.Source}: BPE dropout {dropout.ToString(CultureInfo.InvariantCulture)} is not supported: it tokenizes the same text differently each time; set it to null.");

@@ -7,7 +7,7 @@ namespace OnnxKto.Models.Tokenizers.Pipeline;
 /// </summary>
 internal sealed class MetaspaceSplitter(char replacement, PrependScheme scheme, bool split) : WordSplitter
 {
-    public static MetaspaceSplitter Read(JsonFields part) =>
+    public static new MetaspaceSplitter Read(JsonFields part) =>
         new(PipelineJson.Char(part, "replacement", '▁'), PrependSchemes.Read(part), part.OptionalBool("split") ?? true);
 
     public override List<string> Split(string piece, bool atStart)

@@ -32,7 +32,7 @@ internal sealed class UnigramModel : WordModel
 
     public override IReadOnlyDictionary<string, int> Vocab => _vocab;
 
-    public static UnigramModel Read(JsonFields model)
+    public static new UnigramModel Read(JsonFields model)
     {
         if (!model.TryGet("vocab", out var list) || list.ValueKind != JsonValueKind.Array)
             throw new InvalidDataException($"{model.Source}: the Unigram model needs 'vocab', a list of [piece, score].");
