@@ -125,7 +125,9 @@ public sealed class OnlineLoop(string root, OnlineSettings settings, Action<stri
     {
         using var inference = InferenceModel.Open(model);
         var rows = PromptDataset.Load(prompts);
-        PromptSampler.Write(inference, rows, ChatTemplateCatalog.Resolve(settings.ChatTemplate, model), options, settings.BatchSize, output);
+        // The template renders with the training section's chat_template_kwargs, so sampled prompts are the ones training scores.
+        var template = ChatTemplateCatalog.Resolve(settings.ChatTemplate, model, settings.Train.Data.ChatTemplateKwargs.Values);
+        PromptSampler.Write(inference, rows, template, options, settings.BatchSize, output);
     }
 
     /// <summary>Labels <paramref name="samples"/> into <paramref name="output"/> unless a previous run did; the label balance either way.</summary>
