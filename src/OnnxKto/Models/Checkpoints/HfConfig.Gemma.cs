@@ -79,17 +79,7 @@ internal static partial class HfConfig
     private static void WriteGemma(ModelConfig config, JsonObject json)
     {
         bool gemma3 = config.ModelType == "gemma3_text";
-        json["architectures"] = new JsonArray(gemma3 ? "Gemma3ForCausalLM" : "Gemma2ForCausalLM");
-        json["vocab_size"] = config.VocabSize;
-        json["hidden_size"] = config.HiddenSize;
-        json["num_hidden_layers"] = config.NumLayers;
-        json["num_attention_heads"] = config.NumHeads;
-        json["num_key_value_heads"] = config.NumKvHeads;
-        json["head_dim"] = config.HeadDim;
-        json["intermediate_size"] = config.IntermediateSize;
-        json["max_position_embeddings"] = config.MaxPositions;
-        json["rms_norm_eps"] = config.NormEpsilon;
-        json["rope_theta"] = config.RopeTheta;
+        WriteDecoderShape(config, json, gemma3 ? "Gemma3ForCausalLM" : "Gemma2ForCausalLM");
         json["rope_scaling"] = config.RopeScaling is { } scaling ? HfRopeScaling.ToJson(scaling) : null;
         if (gemma3) json["rope_local_base_freq"] = config.LocalRopeTheta;
         json["query_pre_attn_scalar"] = config.QueryPreAttnScalar;

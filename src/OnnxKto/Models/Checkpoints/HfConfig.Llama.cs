@@ -153,17 +153,7 @@ internal static partial class HfConfig
             throw new NotSupportedException($"A {config.ModelType} config.json cannot express q/k norm {config.QkNorm} with norms placed {config.NormPlacement}.");
         if (!config.NoRopeLayers.IsEmpty && config.ModelType != "smollm3")
             throw new NotSupportedException($"A {config.ModelType} config.json cannot list layers without RoPE; use model_type 'smollm3'.");
-        json["architectures"] = new JsonArray(variant.Architecture);
-        json["vocab_size"] = config.VocabSize;
-        json["hidden_size"] = config.HiddenSize;
-        json["num_hidden_layers"] = config.NumLayers;
-        json["num_attention_heads"] = config.NumHeads;
-        json["num_key_value_heads"] = config.NumKvHeads;
-        json["head_dim"] = config.HeadDim;
-        json["intermediate_size"] = config.IntermediateSize;
-        json["max_position_embeddings"] = config.MaxPositions;
-        json["rms_norm_eps"] = config.NormEpsilon;
-        json["rope_theta"] = config.RopeTheta;
+        WriteDecoderShape(config, json, variant.Architecture);
         json["rope_scaling"] = config.RopeScaling is null ? null : HfRopeScaling.ToJson(config.RopeScaling);
         json["hidden_act"] = "silu";
         json["tie_word_embeddings"] = config.TieWordEmbeddings;
@@ -201,5 +191,21 @@ internal static partial class HfConfig
     {
         if (present)
             throw new NotSupportedException($"{json.Source}: key '{key}' asks for {what}, which OnnxKto does not implement for this model type.");
+    }
+
+    /// <summary>The keys every Llama-style decoder's config.json shares, in transformers' order: shape, norm epsilon, RoPE base.</summary>
+    private static void WriteDecoderShape(ModelConfig config, JsonObject json, string architecture)
+    {
+        json["architectures"] = new JsonArray(architecture);
+        json["vocab_size"] = config.VocabSize;
+        json["hidden_size"] = config.HiddenSize;
+        json["num_hidden_layers"] = config.NumLayers;
+        json["num_attention_heads"] = config.NumHeads;
+        json["num_key_value_heads"] = config.NumKvHeads;
+        json["head_dim"] = config.HeadDim;
+        json["intermediate_size"] = config.IntermediateSize;
+        json["max_position_embeddings"] = config.MaxPositions;
+        json["rms_norm_eps"] = config.NormEpsilon;
+        json["rope_theta"] = config.RopeTheta;
     }
 }

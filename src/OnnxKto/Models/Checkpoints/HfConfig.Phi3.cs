@@ -83,17 +83,7 @@ internal static partial class HfConfig
 
     private static void WritePhi3(ModelConfig config, JsonObject json)
     {
-        json["architectures"] = new JsonArray("Phi3ForCausalLM");
-        json["vocab_size"] = config.VocabSize;
-        json["hidden_size"] = config.HiddenSize;
-        json["num_hidden_layers"] = config.NumLayers;
-        json["num_attention_heads"] = config.NumHeads;
-        json["num_key_value_heads"] = config.NumKvHeads;
-        json["head_dim"] = config.HeadDim;
-        json["intermediate_size"] = config.IntermediateSize;
-        json["max_position_embeddings"] = config.MaxPositions;
-        json["rms_norm_eps"] = config.NormEpsilon;
-        json["rope_theta"] = config.RopeTheta;
+        WriteDecoderShape(config, json, "Phi3ForCausalLM");
         json["partial_rotary_factor"] = config.PartialRotaryFactor;
         json["sliding_window"] = config.SlidingWindow;
         if (config.RopeScaling is LongRopeScaling rope)
