@@ -21,19 +21,7 @@ public sealed class ModelExporterTests
     private const int Batch = 3, Seq = 5;
 
     [TestMethod]
-    [DataRow("gpt2")]
-    [DataRow("llama")]
-    [DataRow("qwen2")]
-    [DataRow("gemma2")]
-    [DataRow("gemma3")]
-    [DataRow("phi3")]
-    [DataRow("llama3-rope")]
-    [DataRow("yarn-rope")]
-    [DataRow("qwen3")]
-    [DataRow("olmo2")]
-    [DataRow("smollm3")]
-    [DataRow("mistral-sliding")]
-    [DataRow("qwen2-sliding")]
+    [DynamicData(nameof(TinyModels.Architectures), typeof(TinyModels))]
     public void ExportedLogitsEqualTheTrainingForwardWithTheCheckpointWeights(string architecture)
     {
         var config = TinyModels.ByName(architecture);

@@ -13,19 +13,7 @@ public sealed class TextGeneratorTests
     private static readonly int[][] Prompts = [[1, 5, 9, 2], [7], [3, 8]];
 
     [TestMethod]
-    [DataRow("gpt2")]
-    [DataRow("llama")]
-    [DataRow("qwen2")]
-    [DataRow("gemma2")]
-    [DataRow("gemma3")]
-    [DataRow("phi3")]
-    [DataRow("llama3-rope")]
-    [DataRow("yarn-rope")]
-    [DataRow("qwen3")]
-    [DataRow("olmo2")]
-    [DataRow("smollm3")]
-    [DataRow("mistral-sliding")]
-    [DataRow("qwen2-sliding")]
+    [DynamicData(nameof(TinyModels.Architectures), typeof(TinyModels))]
     public void CachedGreedyDecodingOfALeftPaddedBatchEqualsFullRecomputation(string architecture)
     {
         // No EOS: every step is compared; 4 + 6 tokens run past the 3-token sliding windows.

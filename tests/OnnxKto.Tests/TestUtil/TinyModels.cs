@@ -93,6 +93,17 @@ public static class TinyModels
         RopeScaling = new LongRopeScaling([1.0, 1.5], [3.0, 40.0], OriginalMaxPositions: 4, AttentionScale: Math.Sqrt(1 + Math.Log(16) / Math.Log(4))),
     };
 
+    /// <summary>
+    /// One tiny model per family and feature (<see cref="ByName"/>'s names but linear-rope, which yarn-rope's path covers),
+    /// as rows for the tests that export or decode every one of them.
+    /// </summary>
+    public static IEnumerable<object[]> Architectures =>
+        new[]
+        {
+            "gpt2", "llama", "qwen2", "gemma2", "gemma3", "phi3", "llama3-rope", "yarn-rope", "qwen3", "olmo2", "smollm3",
+            "mistral-sliding", "qwen2-sliding",
+        }.Select(name => new object[] { name });
+
     public static ModelConfig ByName(string name) => name switch
     {
         "gemma2" => Gemma2,
